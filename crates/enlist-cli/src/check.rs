@@ -1,0 +1,156 @@
+//! `enlist check`: read a file or stdin, parse it with the core, print diagnostics or JSON.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use enlist_core::{AccountId, Format, Options, Service, Services, parse};
+
+use crate::render;
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The account list; `-` or nothing reads standard input.
+    path: Option<PathBuf>,
+    /// The service the accounts will be added to (`both` checks both sets of rules).
+    #[arg(long, value_enum)]
+    service: ServiceArg,
+    /// The administrator account, which is excluded from the list.
+    #[arg(long, value_name = "ID")]
+    admin_account: Option<String>,
+    /// Detective organization mode: accounts need no email.
+    #[arg(long)]
+    org_mode: bool,
+    /// Read the input as this format instead of detecting it.
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<String>,
+    /// Print one JSON object instead of compiler-style text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ServiceArg {
+    Guardduty,
+    Detective,
+    Both,
+}
+
+pub(crate) fn run(args: &CheckArgs) -> ExitCode {
+    let services = match args.service {
+        ServiceArg::Guardduty => Services::only(Service::GuardDuty),
+        ServiceArg::Detective => Services::only(Service::Detective),
+        ServiceArg::Both => Services::BOTH,
+    };
+    let admin_account = match args.admin_account.as_deref().map(str::parse::<AccountId>) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(error)) => return crate::usage_error(&format!("--admin-account: {error}")),
+    };
+    let format = match args.format.as_deref().map(str::parse::<Format>) {
+        None => None,
+        Some(Ok(format)) => Some(format),
+        Some(Err(error)) => return crate::usage_error(&format!("--format: {error}")),
+    };
+    if args.org_mode && !services.detective {
+        return crate::usage_error("--org-mode is a Detective option; add --service detective");
+    }
+    let (name, bytes) = match read_input(args.path.as_ref()) {
+        Ok(input) => input,
+        Err(message) => return crate::usage_error(&message),
+    };
+    let text = match decode(&bytes) {
+        Ok(text) => text,
+        Err(message) => return crate::usage_error(&format!("{name}: {message}")),
+    };
+    let options = Options {
+        services,
+        organization_mode: args.org_mode,
+        admin_account,
+        format,
+    };
+    let parsed = parse(&text, &options);
+    let output = if args.json {
+        render::json(&text, &parsed)
+    } else {
+        render::text(&name, &text, &parsed)
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::from(2);
+    }
+    if parsed.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn read_input(path: Option<&PathBuf>) -> Result<(String, Vec<u8>), String> {
+    match path.filter(|p| p.as_os_str() != "-") {
+        None => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(("<stdin>".to_owned(), bytes))
+        }
+        Some(path) => {
+            let name = path.display().to_string();
+            let bytes = std::fs::read(path)
+                .map_err(|e| format!("cannot read {name}: {}", io_reason(&e)))?;
+            Ok((name, bytes))
+        }
+    }
+}
+
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+/// UTF-8 as is (a UTF-8 byte order mark is left for the parser to report); UTF-16 with a byte
+/// order mark, as Excel's "Unicode text" writes it, is converted. Anything else is refused with
+/// the position of the first bad byte rather than guessed at.
+fn decode(bytes: &[u8]) -> Result<String, String> {
+    let utf16 = |be: bool| -> Result<String, String> {
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|pair| {
+                if be {
+                    u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)])
+                } else {
+                    u16::from_le_bytes([pair[0], *pair.get(1).unwrap_or(&0)])
+                }
+            })
+            .collect();
+        String::from_utf16(&units).map_err(|_| {
+            "expected UTF-16 text after the UTF-16 byte order mark, found an unpaired surrogate"
+                .to_owned()
+        })
+    };
+    match bytes {
+        [0xFF, 0xFE, ..] => utf16(false),
+        [0xFE, 0xFF, ..] => utf16(true),
+        _ => match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(text.to_owned()),
+            Err(error) => {
+                let at = error.valid_up_to();
+                let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+                Err(format!(
+                    "expected UTF-8 text, found the byte 0x{:02X} on line {line}; save the file as UTF-8 (in Excel: \"CSV UTF-8\")",
+                    bytes[at]
+                ))
+            }
+        },
+    }
+}

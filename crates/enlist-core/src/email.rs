@@ -1,0 +1,282 @@
+//! Email rules of GuardDuty and Detective, which differ (see `reference/aws-api.md`).
+//!
+//! GuardDuty wants 6–64 characters of 7-bit ASCII with a conservative set of characters.
+//! Detective checks `^.+@(?:(?:(?!-)[A-Za-z0-9-]{1,62})?[A-Za-z0-9]\.)+[A-Za-z]{2,63}$` on at most
+//! 64 characters; the lookahead is beyond the `regex` crate, so both checks are written by hand.
+
+use crate::service::Service;
+
+/// Why a service would reject an email, with a replacement when one is obvious.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailProblem {
+    /// What was expected and what was found.
+    pub message: String,
+    /// A corrected email that passes the same rules, when the mistake is a known one.
+    pub fix: Option<String>,
+}
+
+/// Checks `email` against `service`'s rules.
+///
+/// ```
+/// use enlist_core::{check_email, Service};
+/// assert!(check_email("ops@example.com", Service::GuardDuty).is_ok());
+/// assert!(check_email("josé@example.com", Service::GuardDuty).is_err());
+/// assert!(check_email("josé@example.com", Service::Detective).is_ok());
+/// ```
+pub fn check_email(email: &str, service: Service) -> Result<(), EmailProblem> {
+    let result = match service {
+        Service::GuardDuty => guardduty(email),
+        Service::Detective => detective(email),
+    };
+    result.map_err(|message| EmailProblem {
+        message: format!("{} {message}", service.display_name()),
+        fix: suggest(email).filter(|fixed| fixed != email && valid(fixed, service)),
+    })
+}
+
+fn valid(email: &str, service: Service) -> bool {
+    match service {
+        Service::GuardDuty => guardduty(email).is_ok(),
+        Service::Detective => detective(email).is_ok(),
+    }
+}
+
+/// A repair for the mistakes people make when copying emails around.
+fn suggest(email: &str) -> Option<String> {
+    let mut candidate = email.trim();
+    if let Some(rest) = candidate
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("mailto:"))
+    {
+        candidate = &candidate[rest.len()..];
+    }
+    // `Jane Doe <jane@example.com>`, as mail clients copy addresses.
+    if let (Some(open), Some(close)) = (candidate.rfind('<'), candidate.rfind('>')) {
+        if open < close {
+            candidate = &candidate[open + 1..close];
+        }
+    }
+    let candidate = candidate.trim().trim_end_matches(['.', ';', ',']);
+    Some(candidate.to_owned())
+}
+
+const GUARDDUTY_FORBIDDEN_LOCAL: &[char] = &[
+    '"', '\'', '(', ')', '<', '>', '[', ']', ':', ',', '\\', '|', '%', '&',
+];
+
+fn guardduty(email: &str) -> Result<(), String> {
+    if let Some(c) = email.chars().find(|c| !c.is_ascii()) {
+        return Err(format!(
+            "accepts only 7-bit ASCII in emails, found `{c}` in `{}`",
+            crate::diagnostic::quote(email)
+        ));
+    }
+    let len = email.len();
+    if !(6..=64).contains(&len) {
+        return Err(format!(
+            "expects an email of 6 to 64 characters, found {len} in `{}`",
+            crate::diagnostic::quote(email)
+        ));
+    }
+    let ats = email.bytes().filter(|&b| b == b'@').count();
+    if ats != 1 {
+        return Err(format!(
+            "expects exactly one `@` in an email, found {ats} in `{email}`"
+        ));
+    }
+    let (local, domain) = email.split_once('@').unwrap_or((email, ""));
+    if local.is_empty() {
+        return Err(format!(
+            "expects a name before the `@`, found none in `{email}`"
+        ));
+    }
+    if local.starts_with('.') {
+        return Err(format!(
+            "rejects emails whose name starts with `.`, found `{email}`"
+        ));
+    }
+    if let Some(c) = local.chars().find(|c| {
+        c.is_ascii_whitespace() || c.is_ascii_control() || GUARDDUTY_FORBIDDEN_LOCAL.contains(c)
+    }) {
+        return Err(format!(
+            "rejects `{}` before the `@`, found it in `{}`",
+            crate::diagnostic::quote(&c.to_string()),
+            crate::diagnostic::quote(email)
+        ));
+    }
+    if let Some(c) = domain
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '-'))
+    {
+        return Err(format!(
+            "expects only letters, digits, `.` and `-` after the `@`, found `{}` in `{}`",
+            crate::diagnostic::quote(&c.to_string()),
+            crate::diagnostic::quote(email)
+        ));
+    }
+    if !domain.contains('.') {
+        return Err(format!(
+            "expects a domain with a dot after the `@`, found `{domain}`"
+        ));
+    }
+    if domain.starts_with(['.', '-']) || domain.ends_with(['.', '-']) {
+        return Err(format!(
+            "expects a domain that neither starts nor ends with `.` or `-`, found `{domain}`"
+        ));
+    }
+    Ok(())
+}
+
+fn detective(email: &str) -> Result<(), String> {
+    let len = email.chars().count();
+    if !(1..=64).contains(&len) {
+        return Err(format!(
+            "expects an email of 1 to 64 characters, found {len} in `{}`",
+            crate::diagnostic::quote(email)
+        ));
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err(format!(
+            "expects an `@` in an email, found none in `{}`",
+            crate::diagnostic::quote(email)
+        ));
+    };
+    if local.is_empty() {
+        return Err(format!(
+            "expects a name before the `@`, found none in `{email}`"
+        ));
+    }
+    if let Some(c) = local
+        .chars()
+        .find(|c| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'))
+    {
+        return Err(format!(
+            "rejects line breaks in emails, found `{}` in `{}`",
+            crate::diagnostic::quote(&c.to_string()),
+            crate::diagnostic::quote(email)
+        ));
+    }
+    let mut labels: Vec<&str> = domain.split('.').collect();
+    let tld = labels.pop().unwrap_or("");
+    if labels.is_empty() {
+        return Err(format!(
+            "expects a domain with a dot after the `@`, found `{}`",
+            crate::diagnostic::quote(domain)
+        ));
+    }
+    if !(2..=63).contains(&tld.len()) || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(format!(
+            "expects the domain to end in 2 to 63 letters (like `.com`), found `.{}` in `{}`",
+            crate::diagnostic::quote(tld),
+            crate::diagnostic::quote(email)
+        ));
+    }
+    for label in labels {
+        let bytes = label.as_bytes();
+        let ok = (1..=63).contains(&bytes.len())
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            && bytes[0] != b'-'
+            && bytes[bytes.len() - 1].is_ascii_alphanumeric();
+        if !ok {
+            return Err(format!(
+                "expects domain parts of 1 to 63 letters, digits or inner `-`, found `{}` in `{}`",
+                crate::diagnostic::quote(label),
+                crate::diagnostic::quote(email)
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gd(email: &str) -> Result<(), String> {
+        check_email(email, Service::GuardDuty).map_err(|p| p.message)
+    }
+
+    fn det(email: &str) -> Result<(), String> {
+        check_email(email, Service::Detective).map_err(|p| p.message)
+    }
+
+    #[test]
+    fn both_accept_ordinary_emails() {
+        for email in [
+            "a@example.com",
+            "first.last+tag@sub.example.co.uk",
+            "ops-1@x-y.io",
+            "UPPER@EXAMPLE.COM",
+        ] {
+            assert_eq!(gd(email), Ok(()), "{email}");
+            assert_eq!(det(email), Ok(()), "{email}");
+        }
+    }
+
+    #[test]
+    fn the_rules_differ() {
+        // Detective allows any characters before the `@`; GuardDuty is stricter.
+        for email in [
+            "josé@example.com",
+            "o'brien@example.com",
+            "a,b@example.com",
+            "50%@example.com",
+            ".a@example.com",
+        ] {
+            assert!(gd(email).is_err(), "{email}");
+            assert_eq!(det(email), Ok(()), "{email}");
+        }
+        // Detective wants a letters-only TLD of 2+ and no `-` at label edges; GuardDuty does not check.
+        for email in [
+            "ops@example.c0m",
+            "ops@example.c",
+            "ops@-example.com",
+            "ops@example-.com",
+            "ops@10.0.0.1",
+        ] {
+            assert!(det(email).is_err(), "{email}");
+        }
+        assert_eq!(gd("ops@10.0.0.1"), Ok(()));
+        // GuardDuty's minimum length is 6.
+        assert!(
+            gd("a@b.c")
+                .unwrap_err()
+                .contains("6 to 64 characters, found 5")
+        );
+    }
+
+    #[test]
+    fn messages_say_what_was_found() {
+        assert_eq!(
+            gd("ops@@example.com").unwrap_err(),
+            "GuardDuty expects exactly one `@` in an email, found 2 in `ops@@example.com`"
+        );
+        assert_eq!(
+            gd("josé@example.com").unwrap_err(),
+            "GuardDuty accepts only 7-bit ASCII in emails, found `é` in `josé@example.com`"
+        );
+        assert_eq!(
+            det("ops@example").unwrap_err(),
+            "Detective expects a domain with a dot after the `@`, found `example`"
+        );
+        let long = format!("{}@example.com", "a".repeat(60));
+        assert!(det(&long).unwrap_err().contains("found 72"));
+    }
+
+    #[test]
+    fn suggests_fixes_for_copied_addresses() {
+        let fix = |e| check_email(e, Service::GuardDuty).unwrap_err().fix;
+        assert_eq!(
+            fix("mailto:ops@example.com"),
+            Some("ops@example.com".to_owned())
+        );
+        assert_eq!(
+            fix("Ops Team <ops@example.com>"),
+            Some("ops@example.com".to_owned())
+        );
+        assert_eq!(fix("ops@example.com."), Some("ops@example.com".to_owned()));
+        assert_eq!(fix("ops@example"), None);
+    }
+}

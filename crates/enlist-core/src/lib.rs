@@ -1,0 +1,32 @@
+//! Enlist's core: turns a pasted account list into validated accounts, diagnostics and batches.
+//!
+//! The core is pure and sans-IO: it reads no clock, environment, file or network, so the same
+//! code runs natively (the `enlist` CLI, the proxy) and in the browser (wasm).
+//!
+//! ```
+//! use enlist_core::{parse, Options, Service, Services};
+//! let input = "Account ID,Email\n111122223333,ops@example.com\n444455556666.0,sec@example.com\n";
+//! let options = Options { services: Services::only(Service::GuardDuty), ..Options::default() };
+//! let parsed = parse(input, &options);
+//! assert_eq!(parsed.accounts.len(), 2);
+//! assert_eq!(parsed.batches.len(), 1);
+//! assert!(!parsed.has_errors());
+//! ```
+
+mod account;
+mod batch;
+mod diagnostic;
+mod email;
+mod parse;
+mod service;
+mod span;
+
+pub use account::{Account, AccountId, AccountIdError};
+pub use batch::{Batch, BatchError, MAX_BATCH, batches};
+pub use diagnostic::{Code, Diagnostic, Fix, Severity};
+pub use email::{EmailProblem, check_email};
+pub use parse::{
+    Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse,
+};
+pub use service::{Service, Services, UnknownService};
+pub use span::{ColumnEncoding, LineCol, LineIndex, Span};

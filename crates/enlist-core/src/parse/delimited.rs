@@ -1,0 +1,577 @@
+//! Line-based formats: CSV, TSV, semicolons, free text, `--output text`, `--output table` and CLI
+//! shorthand. Each content line is one record (or, in free text, several).
+//!
+//! A record never spans lines: a quote left open at the end of a line is reported on that line
+//! instead of swallowing the lines after it, which is what a person pasting a list means.
+
+use std::borrow::Cow;
+
+use csv_core::{ReadFieldResult, Reader, ReaderBuilder};
+
+use super::Format;
+use super::clean::{RawField, is_zero_width};
+use super::lines::{Line, content, lines};
+use super::record::Collector;
+use crate::account::id_shape;
+use crate::diagnostic::{Code, Diagnostic, quote};
+use crate::span::Span;
+
+pub(super) fn read(input: &str, from: usize, format: Format, out: &mut Collector<'_>) {
+    let mut splitter = Splitter::new(format);
+    let mut fields: Vec<RawField<'_>> = Vec::new();
+    let mut header_done = false;
+    let mut columns: Option<Columns> = None;
+    for line in lines(input, from).filter_map(content) {
+        fields.clear();
+        if let Err(diagnostic) = splitter.split(line, &mut fields) {
+            out.push(diagnostic);
+            header_done = true;
+            continue;
+        }
+        if format == Format::Table && is_table_decoration(line, &fields) {
+            continue;
+        }
+        if !header_done {
+            header_done = true;
+            if let Some(header) = read_header(format, line, &fields, out) {
+                columns = header;
+                continue;
+            }
+        }
+        match (format, &columns) {
+            (Format::OrganizationsText, _) => organizations_record(line, &fields, out),
+            (_, Some(columns)) => mapped_record(line, &fields, columns, out),
+            (_, None) => content_record(line, &mut fields, out),
+        }
+    }
+}
+
+/// Splits a line into fields, keeping each field's span.
+enum Splitter {
+    Csv { reader: Reader, output: Vec<u8> },
+    Words,
+    Table,
+    Organizations,
+}
+
+impl Splitter {
+    fn new(format: Format) -> Splitter {
+        let delimiter = match format {
+            Format::Csv => b',',
+            Format::Tsv => b'\t',
+            Format::Semicolon => b';',
+            Format::Table => return Splitter::Table,
+            Format::OrganizationsText => return Splitter::Organizations,
+            Format::Text | Format::Json | Format::Shorthand => return Splitter::Words,
+        };
+        Splitter::Csv {
+            reader: ReaderBuilder::new().delimiter(delimiter).build(),
+            output: Vec::new(),
+        }
+    }
+
+    fn split<'a>(
+        &mut self,
+        line: Line<'a>,
+        fields: &mut Vec<RawField<'a>>,
+    ) -> Result<(), Diagnostic> {
+        match self {
+            Splitter::Csv { reader, output } => split_csv(reader, output, line, fields),
+            Splitter::Words => {
+                split_on(line, |c| c.is_whitespace() || c == ',' || c == ';', fields);
+                Ok(())
+            }
+            Splitter::Organizations => {
+                if line.text.contains('\t') {
+                    split_on(line, |c| c == '\t', fields);
+                } else {
+                    split_on(line, char::is_whitespace, fields);
+                }
+                Ok(())
+            }
+            Splitter::Table => {
+                let text = line.text.trim_end();
+                let inner = text.trim_start().trim_start_matches('|');
+                let offset = text.len() - inner.len();
+                let inner = inner.trim_end_matches('|');
+                let mut start = line.start + offset;
+                for cell in inner.split('|') {
+                    fields.push(RawField::exact(cell, start));
+                    start += cell.len() + 1;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Splits on runs of `is_separator`, dropping the separators (they are layout).
+fn split_on<'a>(
+    line: Line<'a>,
+    is_separator: impl Fn(char) -> bool,
+    fields: &mut Vec<RawField<'a>>,
+) {
+    let mut field_start = None;
+    for (i, c) in line.text.char_indices() {
+        match (is_separator(c), field_start) {
+            (true, Some(s)) => {
+                fields.push(RawField::exact(&line.text[s..i], line.start + s));
+                field_start = None;
+            }
+            (false, None) => field_start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = field_start {
+        fields.push(RawField::exact(&line.text[s..], line.start + s));
+    }
+}
+
+fn split_csv<'a>(
+    reader: &mut Reader,
+    output: &mut Vec<u8>,
+    line: Line<'a>,
+    fields: &mut Vec<RawField<'a>>,
+) -> Result<(), Diagnostic> {
+    let bytes = line.text.as_bytes();
+    // Unquoting only ever shrinks a field, so the line's length is always room enough.
+    if output.len() < bytes.len() + 1 {
+        output.resize(bytes.len() + 1, 0);
+    }
+    reader.reset();
+    let (mut pos, mut field_start, mut written) = (0, 0, 0);
+    loop {
+        // The line has no terminator: once it is consumed, the empty slice tells the reader so.
+        let (result, read, wrote) = reader.read_field(&bytes[pos..], &mut output[written..]);
+        pos += read;
+        written += wrote;
+        let record_end = match result {
+            // Defensive: an empty read that asks for more input cannot loop forever.
+            ReadFieldResult::InputEmpty if read == 0 && pos >= bytes.len() => true,
+            ReadFieldResult::InputEmpty => continue,
+            ReadFieldResult::Field { record_end } => record_end,
+            ReadFieldResult::OutputFull | ReadFieldResult::End => return Ok(()),
+        };
+        // A field that did not end the record ended at a delimiter, which is not part of it.
+        let end = if record_end { pos } else { pos - 1 };
+        let raw = &line.text[field_start..end];
+        let span = Span::new(line.start + field_start, line.start + end);
+        if raw.contains('"') {
+            let trimmed = raw.trim_start();
+            if trimmed.starts_with('"') && raw.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
+                return Err(Diagnostic::new(
+                    Code::UnterminatedQuote,
+                    span,
+                    format!(
+                        "expected a closing `\"` for the field `{}`, found the end of the line",
+                        quote(trimmed)
+                    ),
+                ));
+            }
+            let text = String::from_utf8_lossy(&output[..written]).into_owned();
+            fields.push(RawField {
+                text: Cow::Owned(text),
+                span,
+                exact: false,
+                quoted: raw.starts_with('"'),
+            });
+        } else {
+            fields.push(RawField::exact(raw, span.start));
+        }
+        if record_end {
+            return Ok(());
+        }
+        field_start = pos;
+        written = 0;
+    }
+}
+
+/// Table borders and the title rows of `--output table`.
+fn is_table_decoration(line: Line<'_>, fields: &[RawField<'_>]) -> bool {
+    if line
+        .text
+        .trim()
+        .bytes()
+        .all(|b| matches!(b, b'-' | b'+' | b'|' | b' '))
+    {
+        return true;
+    }
+    let cells: Vec<&RawField<'_>> = fields.iter().filter(|f| !f.is_blank()).collect();
+    cells.len() == 1 && matches!(kind(&cells[0].text), Kind::Other)
+}
+
+/// Which column holds what, from a header row.
+#[derive(Debug)]
+struct Columns {
+    id: usize,
+    email: Option<usize>,
+    status: Option<usize>,
+    width: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum HeaderName {
+    Id,
+    Email,
+    Status,
+}
+
+pub(super) fn header_name(text: &str) -> Option<HeaderName> {
+    let name: String = text
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    match name.as_str() {
+        "accountid" | "id" | "account" | "accountnumber" | "accountno" | "awsaccountid"
+        | "awsaccount" | "awsaccountnumber" | "memberaccountid" | "memberaccount" => {
+            Some(HeaderName::Id)
+        }
+        "email" | "emailaddress" | "rootemail" | "rootemailaddress" | "accountemail" | "mail"
+        | "emailid" | "memberemail" => Some(HeaderName::Email),
+        "status" | "state" | "accountstatus" | "accountstate" => Some(HeaderName::Status),
+        _ => None,
+    }
+}
+
+/// Words a header of free text may consist of (`Account ID Email address`).
+fn is_header_word(text: &str) -> bool {
+    let word = text
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    header_name(&word).is_some()
+        || matches!(
+            word.as_str(),
+            "address" | "aws" | "number" | "name" | "root" | "member"
+        )
+}
+
+/// Recognizes the first content line as a header. `Some(None)` is a header without an ID column
+/// (rows are then read by their content), `None` is not a header at all.
+fn read_header(
+    format: Format,
+    line: Line<'_>,
+    fields: &[RawField<'_>],
+    out: &mut Collector<'_>,
+) -> Option<Option<Columns>> {
+    if format == Format::OrganizationsText
+        || fields.iter().any(|f| !matches!(kind(&f.text), Kind::Other))
+    {
+        return None;
+    }
+    if format == Format::Text {
+        if !fields.iter().all(|f| is_header_word(&f.text)) {
+            return None;
+        }
+        out.push(Diagnostic::new(
+            Code::Header,
+            line.span(),
+            format!("read `{}` as a header row", quote(line.text.trim())),
+        ));
+        return Some(None);
+    }
+    let names: Vec<Option<HeaderName>> = fields.iter().map(|f| header_name(&f.text)).collect();
+    if names.iter().all(Option::is_none) {
+        return None;
+    }
+    let find = |wanted| names.iter().position(|n| *n == Some(wanted));
+    let (id, email, status) = (
+        find(HeaderName::Id),
+        find(HeaderName::Email),
+        find(HeaderName::Status),
+    );
+    let label = |i: usize| quote(fields[i].text.trim());
+    let mut parts = Vec::new();
+    if let Some(i) = id {
+        parts.push(format!("`{}` as the account ID", label(i)));
+    }
+    if let Some(i) = email {
+        parts.push(format!("`{}` as the email", label(i)));
+    }
+    if let Some(i) = status {
+        parts.push(format!("`{}` as the account status", label(i)));
+    }
+    let mut message = format!("read this line as a header: {}", parts.join(", "));
+    if id.is_none() {
+        message.push_str("; there is no account ID column, so rows are read by their content");
+    }
+    out.push(Diagnostic::new(Code::Header, line.span(), message));
+    for (i, field) in fields.iter().enumerate() {
+        if names[i].is_none() && !field.is_blank() {
+            out.push(Diagnostic::new(
+                Code::UnusedColumn,
+                field.span,
+                format!("the column `{}` is not used", label(i)),
+            ));
+        }
+    }
+    Some(id.map(|id| Columns {
+        id,
+        email,
+        status,
+        width: fields.len(),
+    }))
+}
+
+fn non_blank<'a>(field: Option<&RawField<'a>>) -> Option<RawField<'a>> {
+    field.filter(|f| !f.is_blank()).cloned()
+}
+
+fn mapped_record(
+    line: Line<'_>,
+    fields: &[RawField<'_>],
+    columns: &Columns,
+    out: &mut Collector<'_>,
+) {
+    for extra in fields.iter().skip(columns.width).filter(|f| !f.is_blank()) {
+        out.push(Diagnostic::new(
+            Code::IgnoredField,
+            extra.span,
+            format!(
+                "ignored `{}`: expected at most {} fields, as in the header",
+                quote(extra.text.trim()),
+                columns.width
+            ),
+        ));
+    }
+    let id = non_blank(fields.get(columns.id));
+    let email = columns.email.and_then(|i| non_blank(fields.get(i)));
+    let status = columns.status.and_then(|i| non_blank(fields.get(i)));
+    if email.is_none()
+        && id.as_ref().is_none_or(|f| {
+            kind(&f.text) == Kind::Other && !f.text.chars().any(|c| c.is_ascii_digit())
+        })
+    {
+        out.push(Diagnostic::new(
+            Code::UnreadableLine,
+            line.span(),
+            format!(
+                "expected an account ID and an email, found `{}`",
+                quote(line.text.trim())
+            ),
+        ));
+        return;
+    }
+    out.account(line.span(), id, email, status);
+}
+
+/// What a field looks like, judged on its visible characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Id,
+    Email,
+    Status,
+    Other,
+}
+
+fn kind(text: &str) -> Kind {
+    let visible = text.trim_matches(|c: char| {
+        c.is_whitespace()
+            || is_zero_width(c)
+            || matches!(
+                c,
+                '"' | '\'' | '`' | '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}'
+            )
+    });
+    if visible.contains('@') {
+        return Kind::Email;
+    }
+    if is_status(visible) {
+        return Kind::Status;
+    }
+    let shape = if visible.chars().any(is_zero_width) {
+        id_shape(
+            &visible
+                .chars()
+                .filter(|&c| !is_zero_width(c))
+                .collect::<String>(),
+        )
+    } else {
+        id_shape(visible)
+    };
+    if shape.is_id_like() {
+        Kind::Id
+    } else {
+        Kind::Other
+    }
+}
+
+fn is_status(text: &str) -> bool {
+    [
+        "ACTIVE",
+        "SUSPENDED",
+        "PENDING_CLOSURE",
+        "CLOSED",
+        "PENDING_ACTIVATION",
+    ]
+    .iter()
+    .any(|s| s.eq_ignore_ascii_case(text))
+}
+
+/// A row without a header: the ID, email and status are recognized by their content, so columns
+/// may come in any order. Free text may hold several accounts per line.
+fn content_record<'a>(line: Line<'a>, fields: &mut Vec<RawField<'a>>, out: &mut Collector<'_>) {
+    fields.retain(|f| !f.is_blank());
+    let kinds: Vec<Kind> = fields.iter().map(|f| kind(&f.text)).collect();
+    let count = |k| kinds.iter().filter(|&&x| x == k).count();
+    if count(Kind::Id) <= 1 && count(Kind::Email) <= 1 {
+        let find = |k| kinds.iter().position(|&x| x == k);
+        // Without an ID-like field, a field with digits is most likely a mangled ID.
+        let id = find(Kind::Id).or_else(|| {
+            kinds
+                .iter()
+                .zip(fields.iter())
+                .position(|(&k, f)| k == Kind::Other && f.text.chars().any(|c| c.is_ascii_digit()))
+        });
+        let (email, status) = (find(Kind::Email), find(Kind::Status));
+        if id.is_none() && email.is_none() {
+            out.push(Diagnostic::new(
+                Code::UnreadableLine,
+                line.span(),
+                format!(
+                    "expected an account ID and an email, found `{}`",
+                    quote(line.text.trim())
+                ),
+            ));
+            return;
+        }
+        for (i, field) in fields.iter().enumerate() {
+            if Some(i) != id && Some(i) != email && Some(i) != status {
+                ignored(field, out);
+            }
+        }
+        let pick = |i: Option<usize>| i.map(|i| fields[i].clone());
+        out.account(line.span(), pick(id), pick(email), pick(status));
+        return;
+    }
+    // Several accounts on one line: each ID starts one, the email after it belongs to it.
+    let mut current: Option<(usize, Option<usize>, Option<usize>)> = None;
+    let flush = |current: Option<(usize, Option<usize>, Option<usize>)>,
+                 out: &mut Collector<'_>| {
+        let Some((first, email, status)) = current else {
+            return;
+        };
+        let (id, last) = if kinds[first] == Kind::Id {
+            (Some(first), email.unwrap_or(first))
+        } else {
+            (None, first)
+        };
+        let span = Span::new(
+            fields[first].span.start,
+            fields[last.max(status.unwrap_or(0))].span.end,
+        );
+        let pick = |i: Option<usize>| i.map(|i| fields[i].clone());
+        out.account(span, pick(id), pick(email), pick(status));
+    };
+    for (i, &k) in kinds.iter().enumerate() {
+        match (k, &mut current) {
+            (Kind::Id, _) => {
+                flush(current.take(), out);
+                current = Some((i, None, None));
+            }
+            (Kind::Email, Some((_, email @ None, _))) => *email = Some(i),
+            (Kind::Email, _) => {
+                flush(current.take(), out);
+                current = Some((i, Some(i), None));
+            }
+            (Kind::Status, Some((_, _, status @ None))) => *status = Some(i),
+            _ => ignored(&fields[i], out),
+        }
+    }
+    flush(current, out);
+}
+
+fn ignored(field: &RawField<'_>, out: &mut Collector<'_>) {
+    out.push(Diagnostic::new(
+        Code::IgnoredField,
+        field.span,
+        format!(
+            "ignored `{}`: expected only an account ID, an email and a status",
+            quote(field.text.trim())
+        ),
+    ));
+}
+
+/// `ACCOUNTS  arn  email  id  joined-method  joined-timestamp  name  [state]  status`: columns
+/// are found by their content, since the AWS CLI sorts them by name and AWS adds new ones.
+fn organizations_record(line: Line<'_>, fields: &[RawField<'_>], out: &mut Collector<'_>) {
+    if !fields
+        .first()
+        .is_some_and(|f| f.text.eq_ignore_ascii_case("ACCOUNTS"))
+    {
+        out.push(Diagnostic::new(
+            Code::UnreadableLine,
+            line.span(),
+            format!("expected an `ACCOUNTS` line of `aws organizations list-accounts --output text`, found `{}`", quote(line.text.trim())),
+        ));
+        return;
+    }
+    let rest = &fields[1..];
+    let arn_id = rest.iter().find_map(|f| {
+        f.text
+            .strip_prefix("arn:")
+            .and_then(|arn| arn.rsplit('/').next())
+    });
+    let id = rest
+        .iter()
+        .position(|f| Some(&*f.text) == arn_id)
+        .or_else(|| rest.iter().position(|f| kind(&f.text) == Kind::Id));
+    let email = rest.iter().position(|f| f.text.contains('@'));
+    let statuses: Vec<usize> = (0..rest.len())
+        .filter(|&i| is_status(&rest[i].text))
+        .collect();
+    let status = statuses
+        .iter()
+        .copied()
+        .find(|&i| !rest[i].text.eq_ignore_ascii_case("ACTIVE"))
+        .or(statuses.first().copied());
+    let pick = |i: Option<usize>| i.map(|i| rest[i].clone());
+    out.account(line.span(), pick(id), pick(email), pick(status));
+}
+
+/// `AccountId=111122223333,Email=ops@example.com AccountId=…`: whitespace separates accounts,
+/// commas separate keys.
+pub(super) fn read_shorthand(input: &str, from: usize, out: &mut Collector<'_>) {
+    let mut structures = Vec::new();
+    for line in lines(input, from).filter_map(content) {
+        structures.clear();
+        split_on(line, char::is_whitespace, &mut structures);
+        for structure in &structures {
+            let Cow::Borrowed(text) = structure.text else {
+                continue;
+            };
+            let (mut id, mut email, mut status) = (None, None, None);
+            let mut offset = structure.span.start;
+            for pair in text.split(',') {
+                let start = offset;
+                offset += pair.len() + 1;
+                if pair.trim().is_empty() {
+                    continue;
+                }
+                let Some((key, value)) = pair.split_once('=') else {
+                    out.push(Diagnostic::new(
+                        Code::IgnoredField,
+                        Span::new(start, start + pair.len()),
+                        format!("ignored `{}`: expected `Key=value`", quote(pair)),
+                    ));
+                    continue;
+                };
+                let field = RawField::exact(value, start + key.len() + 1);
+                match header_name(key) {
+                    Some(HeaderName::Id) => id = Some(field),
+                    Some(HeaderName::Email) => email = Some(field),
+                    Some(HeaderName::Status) => status = Some(field),
+                    None => out.push(Diagnostic::new(
+                        Code::IgnoredField,
+                        Span::new(start, start + pair.len()),
+                        format!(
+                            "ignored `{}`: expected the keys AccountId and Email (or EmailAddress)",
+                            quote(key)
+                        ),
+                    )),
+                }
+            }
+            out.account(structure.span, id, email, status);
+        }
+    }
+}

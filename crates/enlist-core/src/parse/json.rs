@@ -1,0 +1,631 @@
+//! JSON input: `aws organizations list-accounts`, GuardDuty and Detective request bodies, arrays
+//! of accounts or of IDs, and JSON Lines.
+//!
+//! A small JSON reader that keeps the span of every value, so diagnostics point at the exact
+//! bytes. It is lenient where pastes are: several top-level values (JSON Lines, or objects
+//! separated by commas), trailing commas, and numbers with leading zeros (`012345678901`, which
+//! is what people write when they mean an ID).
+
+use std::borrow::Cow;
+
+use super::clean::RawField;
+use super::delimited::{HeaderName, header_name};
+use super::record::Collector;
+use crate::diagnostic::{Code, Diagnostic, quote};
+use crate::span::Span;
+
+/// How deep arrays and objects may nest; account lists need three levels.
+const MAX_DEPTH: usize = 64;
+
+#[derive(Debug)]
+enum Value<'a> {
+    Null,
+    Bool,
+    Number(&'a str),
+    /// The decoded text, and whether it is byte for byte the input (no escapes).
+    String(Cow<'a, str>, bool),
+    Array(Vec<Node<'a>>),
+    Object(Vec<Member<'a>>),
+}
+
+#[derive(Debug)]
+struct Node<'a> {
+    value: Value<'a>,
+    span: Span,
+}
+
+#[derive(Debug)]
+struct Member<'a> {
+    key: Cow<'a, str>,
+    key_span: Span,
+    value: Node<'a>,
+}
+
+#[derive(Debug)]
+struct SyntaxError {
+    at: usize,
+    message: String,
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+    depth: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes().get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// `found …` for the next character, for messages.
+    fn found(&self) -> String {
+        match self
+            .text
+            .get(self.pos..)
+            .and_then(|rest| rest.chars().next())
+        {
+            None => "the end of the input".to_owned(),
+            Some(c) => format!("`{}`", quote(&c.to_string())),
+        }
+    }
+
+    fn error<T>(&self, expected: &str) -> Result<T, SyntaxError> {
+        Err(SyntaxError {
+            at: self.pos,
+            message: format!("expected {expected}, found {}", self.found()),
+        })
+    }
+
+    fn value(&mut self) -> Result<Node<'a>, SyntaxError> {
+        self.skip_whitespace();
+        let start = self.pos;
+        let value = match self.peek() {
+            Some(b'{') => self.nested(Parser::object)?,
+            Some(b'[') => self.nested(Parser::array)?,
+            Some(b'"') => {
+                let (text, exact) = self.string()?;
+                Value::String(text, exact)
+            }
+            Some(b'-' | b'0'..=b'9') => Value::Number(self.number()),
+            Some(b't') => self.literal("true", Value::Bool)?,
+            Some(b'f') => self.literal("false", Value::Bool)?,
+            Some(b'n') => self.literal("null", Value::Null)?,
+            _ => return self.error("a JSON value"),
+        };
+        Ok(Node {
+            value,
+            span: Span::new(start, self.pos),
+        })
+    }
+
+    fn nested(
+        &mut self,
+        read: fn(&mut Parser<'a>) -> Result<Value<'a>, SyntaxError>,
+    ) -> Result<Value<'a>, SyntaxError> {
+        if self.depth >= MAX_DEPTH {
+            return self.error(&format!("at most {MAX_DEPTH} levels of nesting"));
+        }
+        self.depth += 1;
+        let value = read(self);
+        self.depth -= 1;
+        value
+    }
+
+    fn literal(&mut self, word: &str, value: Value<'a>) -> Result<Value<'a>, SyntaxError> {
+        if self.text[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            self.error("a JSON value")
+        }
+    }
+
+    fn number(&mut self) -> &'a str {
+        let start = self.pos;
+        let bytes = self.bytes();
+        let digits = |pos: &mut usize| {
+            while bytes.get(*pos).is_some_and(u8::is_ascii_digit) {
+                *pos += 1;
+            }
+        };
+        let mut pos = start;
+        if bytes.get(pos) == Some(&b'-') {
+            pos += 1;
+        }
+        digits(&mut pos);
+        if bytes.get(pos) == Some(&b'.') && bytes.get(pos + 1).is_some_and(u8::is_ascii_digit) {
+            pos += 1;
+            digits(&mut pos);
+        }
+        if matches!(bytes.get(pos), Some(b'e' | b'E')) {
+            let mut exp = pos + 1;
+            if matches!(bytes.get(exp), Some(b'+' | b'-')) {
+                exp += 1;
+            }
+            if bytes.get(exp).is_some_and(u8::is_ascii_digit) {
+                pos = exp;
+                digits(&mut pos);
+            }
+        }
+        self.pos = pos;
+        &self.text[start..pos]
+    }
+
+    fn string(&mut self) -> Result<(Cow<'a, str>, bool), SyntaxError> {
+        let open = self.pos;
+        self.pos += 1;
+        let start = self.pos;
+        let bytes = self.bytes();
+        // The common case has no escape: borrow the input.
+        let Some(end) = memchr::memchr3(b'"', b'\\', b'\n', &bytes[start..]).map(|i| start + i)
+        else {
+            self.pos = open;
+            return self.error("a closing `\"` for this string");
+        };
+        if bytes[end] == b'"' {
+            self.pos = end + 1;
+            return Ok((Cow::Borrowed(&self.text[start..end]), true));
+        }
+        let mut out = String::from(&self.text[start..end]);
+        self.pos = end;
+        loop {
+            let Some(c) = self.text[self.pos..].chars().next() else {
+                self.pos = open;
+                return self.error("a closing `\"` for this string");
+            };
+            match c {
+                '"' => {
+                    self.pos += 1;
+                    return Ok((Cow::Owned(out), false));
+                }
+                '\n' | '\r' => {
+                    let at = self.pos;
+                    self.pos = open;
+                    let mut err = self
+                        .error::<()>("a closing `\"` for this string before the end of the line")
+                        .unwrap_err();
+                    err.at = at;
+                    return Err(err);
+                }
+                '\\' => {
+                    self.pos += 1;
+                    let escape = self.peek();
+                    self.pos += 1;
+                    match escape {
+                        Some(b'"') => out.push('"'),
+                        Some(b'\\') => out.push('\\'),
+                        Some(b'/') => out.push('/'),
+                        Some(b'b') => out.push('\u{8}'),
+                        Some(b'f') => out.push('\u{c}'),
+                        Some(b'n') => out.push('\n'),
+                        Some(b'r') => out.push('\r'),
+                        Some(b't') => out.push('\t'),
+                        Some(b'u') => out.push(self.unicode_escape()?),
+                        _ => {
+                            self.pos -= 1;
+                            return self.error("an escape such as `\\n` or `\\u00e9` after `\\`");
+                        }
+                    }
+                }
+                c => {
+                    out.push(c);
+                    self.pos += c.len_utf8();
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, SyntaxError> {
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        match digits.and_then(|h| u32::from_str_radix(h, 16).ok()) {
+            Some(value) => {
+                self.pos += 4;
+                Ok(value)
+            }
+            None => self.error("four hexadecimal digits after `\\u`"),
+        }
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, SyntaxError> {
+        let high = self.hex4()?;
+        if (0xD800..0xDC00).contains(&high) && self.text[self.pos..].starts_with("\\u") {
+            self.pos += 2;
+            let low = self.hex4()?;
+            if (0xDC00..0xE000).contains(&low) {
+                let combined = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+                return Ok(char::from_u32(combined).unwrap_or(char::REPLACEMENT_CHARACTER));
+            }
+        }
+        Ok(char::from_u32(high).unwrap_or(char::REPLACEMENT_CHARACTER))
+    }
+
+    fn array(&mut self) -> Result<Value<'a>, SyntaxError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        loop {
+            self.skip_whitespace();
+            if self.peek() == Some(b']') {
+                self.pos += 1;
+                return Ok(Value::Array(items));
+            }
+            items.push(self.value()?);
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {}
+                _ => return self.error("`,` or `]` after an array item"),
+            }
+        }
+    }
+
+    fn object(&mut self) -> Result<Value<'a>, SyntaxError> {
+        self.pos += 1;
+        let mut members = Vec::new();
+        loop {
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Value::Object(members));
+                }
+                Some(b'"') => {}
+                _ => return self.error("a key in double quotes or `}`"),
+            }
+            let key_start = self.pos;
+            let (key, _) = self.string()?;
+            let key_span = Span::new(key_start, self.pos);
+            self.skip_whitespace();
+            if self.peek() != Some(b':') {
+                return self.error("`:` after the key");
+            }
+            self.pos += 1;
+            let value = self.value()?;
+            members.push(Member {
+                key,
+                key_span,
+                value,
+            });
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {}
+                _ => return self.error("`,` or `}` after a value"),
+            }
+        }
+    }
+}
+
+/// Reads every top-level value of `input` from byte `from`.
+pub(super) fn read(input: &str, from: usize, out: &mut Collector<'_>) {
+    let mut parser = Parser {
+        text: input,
+        pos: from,
+        depth: 0,
+    };
+    let mut reader = Reader {
+        out,
+        unused: Vec::new(),
+    };
+    loop {
+        parser.skip_whitespace();
+        while parser.peek() == Some(b',') {
+            parser.pos += 1;
+            parser.skip_whitespace();
+        }
+        if parser.pos >= input.len() {
+            return;
+        }
+        let start = parser.pos;
+        match parser.value() {
+            Ok(node) => reader.top_level(node),
+            Err(error) => {
+                let width = input[error.at.min(input.len())..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
+                reader.out.push(Diagnostic::new(
+                    Code::InvalidJson,
+                    Span::new(error.at, error.at + width),
+                    error.message,
+                ));
+                // A value that broke on the line it started on is one line of JSON Lines: go on
+                // with the next line. A broken multi-line document would only cascade errors.
+                let on_start_line =
+                    memchr::memchr2(b'\n', b'\r', &input.as_bytes()[start..error.at.max(start)])
+                        .is_none();
+                let next_line =
+                    memchr::memchr2(b'\n', b'\r', &input.as_bytes()[error.at.min(input.len())..]);
+                match next_line {
+                    Some(offset) if on_start_line => parser.pos = error.at + offset + 1,
+                    _ => return,
+                }
+            }
+        }
+    }
+}
+
+struct Reader<'c, 'i> {
+    out: &'c mut Collector<'i>,
+    /// Keys already reported as not used, so each is reported once.
+    unused: Vec<String>,
+}
+
+/// Keys whose value is the list of accounts: list-accounts, request bodies, member listings.
+fn is_list_key(key: &str) -> bool {
+    [
+        "accounts",
+        "accountdetails",
+        "members",
+        "memberdetails",
+        "accountids",
+    ]
+    .iter()
+    .any(|k| k.eq_ignore_ascii_case(key))
+}
+
+impl Reader<'_, '_> {
+    fn top_level(&mut self, node: Node<'_>) {
+        match node.value {
+            Value::Array(items) => items.into_iter().for_each(|item| self.element(item)),
+            Value::Object(members) => {
+                if let Some(index) = members.iter().position(|m| is_list_key(&m.key)) {
+                    let mut list = None;
+                    for (i, member) in members.into_iter().enumerate() {
+                        if i == index {
+                            list = Some(member);
+                        } else {
+                            self.unused(&member);
+                        }
+                    }
+                    let Some(list) = list else { return };
+                    match list.value.value {
+                        Value::Array(items) => {
+                            items.into_iter().for_each(|item| self.element(item))
+                        }
+                        _ => self.out.push(Diagnostic::new(
+                            Code::InvalidJson,
+                            list.value.span,
+                            format!(
+                                "expected `{}` to be a list of accounts, found `{}`",
+                                list.key,
+                                quote(list.value.span.slice(self.out.input()))
+                            ),
+                        )),
+                    }
+                } else if members.iter().any(|m| {
+                    header_name(&m.key) == Some(HeaderName::Id)
+                        || header_name(&m.key) == Some(HeaderName::Email)
+                }) {
+                    self.element(Node {
+                        value: Value::Object(members),
+                        span: node.span,
+                    });
+                } else {
+                    let keys: Vec<String> = members
+                        .iter()
+                        .take(5)
+                        .map(|m| format!("`{}`", quote(&m.key)))
+                        .collect();
+                    let found = if keys.is_empty() {
+                        "an empty object".to_owned()
+                    } else {
+                        format!("an object with {}", keys.join(", "))
+                    };
+                    self.out.push(Diagnostic::new(
+                        Code::InvalidJson,
+                        node.span,
+                        format!("expected a list of accounts (an array, or an object with `Accounts` or `accountDetails`), found {found}"),
+                    ));
+                }
+            }
+            _ => self.element(node),
+        }
+    }
+
+    fn unused(&mut self, member: &Member<'_>) {
+        if self
+            .unused
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(&member.key))
+        {
+            return;
+        }
+        self.unused.push(member.key.to_string());
+        self.out.push(Diagnostic::new(
+            Code::UnusedColumn,
+            member.key_span,
+            format!("the field `{}` is not used", quote(&member.key)),
+        ));
+    }
+
+    fn element(&mut self, node: Node<'_>) {
+        let span = node.span;
+        match node.value {
+            Value::Object(members) => {
+                let (mut id, mut email, mut statuses) = (None, None, Vec::new());
+                for member in members {
+                    match header_name(&member.key) {
+                        Some(HeaderName::Id) if id.is_none() => {
+                            id = self.field(member.value, "account ID")
+                        }
+                        Some(HeaderName::Email) if email.is_none() => {
+                            email = self.field(member.value, "email")
+                        }
+                        Some(HeaderName::Status) => {
+                            statuses.extend(self.field(member.value, "status"))
+                        }
+                        _ => self.unused(&member),
+                    }
+                }
+                let status = statuses
+                    .iter()
+                    .position(|s| !s.text.trim().eq_ignore_ascii_case("ACTIVE"))
+                    .or((!statuses.is_empty()).then_some(0));
+                let status = status.map(|i| statuses.swap_remove(i));
+                self.out.account(span, id, email, status);
+            }
+            Value::Array(items) => {
+                // `["111122223333", "ops@example.com"]`: a pair in either order.
+                let mut fields: Vec<RawField<'_>> = items
+                    .into_iter()
+                    .filter_map(|item| self.field(item, "account ID"))
+                    .collect();
+                if fields.len() > 2 {
+                    for extra in fields.drain(2..) {
+                        self.out.push(Diagnostic::new(
+                            Code::IgnoredField,
+                            extra.span,
+                            format!(
+                                "ignored `{}`: expected an account ID and an email",
+                                quote(&extra.text)
+                            ),
+                        ));
+                    }
+                }
+                let email = fields
+                    .iter()
+                    .position(|f| f.text.contains('@'))
+                    .map(|i| fields.remove(i));
+                self.out.account(span, fields.pop(), email, None);
+            }
+            Value::String(..) | Value::Number(_) => {
+                let Some(field) = self.field(node, "account ID") else {
+                    return;
+                };
+                if field.text.contains('@') {
+                    self.out.account(span, None, Some(field), None);
+                } else {
+                    self.out.account(span, Some(field), None, None);
+                }
+            }
+            Value::Null | Value::Bool => self.out.push(Diagnostic::new(
+                Code::InvalidJson,
+                span,
+                format!(
+                    "expected an account (an object with `AccountId` and `Email`), found `{}`",
+                    span.slice(self.out.input())
+                ),
+            )),
+        }
+    }
+
+    /// A JSON value as a field. `null` is no field; numbers and other values are read from their
+    /// text, so a wrong type gets the same message as a wrong value.
+    fn field<'a>(&mut self, node: Node<'a>, what: &str) -> Option<RawField<'a>> {
+        let input = self.out.input();
+        match node.value {
+            Value::Null => None,
+            Value::String(text, exact) => {
+                let inner = Span::new(node.span.start + 1, node.span.end.saturating_sub(1));
+                Some(RawField {
+                    text,
+                    span: if exact { inner } else { node.span },
+                    exact,
+                    quoted: true,
+                })
+            }
+            Value::Number(text) => {
+                if what == "account ID" {
+                    self.out.push(Diagnostic::new(
+                        Code::NumericAccountId,
+                        node.span,
+                        format!("expected the account ID as a string (`\"{text}\"`), found a number; numbers lose leading zeros"),
+                    ));
+                }
+                Some(RawField::exact(text, node.span.start))
+            }
+            Value::Bool | Value::Array(_) | Value::Object(_) => Some(RawField {
+                text: Cow::Owned(node.span.slice(input).to_owned()),
+                span: node.span,
+                exact: true,
+                quoted: false,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_value(text: &str) -> Result<Node<'_>, SyntaxError> {
+        Parser {
+            text,
+            pos: 0,
+            depth: 0,
+        }
+        .value()
+    }
+
+    #[test]
+    fn reads_values_with_spans() {
+        let text = r#"{"a": ["x\"y", 012, -1.5e3, true, null]}"#;
+        let node = parse_value(text).unwrap();
+        let Value::Object(members) = node.value else {
+            panic!("not an object")
+        };
+        assert_eq!(members[0].key, "a");
+        let Value::Array(items) = &members[0].value.value else {
+            panic!("not an array")
+        };
+        assert!(matches!(&items[0].value, Value::String(s, false) if s == "x\"y"));
+        assert!(matches!(items[1].value, Value::Number("012")));
+        assert_eq!(items[1].span.slice(text), "012");
+        assert!(matches!(items[2].value, Value::Number("-1.5e3")));
+    }
+
+    #[test]
+    fn decodes_escapes() {
+        let node = parse_value(r#""\u00e9\ud83d\ude00\n\/""#).unwrap();
+        assert!(matches!(node.value, Value::String(s, false) if s == "é😀\n/"));
+    }
+
+    #[test]
+    fn errors_say_what_was_expected() {
+        let cases = [
+            (
+                "[1 2]",
+                3,
+                "expected `,` or `]` after an array item, found `2`",
+            ),
+            ("{\"a\" 1}", 5, "expected `:` after the key, found `1`"),
+            (
+                "{a: 1}",
+                1,
+                "expected a key in double quotes or `}`, found `a`",
+            ),
+            ("[", 1, "expected a JSON value, found the end of the input"),
+            (
+                "\"abc",
+                0,
+                "expected a closing `\"` for this string, found `\"`",
+            ),
+            ("[tru]", 1, "expected a JSON value, found `t`"),
+        ];
+        for (text, at, message) in cases {
+            let error = parse_value(text).unwrap_err();
+            assert_eq!((error.at, error.message.as_str()), (at, message), "{text}");
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = "[".repeat(100_000);
+        let error = parse_value(&deep).unwrap_err();
+        assert_eq!(error.at, MAX_DEPTH);
+    }
+}

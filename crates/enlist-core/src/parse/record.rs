@@ -1,0 +1,364 @@
+//! Turns the fields each reader found into accounts: reads IDs and emails, then merges
+//! duplicates, excludes the administrator and inactive accounts, and checks quotas.
+
+use rustc_hash::FxHashMap;
+
+use super::clean::{RawField, clean};
+use super::{Excluded, Exclusion, Options};
+use crate::account::{Account, AccountId, IdShape, id_shape};
+use crate::diagnostic::{Code, Diagnostic, Severity, quote};
+use crate::email::check_email;
+use crate::service::Service;
+use crate::span::{LineIndex, Span};
+
+/// One account as a reader saw it, after its fields were read.
+#[derive(Debug)]
+struct Record {
+    span: Span,
+    id: Option<AccountId>,
+    /// Where the ID is; diagnostics about the account as a whole point here.
+    id_span: Span,
+    email: Option<String>,
+    status: Option<String>,
+    has_error: bool,
+}
+
+/// Collects records and diagnostics from a reader, then settles them in [`Collector::finish`].
+#[derive(Debug)]
+pub(crate) struct Collector<'i> {
+    input: &'i str,
+    options: &'i Options,
+    diagnostics: Vec<Diagnostic>,
+    records: Vec<Record>,
+    line_index: Option<LineIndex>,
+}
+
+impl<'i> Collector<'i> {
+    pub(crate) fn new(
+        input: &'i str,
+        options: &'i Options,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Collector<'i> {
+        Collector {
+            input,
+            options,
+            diagnostics,
+            records: Vec::new(),
+            line_index: None,
+        }
+    }
+
+    pub(crate) fn input(&self) -> &'i str {
+        self.input
+    }
+
+    pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Records one account from its fields. A record without an ID field is reported: as a
+    /// missing ID when it has an email, else as an unreadable line.
+    pub(crate) fn account(
+        &mut self,
+        span: Span,
+        id: Option<RawField<'_>>,
+        email: Option<RawField<'_>>,
+        status: Option<RawField<'_>>,
+    ) {
+        let before = self.diagnostics.len();
+        let email = email.and_then(|field| self.read_email(field));
+        let mut id_span = span;
+        let id = match id {
+            Some(field) => self.read_id(field, &mut id_span),
+            None => {
+                let message = match &email {
+                    Some(email) => format!(
+                        "expected an account ID with the email `{}`, found none",
+                        quote(email)
+                    ),
+                    None => format!(
+                        "expected an account ID, found `{}`",
+                        quote(span.slice(self.input).trim())
+                    ),
+                };
+                let code = if email.is_some() {
+                    Code::MissingAccountId
+                } else {
+                    Code::UnreadableLine
+                };
+                self.push(Diagnostic::new(code, span, message));
+                None
+            }
+        };
+        let status = status.map(|field| {
+            clean(field, "status", &mut self.diagnostics)
+                .text
+                .trim()
+                .to_ascii_uppercase()
+        });
+        let status = status.filter(|s| !s.is_empty() && s != "ACTIVE");
+        let has_error = self.diagnostics[before..]
+            .iter()
+            .any(|d| d.severity() == Severity::Error);
+        self.records.push(Record {
+            span,
+            id,
+            id_span,
+            email,
+            status,
+            has_error,
+        });
+    }
+
+    fn read_id(&mut self, field: RawField<'_>, id_span: &mut Span) -> Option<AccountId> {
+        let cleaned = clean(field, "account ID", &mut self.diagnostics);
+        let (text, span) = (&*cleaned.text, cleaned.span);
+        *id_span = span;
+        match id_shape(text) {
+            IdShape::Valid(id) => Some(id),
+            IdShape::Digits(n) => {
+                self.wrong_length(text, n, span);
+                None
+            }
+            IdShape::Decimal(digits) => {
+                let point = span.start + digits.len();
+                let decimal = Span::new(point.min(span.end), span.end);
+                self.push(Diagnostic::new(
+                    Code::SpreadsheetDecimal,
+                    decimal,
+                    format!("removed `{}` that a spreadsheet added to the account ID `{}`; format the column as text", quote(&text[digits.len()..]), quote(&digits)),
+                ));
+                match digits.parse() {
+                    Ok(id) => Some(id),
+                    Err(_) => {
+                        self.wrong_length(&digits, digits.len(), span);
+                        None
+                    }
+                }
+            }
+            IdShape::Grouped(digits) => {
+                self.push(Diagnostic::new(
+                    Code::GroupedAccountId,
+                    span,
+                    format!("read the account ID `{}` as `{digits}`", quote(text)),
+                ));
+                digits.parse().ok()
+            }
+            IdShape::Scientific { digits } => {
+                let diagnostic = match digits.filter(|d| d.len() <= 12) {
+                    Some(digits) => {
+                        let padded = format!("{digits:0>12}");
+                        Diagnostic::new(
+                            Code::ScientificNotation,
+                            span,
+                            format!("expected a 12-digit account ID, found `{}` in scientific notation; it reads as `{padded}`, but check it against the source", quote(text)),
+                        )
+                        .with_fix(padded)
+                    }
+                    None => Diagnostic::new(
+                        Code::ScientificNotation,
+                        span,
+                        format!(
+                            "expected a 12-digit account ID, found `{}` in scientific notation, which lost digits; copy the ID again from its source with the column formatted as text",
+                            quote(text)
+                        ),
+                    ),
+                };
+                self.push(diagnostic);
+                None
+            }
+            IdShape::Other => {
+                let message = if text.is_empty() {
+                    "expected a 12-digit account ID, found an empty field".to_owned()
+                } else if let Some(odd) = text.chars().find(|&c| !c.is_ascii_graphic() && c != ' ')
+                {
+                    format!(
+                        "expected a 12-digit account ID, found `{}`, which contains {}",
+                        quote(text),
+                        crate::diagnostic::char_name(odd)
+                    )
+                } else {
+                    format!("expected a 12-digit account ID, found `{}`", quote(text))
+                };
+                self.push(Diagnostic::new(Code::InvalidAccountId, span, message));
+                None
+            }
+        }
+    }
+
+    fn wrong_length(&mut self, digits: &str, n: usize, span: Span) {
+        let diagnostic = match n {
+            11 => Diagnostic::new(
+                Code::LostLeadingZero,
+                span,
+                format!("expected a 12-digit account ID, found 11 digits in `{digits}`; a leading zero was probably lost (spreadsheets drop them): `0{digits}`"),
+            )
+            .with_fix(format!("0{digits}")),
+            10 => Diagnostic::new(
+                Code::InvalidAccountId,
+                span,
+                format!("expected a 12-digit account ID, found 10 digits in `{digits}`; if leading zeros were dropped it is `00{digits}`"),
+            )
+            .with_fix(format!("00{digits}")),
+            _ => Diagnostic::new(Code::InvalidAccountId, span, format!("expected a 12-digit account ID, found {n} digits in `{}`", quote(digits))),
+        };
+        self.push(diagnostic);
+    }
+
+    fn read_email(&mut self, field: RawField<'_>) -> Option<String> {
+        let cleaned = clean(field, "email", &mut self.diagnostics);
+        if cleaned.text.is_empty() {
+            return None;
+        }
+        for service in self.options.services.iter() {
+            if let Err(problem) = check_email(&cleaned.text, service) {
+                let mut diagnostic =
+                    Diagnostic::new(Code::InvalidEmail, cleaned.span, problem.message);
+                if let Some(fix) = problem.fix.filter(|fix| {
+                    self.options
+                        .services
+                        .iter()
+                        .all(|s| check_email(fix, s).is_ok())
+                }) {
+                    diagnostic = diagnostic.with_fix(fix);
+                }
+                self.push(diagnostic);
+                break;
+            }
+        }
+        Some(cleaned.text.into_owned())
+    }
+
+    fn line(&mut self, offset: usize) -> usize {
+        let input = self.input;
+        self.line_index
+            .get_or_insert_with(|| LineIndex::new(input))
+            .line(offset)
+    }
+
+    /// Settles duplicates, exclusions, missing emails and quotas.
+    pub(crate) fn finish(mut self) -> (Vec<Account>, Vec<Excluded>, Vec<Diagnostic>) {
+        let records = std::mem::take(&mut self.records);
+        let mut excluded = Vec::new();
+        // Index of the first record of each ID, and whether that ID has conflicting emails.
+        let mut first: FxHashMap<AccountId, (usize, bool)> = FxHashMap::default();
+        let mut email_of: Vec<Option<String>> = records.iter().map(|r| r.email.clone()).collect();
+        let mut order = Vec::new();
+        for (index, record) in records.iter().enumerate() {
+            let Some(id) = record.id else { continue };
+            if Some(id) == self.options.admin_account {
+                self.push(Diagnostic::new(
+                    Code::OwnAccount,
+                    record.id_span,
+                    format!("account {id} is the administrator account; an administrator cannot be its own member, so it is not sent"),
+                ));
+                excluded.push(Excluded {
+                    account_id: id,
+                    email: record.email.clone(),
+                    span: record.span,
+                    reason: Exclusion::OwnAccount,
+                });
+                continue;
+            }
+            if let Some(status) = &record.status {
+                self.push(Diagnostic::new(
+                    Code::InactiveAccount,
+                    record.id_span,
+                    format!("account {id} is {status} in AWS Organizations, so it is not sent; only ACTIVE accounts can become members"),
+                ));
+                excluded.push(Excluded {
+                    account_id: id,
+                    email: record.email.clone(),
+                    span: record.span,
+                    reason: Exclusion::Inactive {
+                        status: status.clone(),
+                    },
+                });
+                continue;
+            }
+            let Some(&(head, conflict)) = first.get(&id) else {
+                first.insert(id, (index, false));
+                order.push(index);
+                continue;
+            };
+            let head_line = self.line(records[head].span.start);
+            match (&email_of[head], &record.email) {
+                (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => {
+                    if !conflict {
+                        let line = self.line(record.span.start);
+                        self.push(Diagnostic::new(
+                            Code::ConflictingDuplicate,
+                            records[head].id_span,
+                            format!("account {id} appears again on line {line} with another email (`{}` here, `{}` there); keep one", quote(a), quote(b)),
+                        ));
+                        first.insert(id, (head, true));
+                    }
+                    self.push(Diagnostic::new(
+                        Code::ConflictingDuplicate,
+                        record.id_span,
+                        format!("account {id} already appears on line {head_line} with another email (`{}` there, `{}` here); keep one", quote(a), quote(b)),
+                    ));
+                }
+                _ => {
+                    self.push(Diagnostic::new(
+                        Code::DuplicateMerged,
+                        record.id_span,
+                        format!("account {id} already appears on line {head_line}; this line is merged into it"),
+                    ));
+                    // A repeat whose own email is wrong lends nothing; its line shows the error.
+                    if email_of[head].is_none() && record.email.is_some() && !record.has_error {
+                        email_of[head] = record.email.clone();
+                    }
+                }
+            }
+        }
+        let email_required = self.options.services.guardduty || !self.options.organization_mode;
+        let mut accounts = Vec::with_capacity(order.len());
+        for index in order {
+            let record = &records[index];
+            let Some(id) = record.id else { continue };
+            if record.has_error || first.get(&id).is_some_and(|&(_, conflict)| conflict) {
+                continue;
+            }
+            let email = email_of[index].take();
+            if email.is_none() && email_required {
+                let why = if self.options.services.guardduty {
+                    "GuardDuty invites members by email"
+                } else {
+                    "Detective invites members by email unless the behavior graph uses organization mode"
+                };
+                self.push(Diagnostic::new(
+                    Code::MissingEmail,
+                    record.span,
+                    format!("expected an email for account {id}, found none; {why}"),
+                ));
+                continue;
+            }
+            accounts.push(Account::new(id, email, record.span));
+        }
+        for service in self.options.services.iter() {
+            self.check_quota(service, &accounts);
+        }
+        (accounts, excluded, self.diagnostics)
+    }
+
+    fn check_quota(&mut self, service: Service, accounts: &[Account]) {
+        let quota = service.member_quota();
+        let Some(past) = accounts.get(quota) else {
+            return;
+        };
+        let per = match service {
+            Service::GuardDuty => "invited members per administrator per region",
+            Service::Detective => "members per behavior graph",
+        };
+        self.push(Diagnostic::new(
+            Code::QuotaExceeded,
+            past.span(),
+            format!(
+                "{} allows {quota} {per}, found {} accounts; from this one on they will come back as over the quota",
+                service.display_name(),
+                accounts.len()
+            ),
+        ));
+    }
+}

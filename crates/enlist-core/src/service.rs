@@ -1,0 +1,126 @@
+//! The two AWS services Enlist adds members to, and what differs between them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// An AWS service with a CreateMembers operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// Amazon GuardDuty (`POST /detector/{id}/member`).
+    GuardDuty,
+    /// Amazon Detective (`POST /graph/members`).
+    Detective,
+}
+
+impl Service {
+    /// Both services, GuardDuty first.
+    pub const ALL: [Service; 2] = [Service::GuardDuty, Service::Detective];
+
+    /// The lowercase identifier used in URLs, flags and JSON: `guardduty` or `detective`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Service::GuardDuty => "guardduty",
+            Service::Detective => "detective",
+        }
+    }
+
+    /// The product name people know: `GuardDuty` or `Detective`.
+    pub const fn display_name(self) -> &'static str {
+        match self {
+            Service::GuardDuty => "GuardDuty",
+            Service::Detective => "Detective",
+        }
+    }
+
+    /// How many members one administrator can add, per region (GuardDuty, by invitation) or per
+    /// behavior graph (Detective).
+    pub const fn member_quota(self) -> usize {
+        match self {
+            Service::GuardDuty => 1_000,
+            Service::Detective => 1_200,
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.display_name())
+    }
+}
+
+/// The error for a service name that is neither `guardduty` nor `detective`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownService(pub String);
+
+impl fmt::Display for UnknownService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "expected `guardduty` or `detective`, found `{}`", self.0)
+    }
+}
+
+impl std::error::Error for UnknownService {}
+
+impl FromStr for Service {
+    type Err = UnknownService;
+
+    fn from_str(s: &str) -> Result<Service, UnknownService> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "guardduty" | "gd" => Ok(Service::GuardDuty),
+            "detective" => Ok(Service::Detective),
+            _ => Err(UnknownService(s.to_owned())),
+        }
+    }
+}
+
+/// Which services a list is checked for. A list meant for both must satisfy both sets of rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Services {
+    /// Check against GuardDuty's rules.
+    pub guardduty: bool,
+    /// Check against Detective's rules.
+    pub detective: bool,
+}
+
+impl Services {
+    /// GuardDuty and Detective.
+    pub const BOTH: Services = Services {
+        guardduty: true,
+        detective: true,
+    };
+
+    /// Only `service`.
+    pub const fn only(service: Service) -> Services {
+        match service {
+            Service::GuardDuty => Services {
+                guardduty: true,
+                detective: false,
+            },
+            Service::Detective => Services {
+                guardduty: false,
+                detective: true,
+            },
+        }
+    }
+
+    /// Whether `service` is selected.
+    pub const fn contains(self, service: Service) -> bool {
+        match service {
+            Service::GuardDuty => self.guardduty,
+            Service::Detective => self.detective,
+        }
+    }
+
+    /// The selected services, GuardDuty first.
+    pub fn iter(self) -> impl Iterator<Item = Service> {
+        Service::ALL.into_iter().filter(move |s| self.contains(*s))
+    }
+}
+
+impl Default for Services {
+    fn default() -> Services {
+        Services::BOTH
+    }
+}
