@@ -1,1 +1,140 @@
-fn main() {}
+//! Project tasks behind `cargo xtask`: `ci` (the one test command), `bench`, `demo`.
+//!
+//! Every task installs what it needs and is missing, and skips what is already there, so a fresh
+//! clone on a fresh machine needs nothing but Rust.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod bench;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  ci      install what is missing, then fmt, clippy (native and wasm32), tests, docs, fuzz build
+  bench   core parse benchmark next to the Python baseline; writes docs/BENCHMARKS.md
+  demo    check the bundled example list with `enlist check` (the browser UI comes with the UI issue)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("bench") => bench::run(),
+        Some("demo") => demo(),
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task `{other}`\n\n{USAGE}")),
+        None => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's folder).
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Runs a command in the workspace root, echoing it, and fails on a non-zero exit.
+pub(crate) fn run(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    let shown: Vec<String> = env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .chain([program.to_owned()])
+        .chain(args.iter().map(|a| (*a).to_owned()))
+        .collect();
+    println!("\n$ {}", shown.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run `{program}`: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`{}` failed ({status})", shown.join(" "))) }
+}
+
+/// The standard output of a command, if it ran and succeeded.
+pub(crate) fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).current_dir(root()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn ensure_rustup_target(target: &str) -> Result<(), String> {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == target) {
+        println!("ok: rust target {target} is installed");
+        return Ok(());
+    }
+    run("rustup", &["target", "add", target], &[])
+}
+
+fn ensure_rustup_component(component: &str) -> Result<(), String> {
+    let installed = output("rustup", &["component", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|l| l.starts_with(component)) {
+        println!("ok: rust component {component} is installed");
+        return Ok(());
+    }
+    run("rustup", &["component", "add", component], &[])
+}
+
+fn ci() -> Result<(), String> {
+    ensure_rustup_component("rustfmt")?;
+    ensure_rustup_component("clippy")?;
+    ensure_rustup_target("wasm32-unknown-unknown")?;
+    run("cargo", &["fmt", "--all", "--check"], &[])?;
+    run("cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"], &[])?;
+    // The core must build for the browser: no I/O, no threads, no OS.
+    run(
+        "cargo",
+        &["clippy", "-p", "enlist-core", "--target", "wasm32-unknown-unknown", "--locked", "--", "-D", "warnings"],
+        &[],
+    )?;
+    // Snapshots are compared, never written, under CI.
+    run("cargo", &["test", "--workspace", "--locked"], &[("INSTA_UPDATE", "no")])?;
+    run("cargo", &["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
+    // The fuzz target must keep compiling; running it is `cargo xtask fuzz`-free: see README.
+    run("cargo", &["check", "--manifest-path", "fuzz/Cargo.toml", "--locked"], &[])?;
+    println!("\nci: all checks passed");
+    Ok(())
+}
+
+fn demo() -> Result<(), String> {
+    println!("The browser UI and the emulator arrive with their issues; until then the demo runs");
+    println!("`enlist check` on the bundled example, which has one of every common problem.\n");
+    let example = "crates/enlist-core/tests/fixtures/mixed-problems.csv";
+    let status = Command::new("cargo")
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "enlist-cli",
+            "--",
+            "check",
+            example,
+            "--service",
+            "guardduty",
+            "--admin-account",
+            "999988887777",
+        ])
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    // Exit status 1 means the example has errors, which it is meant to have.
+    match status.code() {
+        Some(0 | 1) => {
+            println!("\nTry your own list: cargo run -p enlist-cli -- check FILE --service guardduty|detective");
+            Ok(())
+        }
+        _ => Err(format!("enlist check failed ({status})")),
+    }
+}

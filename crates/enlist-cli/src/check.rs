@@ -64,46 +64,26 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         Ok(text) => text,
         Err(message) => return crate::usage_error(&format!("{name}: {message}")),
     };
-    let options = Options {
-        services,
-        organization_mode: args.org_mode,
-        admin_account,
-        format,
-    };
+    let options = Options { services, organization_mode: args.org_mode, admin_account, format };
     let parsed = parse(&text, &options);
-    let output = if args.json {
-        render::json(&text, &parsed)
-    } else {
-        render::text(&name, &text, &parsed)
-    };
+    let output = if args.json { render::json(&text, &parsed) } else { render::text(&name, &text, &parsed) };
     let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(output.as_bytes())
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
+    if stdout.write_all(output.as_bytes()).and_then(|()| stdout.flush()).is_err() {
         return ExitCode::from(2);
     }
-    if parsed.has_errors() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    if parsed.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
 fn read_input(path: Option<&PathBuf>) -> Result<(String, Vec<u8>), String> {
     match path.filter(|p| p.as_os_str() != "-") {
         None => {
             let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("cannot read standard input: {e}"))?;
             Ok(("<stdin>".to_owned(), bytes))
         }
         Some(path) => {
             let name = path.display().to_string();
-            let bytes = std::fs::read(path)
-                .map_err(|e| format!("cannot read {name}: {}", io_reason(&e)))?;
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {}", io_reason(&e)))?;
             Ok((name, bytes))
         }
     }
@@ -134,8 +114,7 @@ fn decode(bytes: &[u8]) -> Result<String, String> {
             })
             .collect();
         String::from_utf16(&units).map_err(|_| {
-            "expected UTF-16 text after the UTF-16 byte order mark, found an unpaired surrogate"
-                .to_owned()
+            "expected UTF-16 text after the UTF-16 byte order mark, found an unpaired surrogate".to_owned()
         })
     };
     match bytes {

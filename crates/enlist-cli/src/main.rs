@@ -57,9 +57,5 @@ pub(crate) fn usage_error(message: &str) -> ExitCode {
 }
 
 fn first_line(text: &str) -> String {
-    text.lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid arguments")
-        .trim()
-        .to_owned()
+    text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments").trim().to_owned()
 }

@@ -49,16 +49,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn render_diagnostic(
-    out: &mut String,
-    name: &str,
-    input: &str,
-    parsed: &Parsed,
-    diagnostic: &Diagnostic,
-) {
-    let at = parsed
-        .line_index
-        .line_col(input, diagnostic.span.start, ColumnEncoding::Chars);
+fn render_diagnostic(out: &mut String, name: &str, input: &str, parsed: &Parsed, diagnostic: &Diagnostic) {
+    let at = parsed.line_index.line_col(input, diagnostic.span.start, ColumnEncoding::Chars);
     let _ = writeln!(
         out,
         "{name}:{}:{}: {}[{}]: {}",
@@ -75,12 +67,7 @@ fn render_diagnostic(
     let gutter = at.line.to_string().len();
     let _ = writeln!(out, "{:gutter$} |", "");
     let _ = writeln!(out, "{} | {shown}", at.line);
-    let mut caret = format!(
-        "{:gutter$} | {}{}",
-        "",
-        " ".repeat(caret_start),
-        "^".repeat(caret_len.max(1))
-    );
+    let mut caret = format!("{:gutter$} | {}{}", "", " ".repeat(caret_start), "^".repeat(caret_len.max(1)));
     if let Some(fix) = &diagnostic.fix {
         let _ = write!(caret, " fix: `{}`", fix.replacement);
     }
@@ -180,11 +167,7 @@ pub(crate) fn json(input: &str, parsed: &Parsed) -> String {
         accounts: parsed
             .accounts
             .iter()
-            .map(|a| JsonAccount {
-                account_id: a.id().to_string(),
-                email: a.email(),
-                line: index.line(a.span().start),
-            })
+            .map(|a| JsonAccount { account_id: a.id().to_string(), email: a.email(), line: index.line(a.span().start) })
             .collect(),
         excluded: parsed
             .excluded
@@ -216,11 +199,7 @@ pub(crate) fn json(input: &str, parsed: &Parsed) -> String {
                 }
             })
             .collect(),
-        batches: parsed
-            .batches
-            .iter()
-            .map(|b| b.accounts().iter().map(|a| a.id().to_string()).collect())
-            .collect(),
+        batches: parsed.batches.iter().map(|b| b.accounts().iter().map(|a| a.id().to_string()).collect()).collect(),
         summary: {
             let s = parsed.summary();
             JsonSummary {
@@ -232,8 +211,7 @@ pub(crate) fn json(input: &str, parsed: &Parsed) -> String {
             }
         },
     };
-    let mut text =
-        serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let mut text = serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     text.push('\n');
     text
 }

@@ -1,1 +1,97 @@
-fn main() {}
+//! `cargo bench -p enlist-core --bench parse`: parse + validate + batch 100k lines in three
+//! formats and print the median time of each.
+//!
+//! `-- --write-inputs DIR` also writes the generated inputs to DIR, so `cargo xtask bench` can run
+//! the Python baseline on exactly the same bytes.
+
+// A benchmark harness needs a clock and files; the core itself uses neither.
+#![allow(clippy::disallowed_methods, clippy::print_stdout)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use enlist_core::{Options, Service, Services, parse};
+
+const LINES: usize = 100_000;
+
+/// A deterministic stream of distinct 12-digit IDs (a full-period LCG modulo 10^12).
+fn ids() -> impl Iterator<Item = u64> {
+    let mut x: u64 = 123_456_789;
+    std::iter::repeat_with(move || {
+        x = (x.wrapping_mul(1_103_515_245).wrapping_add(12_345)) % 1_000_000_000_000;
+        x
+    })
+}
+
+fn console_csv() -> String {
+    let mut out = String::from("Account ID,Email\n");
+    for (i, id) in ids().take(LINES).enumerate() {
+        out.push_str(&format!("{id:012},member-{i}@example.com\n"));
+    }
+    out
+}
+
+fn spreadsheet_tsv() -> String {
+    let mut out = String::from("Account ID\tEmail\tName\n");
+    for (i, id) in ids().take(LINES).enumerate() {
+        out.push_str(&format!("{id:012}\tmember-{i}@example.com\tAccount {i}\n"));
+    }
+    out
+}
+
+fn list_accounts_json() -> String {
+    let mut out = String::from("{\n    \"Accounts\": [\n");
+    for (i, id) in ids().take(LINES).enumerate() {
+        if i > 0 {
+            out.push_str(",\n");
+        }
+        out.push_str(&format!(
+            "        {{\n            \"Id\": \"{id:012}\",\n            \"Arn\": \"arn:aws:organizations::111111111111:account/o-exampleorgid/{id:012}\",\n            \"Email\": \"member-{i}@example.com\",\n            \"Name\": \"Account {i}\",\n            \"Status\": \"ACTIVE\",\n            \"JoinedMethod\": \"CREATED\",\n            \"JoinedTimestamp\": \"2020-11-20T09:14:57.524000+00:00\"\n        }}"
+        ));
+    }
+    out.push_str("\n    ]\n}\n");
+    out
+}
+
+/// Median and minimum of repeated runs: at least 5, and at most about two seconds' worth.
+fn measure(input: &str, options: &Options) -> (Duration, Duration, usize) {
+    let accounts = parse(input, options).accounts.len();
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while times.len() < 5 || (started.elapsed() < Duration::from_secs(2) && times.len() < 200) {
+        let start = Instant::now();
+        let parsed = parse(black_box(input), options);
+        black_box(&parsed.batches);
+        times.push(start.elapsed());
+    }
+    times.sort();
+    (times[times.len() / 2], times[0], accounts)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let write_to = args.iter().position(|a| a == "--write-inputs").and_then(|i| args.get(i + 1));
+    let inputs = [
+        ("console-csv", "csv", console_csv()),
+        ("spreadsheet-tsv", "tsv", spreadsheet_tsv()),
+        ("list-accounts-json", "json", list_accounts_json()),
+    ];
+    if let Some(dir) = write_to {
+        std::fs::create_dir_all(dir).expect("create the inputs folder");
+        for (name, ext, text) in &inputs {
+            std::fs::write(format!("{dir}/{name}.{ext}"), text).expect("write an input");
+        }
+    }
+    let options = Options { services: Services::only(Service::GuardDuty), ..Options::default() };
+    for (name, _, text) in &inputs {
+        let (median, min, accounts) = measure(text, &options);
+        assert_eq!(accounts, LINES, "{name}: every generated account must be read");
+        let mb_per_s = text.len() as f64 / 1e6 / median.as_secs_f64();
+        println!(
+            "bench {name} lines={LINES} bytes={} median_ms={:.3} min_ms={:.3} mb_per_s={mb_per_s:.0}",
+            text.len(),
+            median.as_secs_f64() * 1e3,
+            min.as_secs_f64() * 1e3
+        );
+    }
+}

@@ -57,9 +57,7 @@ impl FromStr for AccountId {
     type Err = AccountIdError;
 
     fn from_str(s: &str) -> Result<AccountId, AccountIdError> {
-        parse_twelve_digits(s.as_bytes()).ok_or_else(|| AccountIdError {
-            found: s.to_owned(),
-        })
+        parse_twelve_digits(s.as_bytes()).ok_or_else(|| AccountIdError { found: s.to_owned() })
     }
 }
 
@@ -210,10 +208,7 @@ fn scientific(text: &str) -> Option<Option<String>> {
     }
     let exponent: usize = exponent.parse().ok()?;
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if int.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let frac = frac.trim_end_matches('0');
@@ -229,11 +224,7 @@ fn scientific(text: &str) -> Option<Option<String>> {
         return Some(None);
     }
     let trimmed = digits.trim_start_matches('0');
-    digits = if trimmed.is_empty() {
-        "0".to_owned()
-    } else {
-        trimmed.to_owned()
-    };
+    digits = if trimmed.is_empty() { "0".to_owned() } else { trimmed.to_owned() };
     Some(Some(digits))
 }
 
@@ -244,23 +235,11 @@ mod tests {
     #[test]
     fn parses_exactly_twelve_digits() {
         assert_eq!("000000000001".parse::<AccountId>().unwrap().as_u64(), 1);
-        assert_eq!(
-            "999999999999".parse::<AccountId>().unwrap().to_string(),
-            "999999999999"
-        );
-        for bad in [
-            "",
-            "12345678901",
-            "1234567890123",
-            "12345678901a",
-            " 123456789012",
-            "１２３４５６７８９０１２",
-        ] {
+        assert_eq!("999999999999".parse::<AccountId>().unwrap().to_string(), "999999999999");
+        for bad in ["", "12345678901", "1234567890123", "12345678901a", " 123456789012", "１２３４５６７８９０１２"]
+        {
             let err = bad.parse::<AccountId>().unwrap_err();
-            assert_eq!(
-                err.to_string(),
-                format!("expected a 12-digit account ID, found `{bad}`")
-            );
+            assert_eq!(err.to_string(), format!("expected a 12-digit account ID, found `{bad}`"));
         }
     }
 
@@ -277,40 +256,15 @@ mod tests {
     #[test]
     fn shapes() {
         assert_eq!(id_shape("11112222333"), IdShape::Digits(11));
-        assert_eq!(
-            id_shape("444455556666.0"),
-            IdShape::Decimal("444455556666".into())
-        );
-        assert_eq!(
-            id_shape("444455556666.00"),
-            IdShape::Decimal("444455556666".into())
-        );
+        assert_eq!(id_shape("444455556666.0"), IdShape::Decimal("444455556666".into()));
+        assert_eq!(id_shape("444455556666.00"), IdShape::Decimal("444455556666".into()));
         assert_eq!(id_shape("1481835741.044"), IdShape::Other);
-        assert_eq!(
-            id_shape("4444-5555-6666"),
-            IdShape::Grouped("444455556666".into())
-        );
-        assert_eq!(
-            id_shape("4444 5555 6666"),
-            IdShape::Grouped("444455556666".into())
-        );
+        assert_eq!(id_shape("4444-5555-6666"), IdShape::Grouped("444455556666".into()));
+        assert_eq!(id_shape("4444 5555 6666"), IdShape::Grouped("444455556666".into()));
         assert_eq!(id_shape("4444-5555 6666"), IdShape::Other);
-        assert_eq!(
-            id_shape("4.44456E+11"),
-            IdShape::Scientific { digits: None }
-        );
-        assert_eq!(
-            id_shape("4.44455556666E+11"),
-            IdShape::Scientific {
-                digits: Some("444455556666".into())
-            }
-        );
-        assert_eq!(
-            id_shape("1.2e1"),
-            IdShape::Scientific {
-                digits: Some("12".into())
-            }
-        );
+        assert_eq!(id_shape("4.44456E+11"), IdShape::Scientific { digits: None });
+        assert_eq!(id_shape("4.44455556666E+11"), IdShape::Scientific { digits: Some("444455556666".into()) });
+        assert_eq!(id_shape("1.2e1"), IdShape::Scientific { digits: Some("12".into()) });
         assert_eq!(id_shape("1.25e1"), IdShape::Scientific { digits: None });
         assert_eq!(id_shape("2020-01-01T00:00:00Z"), IdShape::Other);
         assert_eq!(id_shape("e5"), IdShape::Other);

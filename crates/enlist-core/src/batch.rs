@@ -31,14 +31,8 @@ pub enum BatchError {
 impl fmt::Display for BatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BatchError::Empty => write!(
-                f,
-                "expected 1 to {MAX_BATCH} accounts in a batch, found none"
-            ),
-            BatchError::TooMany(n) => write!(
-                f,
-                "expected 1 to {MAX_BATCH} accounts in a batch, found {n}"
-            ),
+            BatchError::Empty => write!(f, "expected 1 to {MAX_BATCH} accounts in a batch, found none"),
+            BatchError::TooMany(n) => write!(f, "expected 1 to {MAX_BATCH} accounts in a batch, found {n}"),
             BatchError::Duplicate(id) => {
                 write!(f, "expected distinct accounts in a batch, found {id} twice")
             }
@@ -99,10 +93,5 @@ pub fn batches(accounts: &[Account]) -> Result<Vec<Batch>, BatchError> {
 
 /// Chunks accounts already known to be distinct (as `parse` guarantees).
 pub(crate) fn chunk_unique(accounts: &[Account]) -> Vec<Batch> {
-    accounts
-        .chunks(MAX_BATCH)
-        .map(|chunk| Batch {
-            accounts: chunk.to_vec(),
-        })
-        .collect()
+    accounts.chunks(MAX_BATCH).map(|chunk| Batch { accounts: chunk.to_vec() }).collect()
 }

@@ -155,20 +155,13 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic without a fix.
     pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            code,
-            message: message.into(),
-            span,
-            fix: None,
-        }
+        Diagnostic { code, message: message.into(), span, fix: None }
     }
 
     /// Adds a suggested replacement for the span.
     #[must_use]
     pub fn with_fix(mut self, replacement: impl Into<String>) -> Diagnostic {
-        self.fix = Some(Fix {
-            replacement: replacement.into(),
-        });
+        self.fix = Some(Fix { replacement: replacement.into() });
         self
     }
 
@@ -191,9 +184,7 @@ pub(crate) fn quote(text: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             '\n' => out.push_str("\\n"),
-            c if c.is_control() || is_invisible(c) => {
-                out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)))
-            }
+            c if c.is_control() || is_invisible(c) => out.push_str(&format!("\\u{{{:04X}}}", u32::from(c))),
             c => out.push(c),
         }
     }
@@ -210,9 +201,12 @@ pub(crate) fn is_invisible(c: char) -> bool {
     )
 }
 
-/// `U+200B ZERO WIDTH SPACE`-style names for the invisible characters people meet in pastes.
+/// Names a character for a message: `U+200B (zero width space)` for the invisible ones people
+/// meet in pastes, `` `·` (U+00B7) `` for anything else.
 pub(crate) fn char_name(c: char) -> String {
     let name = match c {
+        ' ' => "space",
+        '\t' => "tab",
         '\u{00A0}' => "no-break space",
         '\u{00AD}' => "soft hyphen",
         '\u{200B}' => "zero width space",
@@ -225,9 +219,23 @@ pub(crate) fn char_name(c: char) -> String {
         '\u{3000}' => "ideographic space",
         '\u{FEFF}' => "byte order mark",
         c if c.is_whitespace() => "space",
-        _ => "invisible character",
+        c if is_invisible(c) || c.is_control() => "invisible character",
+        c => return format!("`{c}` (U+{:04X})", u32::from(c)),
     };
     format!("U+{:04X} ({name})", u32::from(c))
+}
+
+/// `1,000` rather than `1000`, for counts in messages.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -244,12 +252,17 @@ mod tests {
                 Severity::Warning => 'W',
                 Severity::Info => 'I',
             };
-            assert!(
-                code.as_str().starts_with(prefix),
-                "{code} has severity {}",
-                code.severity()
-            );
+            assert!(code.as_str().starts_with(prefix), "{code} has severity {}", code.severity());
         }
+    }
+
+    #[test]
+    fn names_characters() {
+        assert_eq!(char_name('\u{200B}'), "U+200B (zero width space)");
+        assert_eq!(char_name('·'), "`·` (U+00B7)");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]

@@ -25,8 +25,6 @@ pub use account::{Account, AccountId, AccountIdError};
 pub use batch::{Batch, BatchError, MAX_BATCH, batches};
 pub use diagnostic::{Code, Diagnostic, Fix, Severity};
 pub use email::{EmailProblem, check_email};
-pub use parse::{
-    Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse,
-};
+pub use parse::{Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse};
 pub use service::{Service, Services, UnknownService};
 pub use span::{ColumnEncoding, LineCol, LineIndex, Span};

@@ -86,22 +86,13 @@ pub struct Services {
 
 impl Services {
     /// GuardDuty and Detective.
-    pub const BOTH: Services = Services {
-        guardduty: true,
-        detective: true,
-    };
+    pub const BOTH: Services = Services { guardduty: true, detective: true };
 
     /// Only `service`.
     pub const fn only(service: Service) -> Services {
         match service {
-            Service::GuardDuty => Services {
-                guardduty: true,
-                detective: false,
-            },
-            Service::Detective => Services {
-                guardduty: false,
-                detective: true,
-            },
+            Service::GuardDuty => Services { guardduty: true, detective: false },
+            Service::Detective => Services { guardduty: false, detective: true },
         }
     }
 

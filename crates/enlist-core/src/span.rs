@@ -6,9 +6,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Spans always point at the bytes the user typed, so an editor can highlight them; lines and
 /// columns are computed at the boundary with a [`LineIndex`].
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Span {
     /// First byte of the range.
     pub start: usize,
@@ -129,10 +127,7 @@ impl LineIndex {
             ColumnEncoding::Utf16 => prefix.chars().map(char::len_utf16).sum(),
             ColumnEncoding::Chars => prefix.chars().count(),
         };
-        LineCol {
-            line,
-            column: width + 1,
-        }
+        LineCol { line, column: width + 1 }
     }
 }
 
@@ -145,9 +140,7 @@ mod tests {
         let text = "a\nb\r\nc\rd";
         let index = LineIndex::new(text);
         assert_eq!(index.line_count(), 4);
-        let lines: Vec<&str> = (1..=4)
-            .map(|l| index.line_span(text, l).unwrap().slice(text))
-            .collect();
+        let lines: Vec<&str> = (1..=4).map(|l| index.line_span(text, l).unwrap().slice(text)).collect();
         assert_eq!(lines, ["a", "b", "c", "d"]);
         assert_eq!(index.line(0), 1);
         assert_eq!(index.line(2), 2);
@@ -161,22 +154,10 @@ mod tests {
         let text = "x\né😀z";
         let index = LineIndex::new(text);
         let z = text.find('z').unwrap();
-        assert_eq!(
-            index.line_col(text, z, ColumnEncoding::Utf8),
-            LineCol { line: 2, column: 7 }
-        );
-        assert_eq!(
-            index.line_col(text, z, ColumnEncoding::Utf16),
-            LineCol { line: 2, column: 4 }
-        );
-        assert_eq!(
-            index.line_col(text, z, ColumnEncoding::Chars),
-            LineCol { line: 2, column: 3 }
-        );
+        assert_eq!(index.line_col(text, z, ColumnEncoding::Utf8), LineCol { line: 2, column: 7 });
+        assert_eq!(index.line_col(text, z, ColumnEncoding::Utf16), LineCol { line: 2, column: 4 });
+        assert_eq!(index.line_col(text, z, ColumnEncoding::Chars), LineCol { line: 2, column: 3 });
         // Inside the emoji: the column of the emoji itself.
-        assert_eq!(
-            index.line_col(text, z - 2, ColumnEncoding::Chars),
-            LineCol { line: 2, column: 2 }
-        );
+        assert_eq!(index.line_col(text, z - 2, ColumnEncoding::Chars), LineCol { line: 2, column: 2 });
     }
 }

@@ -25,12 +25,7 @@ pub(crate) struct RawField<'a> {
 impl<'a> RawField<'a> {
     /// A field that is exactly `text` at byte `start` of the input, not quoted by the format.
     pub(crate) fn exact(text: &'a str, start: usize) -> RawField<'a> {
-        RawField {
-            text: Cow::Borrowed(text),
-            span: Span::new(start, start + text.len()),
-            exact: true,
-            quoted: false,
-        }
+        RawField { text: Cow::Borrowed(text), span: Span::new(start, start + text.len()), exact: true, quoted: false }
     }
 
     /// Whether the field has nothing in it but whitespace and invisible characters.
@@ -59,21 +54,12 @@ pub(crate) fn is_zero_width(c: char) -> bool {
     )
 }
 
-const QUOTE_PAIRS: &[(char, char)] = &[
-    ('"', '"'),
-    ('\'', '\''),
-    ('\u{201C}', '\u{201D}'),
-    ('\u{2018}', '\u{2019}'),
-    ('`', '`'),
-];
+const QUOTE_PAIRS: &[(char, char)] =
+    &[('"', '"'), ('\'', '\''), ('\u{201C}', '\u{201D}'), ('\u{2018}', '\u{2019}'), ('`', '`')];
 
 /// Normalizes one field and reports each repair on its span. `what` names the field in messages
 /// (`account ID`, `email`).
-pub(crate) fn clean<'a>(
-    field: RawField<'a>,
-    what: &str,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Cleaned<'a> {
+pub(crate) fn clean<'a>(field: RawField<'a>, what: &str, diagnostics: &mut Vec<Diagnostic>) -> Cleaned<'a> {
     let text = &*field.text;
     // Fast path: printable ASCII with no quote at either end is already clean.
     let bytes = text.as_bytes();
@@ -82,23 +68,12 @@ pub(crate) fn clean<'a>(
         && !matches!(bytes[0], b'"' | b'\'' | b'`')
         && !matches!(bytes[bytes.len() - 1], b'"' | b'\'' | b'`')
     {
-        return Cleaned {
-            span: field.span,
-            text: field.text,
-        };
+        return Cleaned { span: field.span, text: field.text };
     }
-    let mut cleaner = Cleaner {
-        field: &field,
-        what,
-        diagnostics,
-    };
+    let mut cleaner = Cleaner { field: &field, what, diagnostics };
     let (start, end) = cleaner.strip();
     let inner = &text[start..end];
-    let span = if field.exact {
-        Span::new(field.span.start + start, field.span.start + end)
-    } else {
-        field.span
-    };
+    let span = if field.exact { Span::new(field.span.start + start, field.span.start + end) } else { field.span };
     let value = cleaner.remove_zero_width(inner, start);
     let text = match (value, &field.text) {
         (Some(owned), _) => Cow::Owned(owned),
@@ -136,9 +111,7 @@ impl Cleaner<'_, '_, '_> {
             (start, end) = (s, e);
             let inner = &text[start..end];
             let Some((open, close)) = QUOTE_PAIRS.iter().copied().find(|&(open, close)| {
-                inner.len() >= open.len_utf8() + close.len_utf8()
-                    && inner.starts_with(open)
-                    && inner.ends_with(close)
+                inner.len() >= open.len_utf8() + close.len_utf8() && inner.starts_with(open) && inner.ends_with(close)
             }) else {
                 break;
             };
@@ -146,11 +119,7 @@ impl Cleaner<'_, '_, '_> {
             self.diagnostics.push(Diagnostic::new(
                 Code::QuotesRemoved,
                 self.span(start, end),
-                format!(
-                    "removed the quotes {open}…{close} around the {} `{}`",
-                    self.what,
-                    quote(value.trim())
-                ),
+                format!("removed the quotes {open}…{close} around the {} `{}`", self.what, quote(value.trim())),
             ));
             start += open.len_utf8();
             end -= close.len_utf8();
@@ -165,10 +134,7 @@ impl Cleaner<'_, '_, '_> {
         let rest = &text[head..];
         let tail = rest.len() - rest.trim_end_matches(is_trimmable).len();
         let value = &rest[..rest.len() - tail];
-        for (from, removed) in [
-            (start, &text[..head]),
-            (start + head + value.len(), &rest[rest.len() - tail..]),
-        ] {
+        for (from, removed) in [(start, &text[..head]), (start + head + value.len(), &rest[rest.len() - tail..])] {
             if removed.is_empty() {
                 continue;
             }
@@ -185,12 +151,7 @@ impl Cleaner<'_, '_, '_> {
             self.diagnostics.push(Diagnostic::new(
                 code,
                 self.span(from, from + removed.len()),
-                format!(
-                    "removed {kind} {} {side} the {} `{}`",
-                    char_name(c),
-                    self.what,
-                    quote(value)
-                ),
+                format!("removed {kind} {} {side} the {} `{}`", char_name(c), self.what, quote(value)),
             ));
         }
         (start + head, start + head + value.len())
@@ -202,16 +163,15 @@ impl Cleaner<'_, '_, '_> {
         let kept: String = inner.chars().filter(|&c| !is_zero_width(c)).collect();
         let count = inner.chars().count() - kept.chars().count();
         let at = offset + first.0;
-        let plural = if count == 1 { "" } else { "s" };
+        let removed = if count == 1 {
+            format!("an invisible {}", char_name(first.1))
+        } else {
+            format!("{count} invisible characters, the first {}", char_name(first.1))
+        };
         self.diagnostics.push(Diagnostic::new(
             Code::InvisibleCharacters,
             self.span(at, at + first.1.len_utf8()),
-            format!(
-                "removed {count} invisible character{plural} ({}) inside the {} `{}`",
-                char_name(first.1),
-                self.what,
-                quote(&kept)
-            ),
+            format!("removed {removed} inside the {} `{}`", self.what, quote(&kept)),
         ));
         Some(kept)
     }
@@ -226,27 +186,17 @@ mod tests {
         let mut field = RawField::exact(text, 10);
         field.quoted = quoted;
         let cleaned = clean(field, "email", &mut diagnostics);
-        (
-            cleaned.text.into_owned(),
-            cleaned.span,
-            diagnostics.iter().map(|d| (d.code, d.span)).collect(),
-        )
+        (cleaned.text.into_owned(), cleaned.span, diagnostics.iter().map(|d| (d.code, d.span)).collect())
     }
 
     #[test]
     fn clean_values_pass_through() {
-        assert_eq!(
-            run("111122223333", false),
-            ("111122223333".into(), Span::new(10, 22), vec![])
-        );
+        assert_eq!(run("111122223333", false), ("111122223333".into(), Span::new(10, 22), vec![]));
     }
 
     #[test]
     fn layout_spaces_are_silent_but_quoted_ones_are_reported() {
-        assert_eq!(
-            run("  a@b.co ", false),
-            ("a@b.co".into(), Span::new(12, 18), vec![])
-        );
+        assert_eq!(run("  a@b.co ", false), ("a@b.co".into(), Span::new(12, 18), vec![]));
         let (text, _, diags) = run(" a@b.co", true);
         assert_eq!(text, "a@b.co");
         assert_eq!(diags, vec![(Code::Whitespace, Span::new(10, 11))]);

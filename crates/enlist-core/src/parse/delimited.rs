@@ -64,17 +64,10 @@ impl Splitter {
             Format::OrganizationsText => return Splitter::Organizations,
             Format::Text | Format::Json | Format::Shorthand => return Splitter::Words,
         };
-        Splitter::Csv {
-            reader: ReaderBuilder::new().delimiter(delimiter).build(),
-            output: Vec::new(),
-        }
+        Splitter::Csv { reader: ReaderBuilder::new().delimiter(delimiter).build(), output: Vec::new() }
     }
 
-    fn split<'a>(
-        &mut self,
-        line: Line<'a>,
-        fields: &mut Vec<RawField<'a>>,
-    ) -> Result<(), Diagnostic> {
+    fn split<'a>(&mut self, line: Line<'a>, fields: &mut Vec<RawField<'a>>) -> Result<(), Diagnostic> {
         match self {
             Splitter::Csv { reader, output } => split_csv(reader, output, line, fields),
             Splitter::Words => {
@@ -106,11 +99,7 @@ impl Splitter {
 }
 
 /// Splits on runs of `is_separator`, dropping the separators (they are layout).
-fn split_on<'a>(
-    line: Line<'a>,
-    is_separator: impl Fn(char) -> bool,
-    fields: &mut Vec<RawField<'a>>,
-) {
+fn split_on<'a>(line: Line<'a>, is_separator: impl Fn(char) -> bool, fields: &mut Vec<RawField<'a>>) {
     let mut field_start = None;
     for (i, c) in line.text.char_indices() {
         match (is_separator(c), field_start) {
@@ -162,19 +151,11 @@ fn split_csv<'a>(
                 return Err(Diagnostic::new(
                     Code::UnterminatedQuote,
                     span,
-                    format!(
-                        "expected a closing `\"` for the field `{}`, found the end of the line",
-                        quote(trimmed)
-                    ),
+                    format!("expected a closing `\"` for the field `{}`, found the end of the line", quote(trimmed)),
                 ));
             }
             let text = String::from_utf8_lossy(&output[..written]).into_owned();
-            fields.push(RawField {
-                text: Cow::Owned(text),
-                span,
-                exact: false,
-                quoted: raw.starts_with('"'),
-            });
+            fields.push(RawField { text: Cow::Owned(text), span, exact: false, quoted: raw.starts_with('"') });
         } else {
             fields.push(RawField::exact(raw, span.start));
         }
@@ -188,12 +169,7 @@ fn split_csv<'a>(
 
 /// Table borders and the title rows of `--output table`.
 fn is_table_decoration(line: Line<'_>, fields: &[RawField<'_>]) -> bool {
-    if line
-        .text
-        .trim()
-        .bytes()
-        .all(|b| matches!(b, b'-' | b'+' | b'|' | b' '))
-    {
+    if line.text.trim().bytes().all(|b| matches!(b, b'-' | b'+' | b'|' | b' ')) {
         return true;
     }
     let cells: Vec<&RawField<'_>> = fields.iter().filter(|f| !f.is_blank()).collect();
@@ -217,18 +193,12 @@ pub(super) enum HeaderName {
 }
 
 pub(super) fn header_name(text: &str) -> Option<HeaderName> {
-    let name: String = text
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
+    let name: String = text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
     match name.as_str() {
-        "accountid" | "id" | "account" | "accountnumber" | "accountno" | "awsaccountid"
-        | "awsaccount" | "awsaccountnumber" | "memberaccountid" | "memberaccount" => {
-            Some(HeaderName::Id)
-        }
-        "email" | "emailaddress" | "rootemail" | "rootemailaddress" | "accountemail" | "mail"
-        | "emailid" | "memberemail" => Some(HeaderName::Email),
+        "accountid" | "id" | "account" | "accountnumber" | "accountno" | "awsaccountid" | "awsaccount"
+        | "awsaccountnumber" | "memberaccountid" | "memberaccount" => Some(HeaderName::Id),
+        "email" | "emailaddress" | "rootemail" | "rootemailaddress" | "accountemail" | "mail" | "emailid"
+        | "memberemail" => Some(HeaderName::Email),
         "status" | "state" | "accountstatus" | "accountstate" => Some(HeaderName::Status),
         _ => None,
     }
@@ -236,14 +206,8 @@ pub(super) fn header_name(text: &str) -> Option<HeaderName> {
 
 /// Words a header of free text may consist of (`Account ID Email address`).
 fn is_header_word(text: &str) -> bool {
-    let word = text
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase();
-    header_name(&word).is_some()
-        || matches!(
-            word.as_str(),
-            "address" | "aws" | "number" | "name" | "root" | "member"
-        )
+    let word = text.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    header_name(&word).is_some() || matches!(word.as_str(), "address" | "aws" | "number" | "name" | "root" | "member")
 }
 
 /// Recognizes the first content line as a header. `Some(None)` is a header without an ID column
@@ -254,9 +218,7 @@ fn read_header(
     fields: &[RawField<'_>],
     out: &mut Collector<'_>,
 ) -> Option<Option<Columns>> {
-    if format == Format::OrganizationsText
-        || fields.iter().any(|f| !matches!(kind(&f.text), Kind::Other))
-    {
+    if format == Format::OrganizationsText || fields.iter().any(|f| !matches!(kind(&f.text), Kind::Other)) {
         return None;
     }
     if format == Format::Text {
@@ -275,11 +237,7 @@ fn read_header(
         return None;
     }
     let find = |wanted| names.iter().position(|n| *n == Some(wanted));
-    let (id, email, status) = (
-        find(HeaderName::Id),
-        find(HeaderName::Email),
-        find(HeaderName::Status),
-    );
+    let (id, email, status) = (find(HeaderName::Id), find(HeaderName::Email), find(HeaderName::Status));
     let label = |i: usize| quote(fields[i].text.trim());
     let mut parts = Vec::new();
     if let Some(i) = id {
@@ -298,31 +256,17 @@ fn read_header(
     out.push(Diagnostic::new(Code::Header, line.span(), message));
     for (i, field) in fields.iter().enumerate() {
         if names[i].is_none() && !field.is_blank() {
-            out.push(Diagnostic::new(
-                Code::UnusedColumn,
-                field.span,
-                format!("the column `{}` is not used", label(i)),
-            ));
+            out.push(Diagnostic::new(Code::UnusedColumn, field.span, format!("the column `{}` is not used", label(i))));
         }
     }
-    Some(id.map(|id| Columns {
-        id,
-        email,
-        status,
-        width: fields.len(),
-    }))
+    Some(id.map(|id| Columns { id, email, status, width: fields.len() }))
 }
 
 fn non_blank<'a>(field: Option<&RawField<'a>>) -> Option<RawField<'a>> {
     field.filter(|f| !f.is_blank()).cloned()
 }
 
-fn mapped_record(
-    line: Line<'_>,
-    fields: &[RawField<'_>],
-    columns: &Columns,
-    out: &mut Collector<'_>,
-) {
+fn mapped_record(line: Line<'_>, fields: &[RawField<'_>], columns: &Columns, out: &mut Collector<'_>) {
     for extra in fields.iter().skip(columns.width).filter(|f| !f.is_blank()) {
         out.push(Diagnostic::new(
             Code::IgnoredField,
@@ -338,17 +282,12 @@ fn mapped_record(
     let email = columns.email.and_then(|i| non_blank(fields.get(i)));
     let status = columns.status.and_then(|i| non_blank(fields.get(i)));
     if email.is_none()
-        && id.as_ref().is_none_or(|f| {
-            kind(&f.text) == Kind::Other && !f.text.chars().any(|c| c.is_ascii_digit())
-        })
+        && id.as_ref().is_none_or(|f| kind(&f.text) == Kind::Other && !f.text.chars().any(|c| c.is_ascii_digit()))
     {
         out.push(Diagnostic::new(
             Code::UnreadableLine,
             line.span(),
-            format!(
-                "expected an account ID and an email, found `{}`",
-                quote(line.text.trim())
-            ),
+            format!("expected an account ID and an email, found `{}`", quote(line.text.trim())),
         ));
         return;
     }
@@ -368,10 +307,7 @@ fn kind(text: &str) -> Kind {
     let visible = text.trim_matches(|c: char| {
         c.is_whitespace()
             || is_zero_width(c)
-            || matches!(
-                c,
-                '"' | '\'' | '`' | '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}'
-            )
+            || matches!(c, '"' | '\'' | '`' | '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}')
     });
     if visible.contains('@') {
         return Kind::Email;
@@ -380,32 +316,17 @@ fn kind(text: &str) -> Kind {
         return Kind::Status;
     }
     let shape = if visible.chars().any(is_zero_width) {
-        id_shape(
-            &visible
-                .chars()
-                .filter(|&c| !is_zero_width(c))
-                .collect::<String>(),
-        )
+        id_shape(&visible.chars().filter(|&c| !is_zero_width(c)).collect::<String>())
     } else {
         id_shape(visible)
     };
-    if shape.is_id_like() {
-        Kind::Id
-    } else {
-        Kind::Other
-    }
+    if shape.is_id_like() { Kind::Id } else { Kind::Other }
 }
 
 fn is_status(text: &str) -> bool {
-    [
-        "ACTIVE",
-        "SUSPENDED",
-        "PENDING_CLOSURE",
-        "CLOSED",
-        "PENDING_ACTIVATION",
-    ]
-    .iter()
-    .any(|s| s.eq_ignore_ascii_case(text))
+    ["ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED", "PENDING_ACTIVATION"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(text))
 }
 
 /// A row without a header: the ID, email and status are recognized by their content, so columns
@@ -428,10 +349,7 @@ fn content_record<'a>(line: Line<'a>, fields: &mut Vec<RawField<'a>>, out: &mut 
             out.push(Diagnostic::new(
                 Code::UnreadableLine,
                 line.span(),
-                format!(
-                    "expected an account ID and an email, found `{}`",
-                    quote(line.text.trim())
-                ),
+                format!("expected an account ID and an email, found `{}`", quote(line.text.trim())),
             ));
             return;
         }
@@ -446,20 +364,12 @@ fn content_record<'a>(line: Line<'a>, fields: &mut Vec<RawField<'a>>, out: &mut 
     }
     // Several accounts on one line: each ID starts one, the email after it belongs to it.
     let mut current: Option<(usize, Option<usize>, Option<usize>)> = None;
-    let flush = |current: Option<(usize, Option<usize>, Option<usize>)>,
-                 out: &mut Collector<'_>| {
+    let flush = |current: Option<(usize, Option<usize>, Option<usize>)>, out: &mut Collector<'_>| {
         let Some((first, email, status)) = current else {
             return;
         };
-        let (id, last) = if kinds[first] == Kind::Id {
-            (Some(first), email.unwrap_or(first))
-        } else {
-            (None, first)
-        };
-        let span = Span::new(
-            fields[first].span.start,
-            fields[last.max(status.unwrap_or(0))].span.end,
-        );
+        let (id, last) = if kinds[first] == Kind::Id { (Some(first), email.unwrap_or(first)) } else { (None, first) };
+        let span = Span::new(fields[first].span.start, fields[last.max(status.unwrap_or(0))].span.end);
         let pick = |i: Option<usize>| i.map(|i| fields[i].clone());
         out.account(span, pick(id), pick(email), pick(status));
     };
@@ -485,46 +395,34 @@ fn ignored(field: &RawField<'_>, out: &mut Collector<'_>) {
     out.push(Diagnostic::new(
         Code::IgnoredField,
         field.span,
-        format!(
-            "ignored `{}`: expected only an account ID, an email and a status",
-            quote(field.text.trim())
-        ),
+        format!("ignored `{}`: expected only an account ID, an email and a status", quote(field.text.trim())),
     ));
 }
 
 /// `ACCOUNTS  arn  email  id  joined-method  joined-timestamp  name  [state]  status`: columns
 /// are found by their content, since the AWS CLI sorts them by name and AWS adds new ones.
 fn organizations_record(line: Line<'_>, fields: &[RawField<'_>], out: &mut Collector<'_>) {
-    if !fields
-        .first()
-        .is_some_and(|f| f.text.eq_ignore_ascii_case("ACCOUNTS"))
-    {
+    if !fields.first().is_some_and(|f| f.text.eq_ignore_ascii_case("ACCOUNTS")) {
         out.push(Diagnostic::new(
             Code::UnreadableLine,
             line.span(),
-            format!("expected an `ACCOUNTS` line of `aws organizations list-accounts --output text`, found `{}`", quote(line.text.trim())),
+            format!(
+                "expected an `ACCOUNTS` line of `aws organizations list-accounts --output text`, found `{}`",
+                quote(line.text.trim())
+            ),
         ));
         return;
     }
     let rest = &fields[1..];
-    let arn_id = rest.iter().find_map(|f| {
-        f.text
-            .strip_prefix("arn:")
-            .and_then(|arn| arn.rsplit('/').next())
-    });
+    let arn_id = rest.iter().find_map(|f| f.text.strip_prefix("arn:").and_then(|arn| arn.rsplit('/').next()));
     let id = rest
         .iter()
         .position(|f| Some(&*f.text) == arn_id)
         .or_else(|| rest.iter().position(|f| kind(&f.text) == Kind::Id));
     let email = rest.iter().position(|f| f.text.contains('@'));
-    let statuses: Vec<usize> = (0..rest.len())
-        .filter(|&i| is_status(&rest[i].text))
-        .collect();
-    let status = statuses
-        .iter()
-        .copied()
-        .find(|&i| !rest[i].text.eq_ignore_ascii_case("ACTIVE"))
-        .or(statuses.first().copied());
+    let statuses: Vec<usize> = (0..rest.len()).filter(|&i| is_status(&rest[i].text)).collect();
+    let status =
+        statuses.iter().copied().find(|&i| !rest[i].text.eq_ignore_ascii_case("ACTIVE")).or(statuses.first().copied());
     let pick = |i: Option<usize>| i.map(|i| rest[i].clone());
     out.account(line.span(), pick(id), pick(email), pick(status));
 }
@@ -564,10 +462,7 @@ pub(super) fn read_shorthand(input: &str, from: usize, out: &mut Collector<'_>) 
                     None => out.push(Diagnostic::new(
                         Code::IgnoredField,
                         Span::new(start, start + pair.len()),
-                        format!(
-                            "ignored `{}`: expected the keys AccountId and Email (or EmailAddress)",
-                            quote(key)
-                        ),
+                        format!("ignored `{}`: expected the keys AccountId and Email (or EmailAddress)", quote(key)),
                     )),
                 }
             }

@@ -13,11 +13,7 @@ pub fn detect_format(input: &str) -> Format {
 }
 
 pub(super) fn detect(input: &str, from: usize) -> Format {
-    let sample: Vec<&str> = lines(input, from)
-        .filter_map(content)
-        .map(|l| l.text.trim())
-        .take(SAMPLE)
-        .collect();
+    let sample: Vec<&str> = lines(input, from).filter_map(content).map(|l| l.text.trim()).take(SAMPLE).collect();
     let Some(first) = sample.first() else {
         return Format::Text;
     };
@@ -25,11 +21,7 @@ pub(super) fn detect(input: &str, from: usize) -> Format {
     if first.starts_with(['{', '[']) {
         return Format::Json;
     }
-    if first
-        .get(..8)
-        .is_some_and(|w| w.eq_ignore_ascii_case("ACCOUNTS"))
-        && first[8..].starts_with([' ', '\t'])
-    {
+    if first.get(..8).is_some_and(|w| w.eq_ignore_ascii_case("ACCOUNTS")) && first[8..].starts_with([' ', '\t']) {
         return Format::OrganizationsText;
     }
     if first.starts_with(['|', '+']) || (first.len() >= 3 && first.bytes().all(|b| b == b'-')) {
@@ -38,12 +30,7 @@ pub(super) fn detect(input: &str, from: usize) -> Format {
     if sample.iter().any(|line| has_shorthand_key(line)) {
         return Format::Shorthand;
     }
-    let count = |delimiter: char| {
-        sample
-            .iter()
-            .filter(|line| line.contains(delimiter))
-            .count()
-    };
+    let count = |delimiter: char| sample.iter().filter(|line| line.contains(delimiter)).count();
     let majority = |n: usize| n * 2 >= sample.len();
     if majority(count('\t')) {
         Format::Tsv
@@ -65,11 +52,7 @@ fn has_shorthand_key(line: &str) -> bool {
 /// fields per line that are all IDs or all look like pairs repeated.
 fn free_text_commas(sample: &[&str]) -> bool {
     sample.iter().any(|line| {
-        let fields: Vec<&str> = line
-            .split(',')
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .collect();
+        let fields: Vec<&str> = line.split(',').map(str::trim).filter(|f| !f.is_empty()).collect();
         fields.len() > 2 && fields.iter().all(|f| f.bytes().all(|b| b.is_ascii_digit()))
     })
 }
@@ -81,10 +64,7 @@ mod tests {
     #[test]
     fn detects_each_format() {
         let cases = [
-            (
-                "Account ID,Email\n111122223333,a@example.com\n",
-                Format::Csv,
-            ),
+            ("Account ID,Email\n111122223333,a@example.com\n", Format::Csv),
             ("111122223333,a@example.com\n", Format::Csv),
             ("111122223333\ta@example.com\n", Format::Tsv),
             ("111122223333;a@example.com\n", Format::Semicolon),
@@ -93,19 +73,10 @@ mod tests {
             ("111122223333, 222233334444, 333344445555\n", Format::Text),
             ("  {\"Accounts\": []}", Format::Json),
             ("[{\"AccountId\":\"111122223333\"}]", Format::Json),
-            (
-                "ACCOUNTS\tarn:aws:organizations::1:account/o-1/111122223333\ta@example.com\n",
-                Format::OrganizationsText,
-            ),
+            ("ACCOUNTS\tarn:aws:organizations::1:account/o-1/111122223333\ta@example.com\n", Format::OrganizationsText),
             ("-----\n|  ListAccounts |\n", Format::Table),
-            (
-                "AccountId=111122223333,Email=a@example.com\n",
-                Format::Shorthand,
-            ),
-            (
-                "# comment\n\n\u{FEFF}111122223333,a@example.com\n",
-                Format::Csv,
-            ),
+            ("AccountId=111122223333,Email=a@example.com\n", Format::Shorthand),
+            ("# comment\n\n\u{FEFF}111122223333,a@example.com\n", Format::Csv),
             ("", Format::Text),
         ];
         for (input, expected) in cases {

@@ -70,21 +70,14 @@ impl<'a> Parser<'a> {
 
     /// `found …` for the next character, for messages.
     fn found(&self) -> String {
-        match self
-            .text
-            .get(self.pos..)
-            .and_then(|rest| rest.chars().next())
-        {
+        match self.text.get(self.pos..).and_then(|rest| rest.chars().next()) {
             None => "the end of the input".to_owned(),
             Some(c) => format!("`{}`", quote(&c.to_string())),
         }
     }
 
     fn error<T>(&self, expected: &str) -> Result<T, SyntaxError> {
-        Err(SyntaxError {
-            at: self.pos,
-            message: format!("expected {expected}, found {}", self.found()),
-        })
+        Err(SyntaxError { at: self.pos, message: format!("expected {expected}, found {}", self.found()) })
     }
 
     fn value(&mut self) -> Result<Node<'a>, SyntaxError> {
@@ -103,10 +96,7 @@ impl<'a> Parser<'a> {
             Some(b'n') => self.literal("null", Value::Null)?,
             _ => return self.error("a JSON value"),
         };
-        Ok(Node {
-            value,
-            span: Span::new(start, self.pos),
-        })
+        Ok(Node { value, span: Span::new(start, self.pos) })
     }
 
     fn nested(
@@ -168,8 +158,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let bytes = self.bytes();
         // The common case has no escape: borrow the input.
-        let Some(end) = memchr::memchr3(b'"', b'\\', b'\n', &bytes[start..]).map(|i| start + i)
-        else {
+        let Some(end) = memchr::memchr3(b'"', b'\\', b'\n', &bytes[start..]).map(|i| start + i) else {
             self.pos = open;
             return self.error("a closing `\"` for this string");
         };
@@ -192,9 +181,8 @@ impl<'a> Parser<'a> {
                 '\n' | '\r' => {
                     let at = self.pos;
                     self.pos = open;
-                    let mut err = self
-                        .error::<()>("a closing `\"` for this string before the end of the line")
-                        .unwrap_err();
+                    let mut err =
+                        self.error::<()>("a closing `\"` for this string before the end of the line").unwrap_err();
                     err.at = at;
                     return Err(err);
                 }
@@ -227,10 +215,7 @@ impl<'a> Parser<'a> {
     }
 
     fn hex4(&mut self) -> Result<u32, SyntaxError> {
-        let digits = self
-            .text
-            .get(self.pos..self.pos + 4)
-            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let digits = self.text.get(self.pos..self.pos + 4).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
         match digits.and_then(|h| u32::from_str_radix(h, 16).ok()) {
             Some(value) => {
                 self.pos += 4;
@@ -294,11 +279,7 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             let value = self.value()?;
-            members.push(Member {
-                key,
-                key_span,
-                value,
-            });
+            members.push(Member { key, key_span, value });
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -311,15 +292,8 @@ impl<'a> Parser<'a> {
 
 /// Reads every top-level value of `input` from byte `from`.
 pub(super) fn read(input: &str, from: usize, out: &mut Collector<'_>) {
-    let mut parser = Parser {
-        text: input,
-        pos: from,
-        depth: 0,
-    };
-    let mut reader = Reader {
-        out,
-        unused: Vec::new(),
-    };
+    let mut parser = Parser { text: input, pos: from, depth: 0 };
+    let mut reader = Reader { out, unused: Vec::new() };
     loop {
         parser.skip_whitespace();
         while parser.peek() == Some(b',') {
@@ -333,28 +307,41 @@ pub(super) fn read(input: &str, from: usize, out: &mut Collector<'_>) {
         match parser.value() {
             Ok(node) => reader.top_level(node),
             Err(error) => {
-                let width = input[error.at.min(input.len())..]
-                    .chars()
-                    .next()
-                    .map_or(0, char::len_utf8);
+                let width = input.get(error.at..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8);
                 reader.out.push(Diagnostic::new(
                     Code::InvalidJson,
                     Span::new(error.at, error.at + width),
                     error.message,
                 ));
-                // A value that broke on the line it started on is one line of JSON Lines: go on
-                // with the next line. A broken multi-line document would only cascade errors.
-                let on_start_line =
-                    memchr::memchr2(b'\n', b'\r', &input.as_bytes()[start..error.at.max(start)])
-                        .is_none();
-                let next_line =
-                    memchr::memchr2(b'\n', b'\r', &input.as_bytes()[error.at.min(input.len())..]);
-                match next_line {
-                    Some(offset) if on_start_line => parser.pos = error.at + offset + 1,
-                    _ => return,
+                match resume_at(input, start, error.at) {
+                    Some(next) => parser.pos = next,
+                    None => return,
                 }
             }
         }
+    }
+}
+
+/// Where to go on after a syntax error in the top-level value that started at `start`, or `None`
+/// to stop. JSON Lines recover line by line: a value that broke on its own line resumes at the
+/// next line, and one that broke where the next line starts a new value (a missing `}`) resumes
+/// there. A broken multi-line document stops: going on would only cascade errors.
+fn resume_at(input: &str, start: usize, at: usize) -> Option<usize> {
+    let bytes = input.as_bytes();
+    let at = at.min(bytes.len());
+    let between = bytes.get(start..at)?;
+    let breaks = memchr::memchr2_iter(b'\n', b'\r', between)
+        .filter(|&i| !(between[i] == b'\r' && between.get(i + 1) == Some(&b'\n')))
+        .count();
+    let line_start = memchr::memrchr2(b'\n', b'\r', &bytes[..at]).map_or(0, |i| i + 1);
+    match breaks {
+        0 => memchr::memchr2(b'\n', b'\r', &bytes[at..]).map(|i| at + i + 1),
+        1 if bytes[line_start..at].iter().all(u8::is_ascii_whitespace)
+            && matches!(bytes.get(at), Some(b'{' | b'[')) =>
+        {
+            Some(line_start)
+        }
+        _ => None,
     }
 }
 
@@ -366,15 +353,7 @@ struct Reader<'c, 'i> {
 
 /// Keys whose value is the list of accounts: list-accounts, request bodies, member listings.
 fn is_list_key(key: &str) -> bool {
-    [
-        "accounts",
-        "accountdetails",
-        "members",
-        "memberdetails",
-        "accountids",
-    ]
-    .iter()
-    .any(|k| k.eq_ignore_ascii_case(key))
+    ["accounts", "accountdetails", "members", "memberdetails", "accountids"].iter().any(|k| k.eq_ignore_ascii_case(key))
 }
 
 impl Reader<'_, '_> {
@@ -393,9 +372,7 @@ impl Reader<'_, '_> {
                     }
                     let Some(list) = list else { return };
                     match list.value.value {
-                        Value::Array(items) => {
-                            items.into_iter().for_each(|item| self.element(item))
-                        }
+                        Value::Array(items) => items.into_iter().for_each(|item| self.element(item)),
                         _ => self.out.push(Diagnostic::new(
                             Code::InvalidJson,
                             list.value.span,
@@ -407,19 +384,11 @@ impl Reader<'_, '_> {
                         )),
                     }
                 } else if members.iter().any(|m| {
-                    header_name(&m.key) == Some(HeaderName::Id)
-                        || header_name(&m.key) == Some(HeaderName::Email)
+                    header_name(&m.key) == Some(HeaderName::Id) || header_name(&m.key) == Some(HeaderName::Email)
                 }) {
-                    self.element(Node {
-                        value: Value::Object(members),
-                        span: node.span,
-                    });
+                    self.element(Node { value: Value::Object(members), span: node.span });
                 } else {
-                    let keys: Vec<String> = members
-                        .iter()
-                        .take(5)
-                        .map(|m| format!("`{}`", quote(&m.key)))
-                        .collect();
+                    let keys: Vec<String> = members.iter().take(5).map(|m| format!("`{}`", quote(&m.key))).collect();
                     let found = if keys.is_empty() {
                         "an empty object".to_owned()
                     } else {
@@ -437,11 +406,7 @@ impl Reader<'_, '_> {
     }
 
     fn unused(&mut self, member: &Member<'_>) {
-        if self
-            .unused
-            .iter()
-            .any(|k| k.eq_ignore_ascii_case(&member.key))
-        {
+        if self.unused.iter().any(|k| k.eq_ignore_ascii_case(&member.key)) {
             return;
         }
         self.unused.push(member.key.to_string());
@@ -459,15 +424,9 @@ impl Reader<'_, '_> {
                 let (mut id, mut email, mut statuses) = (None, None, Vec::new());
                 for member in members {
                     match header_name(&member.key) {
-                        Some(HeaderName::Id) if id.is_none() => {
-                            id = self.field(member.value, "account ID")
-                        }
-                        Some(HeaderName::Email) if email.is_none() => {
-                            email = self.field(member.value, "email")
-                        }
-                        Some(HeaderName::Status) => {
-                            statuses.extend(self.field(member.value, "status"))
-                        }
+                        Some(HeaderName::Id) if id.is_none() => id = self.field(member.value, "account ID"),
+                        Some(HeaderName::Email) if email.is_none() => email = self.field(member.value, "email"),
+                        Some(HeaderName::Status) => statuses.extend(self.field(member.value, "status")),
                         _ => self.unused(&member),
                     }
                 }
@@ -480,26 +439,18 @@ impl Reader<'_, '_> {
             }
             Value::Array(items) => {
                 // `["111122223333", "ops@example.com"]`: a pair in either order.
-                let mut fields: Vec<RawField<'_>> = items
-                    .into_iter()
-                    .filter_map(|item| self.field(item, "account ID"))
-                    .collect();
+                let mut fields: Vec<RawField<'_>> =
+                    items.into_iter().filter_map(|item| self.field(item, "account ID")).collect();
                 if fields.len() > 2 {
                     for extra in fields.drain(2..) {
                         self.out.push(Diagnostic::new(
                             Code::IgnoredField,
                             extra.span,
-                            format!(
-                                "ignored `{}`: expected an account ID and an email",
-                                quote(&extra.text)
-                            ),
+                            format!("ignored `{}`: expected an account ID and an email", quote(&extra.text)),
                         ));
                     }
                 }
-                let email = fields
-                    .iter()
-                    .position(|f| f.text.contains('@'))
-                    .map(|i| fields.remove(i));
+                let email = fields.iter().position(|f| f.text.contains('@')).map(|i| fields.remove(i));
                 self.out.account(span, fields.pop(), email, None);
             }
             Value::String(..) | Value::Number(_) => {
@@ -531,12 +482,7 @@ impl Reader<'_, '_> {
             Value::Null => None,
             Value::String(text, exact) => {
                 let inner = Span::new(node.span.start + 1, node.span.end.saturating_sub(1));
-                Some(RawField {
-                    text,
-                    span: if exact { inner } else { node.span },
-                    exact,
-                    quoted: true,
-                })
+                Some(RawField { text, span: if exact { inner } else { node.span }, exact, quoted: true })
             }
             Value::Number(text) => {
                 if what == "account ID" {
@@ -563,25 +509,16 @@ mod tests {
     use super::*;
 
     fn parse_value(text: &str) -> Result<Node<'_>, SyntaxError> {
-        Parser {
-            text,
-            pos: 0,
-            depth: 0,
-        }
-        .value()
+        Parser { text, pos: 0, depth: 0 }.value()
     }
 
     #[test]
     fn reads_values_with_spans() {
         let text = r#"{"a": ["x\"y", 012, -1.5e3, true, null]}"#;
         let node = parse_value(text).unwrap();
-        let Value::Object(members) = node.value else {
-            panic!("not an object")
-        };
+        let Value::Object(members) = node.value else { panic!("not an object") };
         assert_eq!(members[0].key, "a");
-        let Value::Array(items) = &members[0].value.value else {
-            panic!("not an array")
-        };
+        let Value::Array(items) = &members[0].value.value else { panic!("not an array") };
         assert!(matches!(&items[0].value, Value::String(s, false) if s == "x\"y"));
         assert!(matches!(items[1].value, Value::Number("012")));
         assert_eq!(items[1].span.slice(text), "012");
@@ -597,23 +534,11 @@ mod tests {
     #[test]
     fn errors_say_what_was_expected() {
         let cases = [
-            (
-                "[1 2]",
-                3,
-                "expected `,` or `]` after an array item, found `2`",
-            ),
+            ("[1 2]", 3, "expected `,` or `]` after an array item, found `2`"),
             ("{\"a\" 1}", 5, "expected `:` after the key, found `1`"),
-            (
-                "{a: 1}",
-                1,
-                "expected a key in double quotes or `}`, found `a`",
-            ),
+            ("{a: 1}", 1, "expected a key in double quotes or `}`, found `a`"),
             ("[", 1, "expected a JSON value, found the end of the input"),
-            (
-                "\"abc",
-                0,
-                "expected a closing `\"` for this string, found `\"`",
-            ),
+            ("\"abc", 0, "expected a closing `\"` for this string, found `\"`"),
             ("[tru]", 1, "expected a JSON value, found `t`"),
         ];
         for (text, at, message) in cases {

@@ -37,17 +37,11 @@ pub(crate) fn lines(input: &str, from: usize) -> impl Iterator<Item = Line<'_>> 
                 if pos == bytes.len() {
                     done = true;
                 }
-                Some(Line {
-                    text: &input[start..end],
-                    start,
-                })
+                Some(Line { text: &input[start..end], start })
             }
             None => {
                 done = true;
-                (start < bytes.len()).then(|| Line {
-                    text: &input[start..],
-                    start,
-                })
+                (start < bytes.len()).then(|| Line { text: &input[start..], start })
             }
         }
     })
@@ -57,24 +51,17 @@ pub(crate) fn lines(input: &str, from: usize) -> impl Iterator<Item = Line<'_>> 
 /// but whitespace and invisible characters.
 pub(crate) fn content(line: Line<'_>) -> Option<Line<'_>> {
     let text = strip_comment(line.text);
-    if text
-        .chars()
-        .all(|c| c.is_whitespace() || super::clean::is_zero_width(c))
-    {
+    if text.chars().all(|c| c.is_whitespace() || super::clean::is_zero_width(c)) {
         return None;
     }
-    Some(Line {
-        text,
-        start: line.start,
-    })
+    Some(Line { text, start: line.start })
 }
 
 /// Cuts a `#` comment: a whole line whose first visible character is `#`, or a `#` that follows
 /// whitespace (so `a#b@example.com` keeps its `#`).
 fn strip_comment(text: &str) -> &str {
     let bytes = text.as_bytes();
-    let first =
-        text.trim_start_matches(|c: char| c.is_whitespace() || super::clean::is_zero_width(c));
+    let first = text.trim_start_matches(|c: char| c.is_whitespace() || super::clean::is_zero_width(c));
     if first.starts_with('#') {
         return "";
     }

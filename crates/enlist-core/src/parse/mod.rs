@@ -36,12 +36,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options {
-            services: Services::BOTH,
-            organization_mode: false,
-            admin_account: None,
-            format: None,
-        }
+        Options { services: Services::BOTH, organization_mode: false, admin_account: None, format: None }
     }
 }
 
@@ -122,12 +117,7 @@ pub struct UnknownFormat(pub String);
 impl fmt::Display for UnknownFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
-        write!(
-            f,
-            "expected one of {}, found `{}`",
-            names.join(", "),
-            self.0
-        )
+        write!(f, "expected one of {}, found `{}`", names.join(", "), self.0)
     }
 }
 
@@ -207,11 +197,7 @@ pub struct Summary {
 impl Parsed {
     /// Counts of accounts, diagnostics by severity, and batches.
     pub fn summary(&self) -> Summary {
-        let mut summary = Summary {
-            accounts: self.accounts.len(),
-            batches: self.batches.len(),
-            ..Summary::default()
-        };
+        let mut summary = Summary { accounts: self.accounts.len(), batches: self.batches.len(), ..Summary::default() };
         for diagnostic in &self.diagnostics {
             match diagnostic.severity() {
                 Severity::Error => summary.errors += 1,
@@ -224,9 +210,7 @@ impl Parsed {
 
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity() == Severity::Error)
+        self.diagnostics.iter().any(|d| d.severity() == Severity::Error)
     }
 }
 
@@ -256,9 +240,7 @@ pub fn parse(input: &str, options: &Options) -> Parsed {
     } else {
         0
     };
-    let format = options
-        .format
-        .unwrap_or_else(|| detect::detect(input, body));
+    let format = options.format.unwrap_or_else(|| detect::detect(input, body));
     let mut collector = record::Collector::new(input, options, diagnostics);
     match format {
         Format::Json => json::read(input, body, &mut collector),
@@ -272,12 +254,5 @@ pub fn parse(input: &str, options: &Options) -> Parsed {
     // Stable: diagnostics on the same bytes keep the order they were found in.
     diagnostics.sort_by_key(|d| d.span.start);
     let batches = crate::batch::chunk_unique(&accounts);
-    Parsed {
-        format,
-        accounts,
-        excluded,
-        diagnostics,
-        batches,
-        line_index: LineIndex::new(input),
-    }
+    Parsed { format, accounts, excluded, diagnostics, batches, line_index: LineIndex::new(input) }
 }

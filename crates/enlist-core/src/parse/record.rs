@@ -34,18 +34,8 @@ pub(crate) struct Collector<'i> {
 }
 
 impl<'i> Collector<'i> {
-    pub(crate) fn new(
-        input: &'i str,
-        options: &'i Options,
-        diagnostics: Vec<Diagnostic>,
-    ) -> Collector<'i> {
-        Collector {
-            input,
-            options,
-            diagnostics,
-            records: Vec::new(),
-            line_index: None,
-        }
+    pub(crate) fn new(input: &'i str, options: &'i Options, diagnostics: Vec<Diagnostic>) -> Collector<'i> {
+        Collector { input, options, diagnostics, records: Vec::new(), line_index: None }
     }
 
     pub(crate) fn input(&self) -> &'i str {
@@ -72,42 +62,18 @@ impl<'i> Collector<'i> {
             Some(field) => self.read_id(field, &mut id_span),
             None => {
                 let message = match &email {
-                    Some(email) => format!(
-                        "expected an account ID with the email `{}`, found none",
-                        quote(email)
-                    ),
-                    None => format!(
-                        "expected an account ID, found `{}`",
-                        quote(span.slice(self.input).trim())
-                    ),
+                    Some(email) => format!("expected an account ID with the email `{}`, found none", quote(email)),
+                    None => format!("expected an account ID, found `{}`", quote(span.slice(self.input).trim())),
                 };
-                let code = if email.is_some() {
-                    Code::MissingAccountId
-                } else {
-                    Code::UnreadableLine
-                };
+                let code = if email.is_some() { Code::MissingAccountId } else { Code::UnreadableLine };
                 self.push(Diagnostic::new(code, span, message));
                 None
             }
         };
-        let status = status.map(|field| {
-            clean(field, "status", &mut self.diagnostics)
-                .text
-                .trim()
-                .to_ascii_uppercase()
-        });
+        let status = status.map(|field| clean(field, "status", &mut self.diagnostics).text.trim().to_ascii_uppercase());
         let status = status.filter(|s| !s.is_empty() && s != "ACTIVE");
-        let has_error = self.diagnostics[before..]
-            .iter()
-            .any(|d| d.severity() == Severity::Error);
-        self.records.push(Record {
-            span,
-            id,
-            id_span,
-            email,
-            status,
-            has_error,
-        });
+        let has_error = self.diagnostics[before..].iter().any(|d| d.severity() == Severity::Error);
+        self.records.push(Record { span, id, id_span, email, status, has_error });
     }
 
     fn read_id(&mut self, field: RawField<'_>, id_span: &mut Span) -> Option<AccountId> {
@@ -121,12 +87,17 @@ impl<'i> Collector<'i> {
                 None
             }
             IdShape::Decimal(digits) => {
-                let point = span.start + digits.len();
-                let decimal = Span::new(point.min(span.end), span.end);
+                // Point at the decimals only when the value maps byte for byte onto the input.
+                let decimal =
+                    if span.len() == text.len() { Span::new(span.start + digits.len(), span.end) } else { span };
                 self.push(Diagnostic::new(
                     Code::SpreadsheetDecimal,
                     decimal,
-                    format!("removed `{}` that a spreadsheet added to the account ID `{}`; format the column as text", quote(&text[digits.len()..]), quote(&digits)),
+                    format!(
+                        "removed `{}` that a spreadsheet added to the account ID `{}`; format the column as text",
+                        quote(&text[digits.len()..]),
+                        quote(&digits)
+                    ),
                 ));
                 match digits.parse() {
                     Ok(id) => Some(id),
@@ -170,8 +141,7 @@ impl<'i> Collector<'i> {
             IdShape::Other => {
                 let message = if text.is_empty() {
                     "expected a 12-digit account ID, found an empty field".to_owned()
-                } else if let Some(odd) = text.chars().find(|&c| !c.is_ascii_graphic() && c != ' ')
-                {
+                } else if let Some(odd) = text.chars().find(|&c| !c.is_ascii_graphic() && c != ' ') {
                     format!(
                         "expected a 12-digit account ID, found `{}`, which contains {}",
                         quote(text),
@@ -212,14 +182,10 @@ impl<'i> Collector<'i> {
         }
         for service in self.options.services.iter() {
             if let Err(problem) = check_email(&cleaned.text, service) {
-                let mut diagnostic =
-                    Diagnostic::new(Code::InvalidEmail, cleaned.span, problem.message);
-                if let Some(fix) = problem.fix.filter(|fix| {
-                    self.options
-                        .services
-                        .iter()
-                        .all(|s| check_email(fix, s).is_ok())
-                }) {
+                let mut diagnostic = Diagnostic::new(Code::InvalidEmail, cleaned.span, problem.message);
+                if let Some(fix) =
+                    problem.fix.filter(|fix| self.options.services.iter().all(|s| check_email(fix, s).is_ok()))
+                {
                     diagnostic = diagnostic.with_fix(fix);
                 }
                 self.push(diagnostic);
@@ -231,9 +197,7 @@ impl<'i> Collector<'i> {
 
     fn line(&mut self, offset: usize) -> usize {
         let input = self.input;
-        self.line_index
-            .get_or_insert_with(|| LineIndex::new(input))
-            .line(offset)
+        self.line_index.get_or_insert_with(|| LineIndex::new(input)).line(offset)
     }
 
     /// Settles duplicates, exclusions, missing emails and quotas.
@@ -270,9 +234,7 @@ impl<'i> Collector<'i> {
                     account_id: id,
                     email: record.email.clone(),
                     span: record.span,
-                    reason: Exclusion::Inactive {
-                        status: status.clone(),
-                    },
+                    reason: Exclusion::Inactive { status: status.clone() },
                 });
                 continue;
             }
@@ -355,9 +317,10 @@ impl<'i> Collector<'i> {
             Code::QuotaExceeded,
             past.span(),
             format!(
-                "{} allows {quota} {per}, found {} accounts; from this one on they will come back as over the quota",
+                "{} allows {} {per}, found {} accounts; from this one on they will come back as over the quota",
                 service.display_name(),
-                accounts.len()
+                crate::diagnostic::thousands(quota),
+                crate::diagnostic::thousands(accounts.len())
             ),
         ));
     }
