@@ -72,7 +72,7 @@ def main():
         text = (folder / f"{name}.{ext}").read_text(encoding="utf-8")
         median, minimum, count = measure(PARSERS[ext], text)
         lines = text.count("\n")
-        print(f"bench {name} lines={count} bytes={len(text.encode())} median_ms={median * 1e3:.3f} min_ms={minimum * 1e3:.3f} source_lines={lines}")
+        print(f"bench {name} lines={lines} accounts={count} bytes={len(text.encode())} median_ms={median * 1e3:.3f} min_ms={minimum * 1e3:.3f}")
 
 
 if __name__ == "__main__":

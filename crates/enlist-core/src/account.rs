@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -96,12 +97,13 @@ impl<'de> Deserialize<'de> for AccountId {
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     id: AccountId,
-    email: Option<String>,
+    // Shared, so that batches and per-target copies do not copy every email.
+    email: Option<Arc<str>>,
     span: Span,
 }
 
 impl Account {
-    pub(crate) fn new(id: AccountId, email: Option<String>, span: Span) -> Account {
+    pub(crate) fn new(id: AccountId, email: Option<Arc<str>>, span: Span) -> Account {
         Account { id, email, span }
     }
 

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use std::ops::Range;
+use std::sync::Arc;
+
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
@@ -11,10 +14,32 @@ use crate::account::{Account, AccountId};
 pub const MAX_BATCH: usize = 50;
 
 /// Between 1 and [`MAX_BATCH`] accounts with distinct IDs, in input order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+///
+/// Batches of one list share it: making and cloning them copies no account.
+#[derive(Clone)]
 pub struct Batch {
-    accounts: Vec<Account>,
+    all: Arc<[Account]>,
+    range: Range<usize>,
+}
+
+impl PartialEq for Batch {
+    fn eq(&self, other: &Batch) -> bool {
+        self.accounts() == other.accounts()
+    }
+}
+
+impl Eq for Batch {}
+
+impl fmt::Debug for Batch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.accounts()).finish()
+    }
+}
+
+impl Serialize for Batch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.accounts())
+    }
 }
 
 /// Why accounts cannot form a batch.
@@ -55,22 +80,23 @@ impl Batch {
         if let Some(dup) = accounts.iter().find(|a| !seen.insert(a.id())) {
             return Err(BatchError::Duplicate(dup.id()));
         }
-        Ok(Batch { accounts })
+        let range = 0..accounts.len();
+        Ok(Batch { all: accounts.into(), range })
     }
 
     /// The accounts, in input order.
     pub fn accounts(&self) -> &[Account] {
-        &self.accounts
+        self.all.get(self.range.clone()).unwrap_or_default()
     }
 
     /// How many accounts; between 1 and 50.
     pub fn len(&self) -> usize {
-        self.accounts.len()
+        self.range.len()
     }
 
     /// Always `false`: a batch holds at least one account.
     pub fn is_empty(&self) -> bool {
-        self.accounts.is_empty()
+        self.range.is_empty()
     }
 }
 
@@ -88,10 +114,13 @@ pub fn batches(accounts: &[Account]) -> Result<Vec<Batch>, BatchError> {
     if let Some(dup) = accounts.iter().find(|a| !seen.insert(a.id())) {
         return Err(BatchError::Duplicate(dup.id()));
     }
-    Ok(chunk_unique(accounts))
+    Ok(chunk_unique(&accounts.into()))
 }
 
-/// Chunks accounts already known to be distinct (as `parse` guarantees).
-pub(crate) fn chunk_unique(accounts: &[Account]) -> Vec<Batch> {
-    accounts.chunks(MAX_BATCH).map(|chunk| Batch { accounts: chunk.to_vec() }).collect()
+/// Chunks accounts already known to be distinct (as `parse` guarantees), sharing the list.
+pub(crate) fn chunk_unique(accounts: &Arc<[Account]>) -> Vec<Batch> {
+    (0..accounts.len())
+        .step_by(MAX_BATCH)
+        .map(|start| Batch { all: Arc::clone(accounts), range: start..(start + MAX_BATCH).min(accounts.len()) })
+        .collect()
 }

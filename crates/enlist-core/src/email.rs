@@ -24,6 +24,15 @@ pub struct EmailProblem {
 /// assert!(check_email("josé@example.com", Service::Detective).is_ok());
 /// ```
 pub fn check_email(email: &str, service: Service) -> Result<(), EmailProblem> {
+    // The single-pass checks accept exactly what the explaining checks accept; the explaining
+    // checks only run to say why an email fails.
+    let fast = match service {
+        Service::GuardDuty => guardduty_ok(email.as_bytes()),
+        Service::Detective => detective_ok(email),
+    };
+    if fast {
+        return Ok(());
+    }
     let result = match service {
         Service::GuardDuty => guardduty(email),
         Service::Detective => detective(email),
@@ -55,6 +64,58 @@ fn suggest(email: &str) -> Option<String> {
     }
     let candidate = candidate.trim().trim_end_matches(['.', ';', ',']);
     Some(candidate.to_owned())
+}
+
+/// Bytes GuardDuty accepts before the `@`: printable ASCII but for its forbidden characters.
+const GUARDDUTY_LOCAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        table[b] = !matches!(
+            b as u8,
+            b'"' | b'\'' | b'(' | b')' | b'<' | b'>' | b'[' | b']' | b':' | b',' | b'\\' | b'|' | b'%' | b'&' | b'@'
+        );
+        b += 1;
+    }
+    table
+};
+
+fn guardduty_ok(email: &[u8]) -> bool {
+    if !(6..=64).contains(&email.len()) {
+        return false;
+    }
+    let Some(at) = memchr::memchr(b'@', email) else { return false };
+    let (local, domain) = (&email[..at], &email[at + 1..]);
+    let domain_ok = |b: &u8| b.is_ascii_alphanumeric() || *b == b'.' || *b == b'-';
+    !local.is_empty()
+        && local[0] != b'.'
+        && local.iter().all(|&b| GUARDDUTY_LOCAL[usize::from(b)])
+        && domain.iter().all(domain_ok)
+        && domain.contains(&b'.')
+        && !matches!(domain.first(), Some(b'.' | b'-'))
+        && !matches!(domain.last(), Some(b'.' | b'-'))
+}
+
+fn detective_ok(email: &str) -> bool {
+    let bytes = email.as_bytes();
+    if bytes.is_empty() || (bytes.len() > 64 && email.chars().count() > 64) {
+        return false;
+    }
+    let Some(at) = memchr::memrchr(b'@', bytes) else { return false };
+    let (local, domain) = (&email[..at], &bytes[at + 1..]);
+    if local.is_empty() || local.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
+        return false;
+    }
+    let Some(dot) = memchr::memrchr(b'.', domain) else { return false };
+    let tld = &domain[dot + 1..];
+    (2..=63).contains(&tld.len())
+        && tld.iter().all(u8::is_ascii_alphabetic)
+        && domain[..dot].split(|&b| b == b'.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                && label[0] != b'-'
+                && label[label.len() - 1].is_ascii_alphanumeric()
+        })
 }
 
 const GUARDDUTY_FORBIDDEN_LOCAL: &[char] = &['"', '\'', '(', ')', '<', '>', '[', ']', ':', ',', '\\', '|', '%', '&'];
@@ -210,6 +271,25 @@ mod tests {
         );
         let long = format!("{}@example.com", "a".repeat(60));
         assert!(det(&long).unwrap_err().contains("found 72"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_and_explaining_checks_agree(email in r#"[a-zA-Z0-9.@\-_+'"()<>:,%&|\[\] éü\n]{0,70}"#) {
+            proptest::prop_assert_eq!(guardduty_ok(email.as_bytes()), guardduty(&email).is_ok(), "{:?}", email);
+            proptest::prop_assert_eq!(detective_ok(&email), detective(&email).is_ok(), "{:?}", email);
+        }
+
+        #[test]
+        fn fast_and_explaining_checks_agree_on_near_valid_emails(
+            local in r#"[a-z.\-é'\n]{0,8}"#,
+            labels in proptest::collection::vec(r"[a-z0-9\-]{0,5}", 0..4),
+            tld in r"[a-z0-9]{0,4}",
+        ) {
+            let email = format!("{local}@{}{tld}", labels.iter().map(|l| format!("{l}.")).collect::<String>());
+            proptest::prop_assert_eq!(guardduty_ok(email.as_bytes()), guardduty(&email).is_ok(), "{:?}", email);
+            proptest::prop_assert_eq!(detective_ok(&email), detective(&email).is_ok(), "{:?}", email);
+        }
     }
 
     #[test]

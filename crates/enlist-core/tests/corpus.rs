@@ -51,7 +51,7 @@ fn report(input: &str, parsed: &Parsed) -> String {
     let line = |span: enlist_core::Span| parsed.line_index.line(span.start);
     if parsed.accounts.len() <= 60 {
         let _ = writeln!(out, "accounts:");
-        for a in &parsed.accounts {
+        for a in parsed.accounts.iter() {
             let _ = writeln!(out, "  line {}: {} {}", line(a.span()), a.id(), a.email().unwrap_or("(no email)"));
         }
     } else {

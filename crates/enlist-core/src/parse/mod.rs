@@ -9,6 +9,7 @@ mod record;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -167,8 +168,8 @@ pub struct Excluded {
 pub struct Parsed {
     /// The format the input was read as.
     pub format: Format,
-    /// The accounts to send, deduplicated, in input order.
-    pub accounts: Vec<Account>,
+    /// The accounts to send, deduplicated, in input order (shared with `batches`).
+    pub accounts: Arc<[Account]>,
     /// Well-formed accounts that are not sent, with the reason.
     pub excluded: Vec<Excluded>,
     /// Every problem and repair, in input order.
@@ -253,6 +254,7 @@ pub fn parse(input: &str, options: &Options) -> Parsed {
     }
     // Stable: diagnostics on the same bytes keep the order they were found in.
     diagnostics.sort_by_key(|d| d.span.start);
+    let accounts: Arc<[Account]> = accounts.into();
     let batches = crate::batch::chunk_unique(&accounts);
     Parsed { format, accounts, excluded, diagnostics, batches, line_index: LineIndex::new(input) }
 }

@@ -1,6 +1,8 @@
 //! Turns the fields each reader found into accounts: reads IDs and emails, then merges
 //! duplicates, excludes the administrator and inactive accounts, and checks quotas.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use super::clean::{RawField, clean};
@@ -18,7 +20,7 @@ struct Record {
     id: Option<AccountId>,
     /// Where the ID is; diagnostics about the account as a whole point here.
     id_span: Span,
-    email: Option<String>,
+    email: Option<Arc<str>>,
     status: Option<String>,
     has_error: bool,
 }
@@ -175,7 +177,7 @@ impl<'i> Collector<'i> {
         self.push(diagnostic);
     }
 
-    fn read_email(&mut self, field: RawField<'_>) -> Option<String> {
+    fn read_email(&mut self, field: RawField<'_>) -> Option<Arc<str>> {
         let cleaned = clean(field, "email", &mut self.diagnostics);
         if cleaned.text.is_empty() {
             return None;
@@ -192,7 +194,7 @@ impl<'i> Collector<'i> {
                 break;
             }
         }
-        Some(cleaned.text.into_owned())
+        Some(Arc::from(&*cleaned.text))
     }
 
     fn line(&mut self, offset: usize) -> usize {
@@ -202,12 +204,14 @@ impl<'i> Collector<'i> {
 
     /// Settles duplicates, exclusions, missing emails and quotas.
     pub(crate) fn finish(mut self) -> (Vec<Account>, Vec<Excluded>, Vec<Diagnostic>) {
-        let records = std::mem::take(&mut self.records);
+        let mut records = std::mem::take(&mut self.records);
         let mut excluded = Vec::new();
         // Index of the first record of each ID, and whether that ID has conflicting emails.
-        let mut first: FxHashMap<AccountId, (usize, bool)> = FxHashMap::default();
-        let mut email_of: Vec<Option<String>> = records.iter().map(|r| r.email.clone()).collect();
-        let mut order = Vec::new();
+        let mut first: FxHashMap<AccountId, (usize, bool)> =
+            FxHashMap::with_capacity_and_hasher(records.len(), Default::default());
+        let mut order = Vec::with_capacity(records.len());
+        // An email a repeat lends to a first occurrence that had none (rare).
+        let mut adopted: Vec<(usize, Arc<str>)> = Vec::new();
         for (index, record) in records.iter().enumerate() {
             let Some(id) = record.id else { continue };
             if Some(id) == self.options.admin_account {
@@ -218,7 +222,7 @@ impl<'i> Collector<'i> {
                 ));
                 excluded.push(Excluded {
                     account_id: id,
-                    email: record.email.clone(),
+                    email: record.email.as_deref().map(str::to_owned),
                     span: record.span,
                     reason: Exclusion::OwnAccount,
                 });
@@ -232,19 +236,24 @@ impl<'i> Collector<'i> {
                 ));
                 excluded.push(Excluded {
                     account_id: id,
-                    email: record.email.clone(),
+                    email: record.email.as_deref().map(str::to_owned),
                     span: record.span,
                     reason: Exclusion::Inactive { status: status.clone() },
                 });
                 continue;
             }
-            let Some(&(head, conflict)) = first.get(&id) else {
-                first.insert(id, (index, false));
-                order.push(index);
-                continue;
+            let (head, conflict) = match first.entry(id) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert((index, false));
+                    order.push(index);
+                    continue;
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
             };
             let head_line = self.line(records[head].span.start);
-            match (&email_of[head], &record.email) {
+            let head_email =
+                records[head].email.as_ref().or_else(|| adopted.iter().find(|(i, _)| *i == head).map(|(_, e)| e));
+            match (head_email, &record.email) {
                 (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => {
                     if !conflict {
                         let line = self.line(record.span.start);
@@ -268,8 +277,8 @@ impl<'i> Collector<'i> {
                         format!("account {id} already appears on line {head_line}; this line is merged into it"),
                     ));
                     // A repeat whose own email is wrong lends nothing; its line shows the error.
-                    if email_of[head].is_none() && record.email.is_some() && !record.has_error {
-                        email_of[head] = record.email.clone();
+                    if let (None, Some(email), false) = (head_email, &record.email, record.has_error) {
+                        adopted.push((head, email.clone()));
                     }
                 }
             }
@@ -277,12 +286,14 @@ impl<'i> Collector<'i> {
         let email_required = self.options.services.guardduty || !self.options.organization_mode;
         let mut accounts = Vec::with_capacity(order.len());
         for index in order {
-            let record = &records[index];
+            let record = &mut records[index];
             let Some(id) = record.id else { continue };
             if record.has_error || first.get(&id).is_some_and(|&(_, conflict)| conflict) {
                 continue;
             }
-            let email = email_of[index].take();
+            let email =
+                record.email.take().or_else(|| adopted.iter().find(|(i, _)| *i == index).map(|(_, e)| e.clone()));
+            let span = record.span;
             if email.is_none() && email_required {
                 let why = if self.options.services.guardduty {
                     "GuardDuty invites members by email"
@@ -291,12 +302,12 @@ impl<'i> Collector<'i> {
                 };
                 self.push(Diagnostic::new(
                     Code::MissingEmail,
-                    record.span,
+                    span,
                     format!("expected an email for account {id}, found none; {why}"),
                 ));
                 continue;
             }
-            accounts.push(Account::new(id, email, record.span));
+            accounts.push(Account::new(id, email, span));
         }
         for service in self.options.services.iter() {
             self.check_quota(service, &accounts);
