@@ -124,12 +124,12 @@ pub(crate) fn run() -> Result<(), String> {
             ours.median_ms,
             theirs.median_ms
         ));
-        if let Some(&before) = previous.get(name) {
-            if ratio < before * 0.8 {
-                warnings.push(format!(
-                    "REGRESSION: {name} is now {ratio:.0}× the baseline, down from {before:.0}× (more than 20%)"
-                ));
-            }
+        if let Some(&before) = previous.get(name)
+            && ratio < before * 0.8
+        {
+            warnings.push(format!(
+                "REGRESSION: {name} is now {ratio:.0}× the baseline, down from {before:.0}× (more than 20%)"
+            ));
         }
     }
     let date = first_line("date", &["-u", "+%Y-%m-%d"]);

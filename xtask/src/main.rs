@@ -98,13 +98,48 @@ fn ci() -> Result<(), String> {
         &["clippy", "-p", "enlist-core", "--target", "wasm32-unknown-unknown", "--locked", "--", "-D", "warnings"],
         &[],
     )?;
-    // Snapshots are compared, never written, under CI.
-    run("cargo", &["test", "--workspace", "--locked"], &[("INSTA_UPDATE", "no")])?;
     run("cargo", &["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
-    // The fuzz target must keep compiling; running it is `cargo xtask fuzz`-free: see README.
+    // The fuzz target must keep compiling; running it is a documented command (README).
     run("cargo", &["check", "--manifest-path", "fuzz/Cargo.toml", "--locked"], &[])?;
+    // Snapshots are compared, never written, under CI. Tests run last so their totals close the log.
+    let (passed, failed) = run_tests()?;
     println!("\nci: all checks passed");
+    println!("tests: {passed} passed, {failed} failed");
     Ok(())
+}
+
+/// Runs the workspace tests, echoing their output, and adds up every `test result:` line.
+fn run_tests() -> Result<(usize, usize), String> {
+    use std::io::{BufRead, BufReader};
+    println!("\n$ INSTA_UPDATE=no cargo test --workspace --locked");
+    let mut child = Command::new("cargo")
+        .args(["test", "--workspace", "--locked"])
+        .env("INSTA_UPDATE", "no")
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    let (mut passed, mut failed) = (0, 0);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                let count = |word: &str| {
+                    rest.split(';').find_map(|part| {
+                        part.trim().strip_suffix(word)?.trim().rsplit(' ').next()?.parse::<usize>().ok()
+                    })
+                };
+                passed += count(" passed").unwrap_or(0);
+                failed += count(" failed").unwrap_or(0);
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| format!("cargo test did not finish: {e}"))?;
+    if !status.success() || failed > 0 {
+        println!("tests: {passed} passed, {failed} failed");
+        return Err(format!("cargo test failed ({status})"));
+    }
+    Ok((passed, failed))
 }
 
 fn demo() -> Result<(), String> {

@@ -159,14 +159,13 @@ pub(crate) fn id_shape(text: &str) -> IdShape {
     if bytes.iter().all(u8::is_ascii_digit) {
         return IdShape::Digits(bytes.len());
     }
-    if let Some((int, frac)) = text.split_once('.') {
-        if !int.is_empty()
-            && !frac.is_empty()
-            && int.bytes().all(|b| b.is_ascii_digit())
-            && frac.bytes().all(|b| b == b'0')
-        {
-            return IdShape::Decimal(int.to_owned());
-        }
+    if let Some((int, frac)) = text.split_once('.')
+        && !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b == b'0')
+    {
+        return IdShape::Decimal(int.to_owned());
     }
     if let Some(digits) = grouped_digits(bytes) {
         return IdShape::Grouped(digits);

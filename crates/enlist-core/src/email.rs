@@ -57,10 +57,10 @@ fn suggest(email: &str) -> Option<String> {
         candidate = &candidate[rest.len()..];
     }
     // `Jane Doe <jane@example.com>`, as mail clients copy addresses.
-    if let (Some(open), Some(close)) = (candidate.rfind('<'), candidate.rfind('>')) {
-        if open < close {
-            candidate = &candidate[open + 1..close];
-        }
+    if let (Some(open), Some(close)) = (candidate.rfind('<'), candidate.rfind('>'))
+        && open < close
+    {
+        candidate = &candidate[open + 1..close];
     }
     let candidate = candidate.trim().trim_end_matches(['.', ';', ',']);
     Some(candidate.to_owned())

@@ -2,6 +2,9 @@
 //! Each snapshot shows the format read, every diagnostic with its line, the accounts, the
 //! exclusions and the batches, so a change in behaviour shows up as a readable diff.
 
+// The test harness reads fixture files; the core it tests does not.
+#![allow(clippy::disallowed_methods)]
+
 use std::fmt::Write;
 
 use enlist_core::{AccountId, ColumnEncoding, Options, Parsed, Service, Services, parse};

@@ -48,7 +48,7 @@ pub(super) fn read(input: &str, from: usize, format: Format, out: &mut Collector
 
 /// Splits a line into fields, keeping each field's span.
 enum Splitter {
-    Csv { reader: Reader, output: Vec<u8>, delimiter: u8 },
+    Csv { reader: Box<Reader>, output: Vec<u8>, delimiter: u8 },
     Words,
     Table,
     Organizations,
@@ -64,7 +64,11 @@ impl Splitter {
             Format::OrganizationsText => return Splitter::Organizations,
             Format::Text | Format::Json | Format::Shorthand => return Splitter::Words,
         };
-        Splitter::Csv { reader: ReaderBuilder::new().delimiter(delimiter).build(), output: Vec::new(), delimiter }
+        Splitter::Csv {
+            reader: Box::new(ReaderBuilder::new().delimiter(delimiter).build()),
+            output: Vec::new(),
+            delimiter,
+        }
     }
 
     fn split<'a>(&mut self, line: Line<'a>, fields: &mut Vec<RawField<'a>>) -> Result<(), Diagnostic> {
