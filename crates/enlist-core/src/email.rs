@@ -4,6 +4,7 @@
 //! Detective checks `^.+@(?:(?:(?!-)[A-Za-z0-9-]{1,62})?[A-Za-z0-9]\.)+[A-Za-z]{2,63}$` on at most
 //! 64 characters; the lookahead is beyond the `regex` crate, so both checks are written by hand.
 
+use crate::diagnostic::quote;
 use crate::service::Service;
 
 /// Why a service would reject an email, with a replacement when one is obvious.
@@ -136,14 +137,14 @@ fn guardduty(email: &str) -> Result<(), String> {
     }
     let ats = email.bytes().filter(|&b| b == b'@').count();
     if ats != 1 {
-        return Err(format!("expects exactly one `@` in an email, found {ats} in `{email}`"));
+        return Err(format!("expects exactly one `@` in an email, found {ats} in `{}`", quote(email)));
     }
     let (local, domain) = email.split_once('@').unwrap_or((email, ""));
     if local.is_empty() {
-        return Err(format!("expects a name before the `@`, found none in `{email}`"));
+        return Err(format!("expects a name before the `@`, found none in `{}`", quote(email)));
     }
     if local.starts_with('.') {
-        return Err(format!("rejects emails whose name starts with `.`, found `{email}`"));
+        return Err(format!("rejects emails whose name starts with `.`, found `{}`", quote(email)));
     }
     if let Some(c) =
         local.chars().find(|c| c.is_ascii_whitespace() || c.is_ascii_control() || GUARDDUTY_FORBIDDEN_LOCAL.contains(c))
@@ -160,10 +161,13 @@ fn guardduty(email: &str) -> Result<(), String> {
         ));
     }
     if !domain.contains('.') {
-        return Err(format!("expects a domain with a dot after the `@`, found `{domain}`"));
+        return Err(format!("expects a domain with a dot after the `@`, found `{}`", quote(domain)));
     }
     if domain.starts_with(['.', '-']) || domain.ends_with(['.', '-']) {
-        return Err(format!("expects a domain that neither starts nor ends with `.` or `-`, found `{domain}`"));
+        return Err(format!(
+            "expects a domain that neither starts nor ends with `.` or `-`, found `{}`",
+            quote(domain)
+        ));
     }
     Ok(())
 }
@@ -180,7 +184,7 @@ fn detective(email: &str) -> Result<(), String> {
         return Err(format!("expects an `@` in an email, found none in `{}`", crate::diagnostic::quote(email)));
     };
     if local.is_empty() {
-        return Err(format!("expects a name before the `@`, found none in `{email}`"));
+        return Err(format!("expects a name before the `@`, found none in `{}`", quote(email)));
     }
     if let Some(c) = local.chars().find(|c| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')) {
         return Err(format!(

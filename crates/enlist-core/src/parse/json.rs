@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use rustc_hash::FxHashSet;
+
 use super::clean::RawField;
 use super::delimited::{HeaderName, header_name};
 use super::record::Collector;
@@ -293,7 +295,7 @@ impl<'a> Parser<'a> {
 /// Reads every top-level value of `input` from byte `from`.
 pub(super) fn read(input: &str, from: usize, out: &mut Collector<'_>) {
     let mut parser = Parser { text: input, pos: from, depth: 0 };
-    let mut reader = Reader { out, unused: Vec::new() };
+    let mut reader = Reader { out, unused: FxHashSet::default() };
     loop {
         parser.skip_whitespace();
         while parser.peek() == Some(b',') {
@@ -348,7 +350,7 @@ fn resume_at(input: &str, start: usize, at: usize) -> Option<usize> {
 struct Reader<'c, 'i> {
     out: &'c mut Collector<'i>,
     /// Keys already reported as not used, so each is reported once.
-    unused: Vec<String>,
+    unused: FxHashSet<String>,
 }
 
 /// Keys whose value is the list of accounts: list-accounts, request bodies, member listings.
@@ -378,7 +380,7 @@ impl Reader<'_, '_> {
                             list.value.span,
                             format!(
                                 "expected `{}` to be a list of accounts, found `{}`",
-                                list.key,
+                                quote(&list.key),
                                 quote(list.value.span.slice(self.out.input()))
                             ),
                         )),
@@ -406,10 +408,16 @@ impl Reader<'_, '_> {
     }
 
     fn unused(&mut self, member: &Member<'_>) {
-        if self.unused.iter().any(|k| k.eq_ignore_ascii_case(&member.key)) {
+        // Keys are kept as written and lowercased: repeats of `Arn` hit the first check, and
+        // `ARN` after `Arn` is still the same key.
+        if self.unused.contains(&*member.key) {
             return;
         }
-        self.unused.push(member.key.to_string());
+        let first_time = self.unused.insert(member.key.to_ascii_lowercase());
+        self.unused.insert(member.key.to_string());
+        if !first_time {
+            return;
+        }
         self.out.push(Diagnostic::new(
             Code::UnusedColumn,
             member.key_span,

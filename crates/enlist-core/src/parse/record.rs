@@ -211,7 +211,7 @@ impl<'i> Collector<'i> {
             FxHashMap::with_capacity_and_hasher(records.len(), Default::default());
         let mut order = Vec::with_capacity(records.len());
         // An email a repeat lends to a first occurrence that had none (rare).
-        let mut adopted: Vec<(usize, Arc<str>)> = Vec::new();
+        let mut adopted: FxHashMap<usize, Arc<str>> = FxHashMap::default();
         for (index, record) in records.iter().enumerate() {
             let Some(id) = record.id else { continue };
             if Some(id) == self.options.admin_account {
@@ -251,8 +251,7 @@ impl<'i> Collector<'i> {
                 std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
             };
             let head_line = self.line(records[head].span.start);
-            let head_email =
-                records[head].email.as_ref().or_else(|| adopted.iter().find(|(i, _)| *i == head).map(|(_, e)| e));
+            let head_email = records[head].email.as_ref().or_else(|| adopted.get(&head));
             match (head_email, &record.email) {
                 (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => {
                     if !conflict {
@@ -278,7 +277,7 @@ impl<'i> Collector<'i> {
                     ));
                     // A repeat whose own email is wrong lends nothing; its line shows the error.
                     if let (None, Some(email), false) = (head_email, &record.email, record.has_error) {
-                        adopted.push((head, email.clone()));
+                        adopted.insert(head, email.clone());
                     }
                 }
             }
@@ -291,8 +290,7 @@ impl<'i> Collector<'i> {
             if record.has_error || first.get(&id).is_some_and(|&(_, conflict)| conflict) {
                 continue;
             }
-            let email =
-                record.email.take().or_else(|| adopted.iter().find(|(i, _)| *i == index).map(|(_, e)| e.clone()));
+            let email = record.email.take().or_else(|| adopted.get(&index).cloned());
             let span = record.span;
             if email.is_none() && email_required {
                 let why = if self.options.services.guardduty {
