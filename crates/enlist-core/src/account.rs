@@ -89,6 +89,45 @@ impl<'de> Deserialize<'de> for AccountId {
     }
 }
 
+/// Text inside a buffer shared by every account of one parse: cloning an account, or putting it in
+/// a batch, copies no email.
+#[derive(Clone)]
+pub(crate) struct SharedStr {
+    pool: Arc<str>,
+    start: usize,
+    end: usize,
+}
+
+impl SharedStr {
+    pub(crate) fn new(pool: &Arc<str>, range: std::ops::Range<usize>) -> SharedStr {
+        SharedStr { pool: Arc::clone(pool), start: range.start, end: range.end }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        self.pool.get(self.start..self.end).unwrap_or("")
+    }
+}
+
+impl PartialEq for SharedStr {
+    fn eq(&self, other: &SharedStr) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SharedStr {}
+
+impl fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl Serialize for SharedStr {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// One account read from the input: an ID, an email when the input had one, and where it came from.
 ///
 /// Accounts come out of [`parse`](crate::parse) only; by then the ID is valid, the email passed the
@@ -97,13 +136,12 @@ impl<'de> Deserialize<'de> for AccountId {
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     id: AccountId,
-    // Shared, so that batches and per-target copies do not copy every email.
-    email: Option<Arc<str>>,
+    email: Option<SharedStr>,
     span: Span,
 }
 
 impl Account {
-    pub(crate) fn new(id: AccountId, email: Option<Arc<str>>, span: Span) -> Account {
+    pub(crate) fn new(id: AccountId, email: Option<SharedStr>, span: Span) -> Account {
         Account { id, email, span }
     }
 
@@ -114,7 +152,7 @@ impl Account {
 
     /// The email, cleaned of invisible characters and surrounding whitespace.
     pub fn email(&self) -> Option<&str> {
-        self.email.as_deref()
+        self.email.as_ref().map(SharedStr::as_str)
     }
 
     /// The bytes of the input this account was read from (its line, or its JSON object).

@@ -254,7 +254,6 @@ pub fn parse(input: &str, options: &Options) -> Parsed {
     }
     // Stable: diagnostics on the same bytes keep the order they were found in.
     diagnostics.sort_by_key(|d| d.span.start);
-    let accounts: Arc<[Account]> = accounts.into();
     let batches = crate::batch::chunk_unique(&accounts);
     Parsed { format, accounts, excluded, diagnostics, batches, line_index: LineIndex::new(input) }
 }
