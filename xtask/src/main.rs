@@ -86,7 +86,17 @@ fn ensure_rustup_component(component: &str) -> Result<(), String> {
     run("rustup", &["component", "add", component], &[])
 }
 
+/// botocore, the AWS reference client, for the wire cross-check tests (from PyPI; runs offline).
+fn ensure_botocore() -> Result<(), String> {
+    if output("python3", &["-c", "import botocore"]).is_some() {
+        println!("ok: python3 has botocore");
+        return Ok(());
+    }
+    run("python3", &["-m", "pip", "install", "--quiet", "botocore"], &[])
+}
+
 fn ci() -> Result<(), String> {
+    ensure_botocore()?;
     ensure_rustup_component("rustfmt")?;
     ensure_rustup_component("clippy")?;
     ensure_rustup_target("wasm32-unknown-unknown")?;

@@ -20,6 +20,8 @@ mod email;
 mod parse;
 mod service;
 mod span;
+mod target;
+pub mod wire;
 
 pub use account::{Account, AccountId, AccountIdError};
 pub use batch::{Batch, BatchError, MAX_BATCH, batches};
@@ -28,3 +30,4 @@ pub use email::{EmailProblem, check_email};
 pub use parse::{Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse};
 pub use service::{Service, Services, UnknownService};
 pub use span::{ColumnEncoding, LineCol, LineIndex, Span};
+pub use target::{DetectiveOptions, DetectorId, GraphArn, InvalidIdentifier, Region, Target};

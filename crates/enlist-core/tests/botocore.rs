@@ -1,0 +1,207 @@
+//! Cross-checks the wire codecs against botocore, the reference client: the same inputs must give
+//! the same method, path, query and JSON body, and the same error responses the same code,
+//! message and request ID. botocore runs offline (`cargo xtask ci` installs it from PyPI).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use enlist_core::wire::{self, Request, Response};
+use enlist_core::{DetectiveOptions, GraphArn, Options, Region, Target, parse};
+use serde_json::{Value, json};
+
+const GRAPH: &str = "arn:aws:detective:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899";
+
+fn botocore(cases: &Value) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/botocore/crosscheck.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed to cross-check against botocore");
+    child.stdin.take().unwrap().write_all(cases.to_string().as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "botocore cross-check failed (install it with `python3 -m pip install botocore`; `cargo xtask ci` does):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn ours(request: &Request) -> Value {
+    json!({
+        "method": request.method.as_str(),
+        "path": request.path,
+        "query": request.query.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect::<serde_json::Map<_, _>>(),
+        "contentType": request.headers.iter().find(|(k, _)| k == "Content-Type").map(|(_, v)| v.clone()),
+        "body": request.body.as_deref().map(|b| serde_json::from_str::<Value>(b).unwrap()),
+    })
+}
+
+#[test]
+fn requests_match_botocore() {
+    let parsed = parse(
+        "111122223333,ops@example.com\n012345678901,sec+tag@sub.example.co.uk\n999988887777,josé@example.com\n",
+        &Options::default(),
+    );
+    let gd_accounts: Vec<_> = parsed.accounts.iter().take(2).cloned().collect();
+    let accounts = parsed.accounts.to_vec();
+    let region: Region = "eu-central-1".parse().unwrap();
+    let graph: GraphArn = GRAPH.parse().unwrap();
+    let guardduty =
+        Target::GuardDuty { region: region.clone(), detector_id: "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap() };
+    let detective = |options| Target::Detective { region: region.clone(), graph_arn: graph.clone(), options };
+    let with_message = DetectiveOptions {
+        message: Some("Join our \"security\" graph ✓".into()),
+        disable_email_notification: true,
+        organization_mode: false,
+    };
+    let organization = DetectiveOptions { organization_mode: true, ..DetectiveOptions::default() };
+    let account_details = |accounts: &[enlist_core::Account]| -> Vec<Value> {
+        accounts.iter().map(|a| json!({"AccountId": a.id().to_string(), "Email": a.email().unwrap()})).collect()
+    };
+    let detective_accounts = |accounts: &[enlist_core::Account], emails: bool| -> Vec<Value> {
+        accounts
+            .iter()
+            .map(|a| {
+                if emails {
+                    json!({"AccountId": a.id().to_string(), "EmailAddress": a.email().unwrap()})
+                } else {
+                    json!({"AccountId": a.id().to_string()})
+                }
+            })
+            .collect()
+    };
+    let cases: Vec<(Request, Value)> = vec![
+        (
+            wire::create_members(&guardduty, &gd_accounts),
+            json!({"service": "guardduty", "operation": "CreateMembers", "params": {"DetectorId": "12abc34d567e8fa901bc2d34e56789f0", "AccountDetails": account_details(&gd_accounts)}}),
+        ),
+        (
+            wire::create_members(&detective(with_message.clone()), &accounts),
+            json!({"service": "detective", "operation": "CreateMembers", "params": {"GraphArn": GRAPH, "Message": with_message.message, "DisableEmailNotification": true, "Accounts": detective_accounts(&accounts, true)}}),
+        ),
+        (
+            wire::create_members(&detective(organization), &accounts),
+            json!({"service": "detective", "operation": "CreateMembers", "validate": false, "params": {"GraphArn": GRAPH, "DisableEmailNotification": false, "Accounts": detective_accounts(&accounts, false)}}),
+        ),
+        (
+            wire::list_detectors(&region, None, None),
+            json!({"service": "guardduty", "operation": "ListDetectors", "params": {}}),
+        ),
+        (
+            wire::list_detectors(&region, Some(50), Some("page 2/+=")),
+            json!({"service": "guardduty", "operation": "ListDetectors", "params": {"MaxResults": 50, "NextToken": "page 2/+="}}),
+        ),
+        (
+            wire::list_guardduty_members(&region, &"a-b_c".parse().unwrap(), Some(50), Some("t")),
+            json!({"service": "guardduty", "operation": "ListMembers", "params": {"DetectorId": "a-b_c", "MaxResults": 50, "NextToken": "t", "OnlyAssociated": "false"}}),
+        ),
+        (
+            wire::list_graphs(&region, None, None),
+            json!({"service": "detective", "operation": "ListGraphs", "params": {}}),
+        ),
+        (
+            wire::list_graphs(&region, Some(200), Some("next")),
+            json!({"service": "detective", "operation": "ListGraphs", "params": {"MaxResults": 200, "NextToken": "next"}}),
+        ),
+        (
+            wire::list_detective_members(&region, &graph, Some(100), None),
+            json!({"service": "detective", "operation": "ListMembers", "params": {"GraphArn": GRAPH, "MaxResults": 100}}),
+        ),
+    ];
+    let reference =
+        botocore(&json!({"requests": cases.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(), "errors": []}));
+    for (i, (request, case)) in cases.iter().enumerate() {
+        assert_eq!(ours(request), reference["requests"][i], "{case}");
+    }
+}
+
+#[test]
+fn error_decoding_matches_botocore() {
+    let h = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+    let cases: Vec<(&str, &str, Response)> = vec![
+        // A real GuardDuty 400: the header names the type, the body's __type another.
+        (
+            "guardduty",
+            "CreateMembers",
+            Response {
+                status: 400,
+                headers: h(&[("x-amzn-ErrorType", "BadRequestException"), ("x-amzn-RequestId", "req-1")]),
+                body: r#"{"message":"The request is rejected","__type":"InvalidInputException"}"#.into(),
+            },
+        ),
+        (
+            "guardduty",
+            "CreateMembers",
+            Response {
+                status: 400,
+                headers: h(&[("X-Amzn-ErrorType", "BadRequestException:http://internal.amazon.com/coral/")]),
+                body: "{}".into(),
+            },
+        ),
+        (
+            "detective",
+            "CreateMembers",
+            Response {
+                status: 402,
+                headers: h(&[]),
+                body: r#"{"Message":"quota","__type":"com.amazonaws.detective#ServiceQuotaExceededException"}"#.into(),
+            },
+        ),
+        (
+            "detective",
+            "CreateMembers",
+            Response {
+                status: 403,
+                headers: h(&[]),
+                body: r#"{"code":"AccessDeniedException","Message":"denied"}"#.into(),
+            },
+        ),
+        (
+            "detective",
+            "CreateMembers",
+            Response {
+                status: 400,
+                headers: h(&[]),
+                body: r#"{"Code":"aws.protocoltests#ValidationException:extra","message":"m"}"#.into(),
+            },
+        ),
+        ("guardduty", "ListDetectors", Response { status: 503, headers: h(&[]), body: "Service Unavailable".into() }),
+        ("guardduty", "ListDetectors", Response { status: 500, headers: h(&[]), body: String::new() }),
+        (
+            "guardduty",
+            "ListDetectors",
+            Response { status: 502, headers: h(&[]), body: "  <html><body>Bad Gateway</body></html>".into() },
+        ),
+        (
+            "guardduty",
+            "ListDetectors",
+            Response { status: 504, headers: h(&[]), body: "{\"message\":\"upstream\"}".into() },
+        ),
+        (
+            "guardduty",
+            "CreateMembers",
+            Response {
+                status: 429,
+                headers: h(&[("x-amzn-requestid", "abc")]),
+                body: r#"{"__type":"TooManyRequestsException"}"#.into(),
+            },
+        ),
+    ];
+    let reference = botocore(&json!({
+        "requests": [],
+        "errors": cases.iter().map(|(service, operation, r)| json!({"service": service, "operation": operation, "status": r.status, "headers": r.headers, "body": r.body})).collect::<Vec<_>>(),
+    }));
+    for (i, (_, _, response)) in cases.iter().enumerate() {
+        let error = wire::decode_error(response);
+        let theirs = &reference["errors"][i];
+        assert_eq!(
+            json!({"code": error.code, "message": error.message, "requestId": error.request_id}),
+            *theirs,
+            "{response:?}"
+        );
+    }
+}
