@@ -10,7 +10,8 @@
 //! exponential backoff (1 s base, 20 s cap), a retry token bucket (500 tokens; 5 per retry, 10 after
 //! a timeout; refunded on success) and `x-amz-retry-after` honoured. Pacing is AIMD per service and
 //! region: the number of batches in flight halves on throttling and grows by one per window of
-//! successes, so a run settles at the rate the service allows.
+//! successes, and the spacing between sends doubles on throttling and shrinks with each success, so
+//! a run settles at the rate the service allows.
 
 use std::ops::Range;
 
@@ -60,7 +61,9 @@ impl Default for RetryPolicy {
     }
 }
 
-/// How many batches may be in flight per service and region.
+/// How fast each service and region is sent to: how many batches may be in flight, and how far
+/// apart sends must be. Both adapt: on throttling the window halves and the spacing doubles; each
+/// success widens the window by one per window and shortens the spacing by 1/16.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Pacing {
@@ -68,11 +71,15 @@ pub struct Pacing {
     pub initial: u32,
     /// Never more than this in flight.
     pub max: u32,
+    /// The spacing between sends after the first throttling answer (none before it).
+    pub throttled_interval_ms: u64,
+    /// The spacing never grows past this.
+    pub max_interval_ms: u64,
 }
 
 impl Default for Pacing {
     fn default() -> Pacing {
-        Pacing { initial: 2, max: 8 }
+        Pacing { initial: 2, max: 8, throttled_interval_ms: 100, max_interval_ms: 20_000 }
     }
 }
 
@@ -192,6 +199,10 @@ struct Lane {
     region: Region,
     /// The AIMD window; `floor(limit)` batches may be in flight.
     limit: f64,
+    /// The AIMD spacing between sends, in milliseconds; 0 until the first throttling answer.
+    interval_ms: f64,
+    /// No send before this time.
+    next_send_at: Millis,
     in_flight: u32,
     throttled: u32,
 }
@@ -232,6 +243,8 @@ pub struct LaneProgress {
     pub window: u32,
     /// Batches in flight.
     pub in_flight: u32,
+    /// The spacing between sends now, in milliseconds (0: none).
+    pub interval_ms: u64,
     /// Throttling answers so far.
     pub throttled: u32,
 }
@@ -322,6 +335,8 @@ impl Run {
                     service,
                     region: region.clone(),
                     limit: f64::from(config.pacing.initial.max(1)),
+                    interval_ms: 0.0,
+                    next_send_at: 0,
                     in_flight: 0,
                     throttled: 0,
                 });
@@ -375,7 +390,12 @@ impl Run {
             if lane.in_flight >= lane.window() {
                 continue;
             }
+            if lane.next_send_at > now {
+                wake = Some(wake.map_or(lane.next_send_at, |w| w.min(lane.next_send_at)));
+                continue;
+            }
             lane.in_flight += 1;
+            lane.next_send_at = now.saturating_add(lane.interval_ms as Millis);
             let batch = &mut self.batches[index];
             batch.attempts += 1;
             batch.phase = Phase::InFlight;
@@ -410,8 +430,15 @@ impl Run {
         let error = wire::decode_error(response);
         let kind = wire::classify(&error);
         if kind == FailureKind::Throttled {
+            let pacing = self.config.pacing.clone();
             let lane = self.lane_mut(key);
             lane.limit = (lane.limit / 2.0).max(1.0);
+            lane.interval_ms = if lane.interval_ms < 1.0 {
+                pacing.throttled_interval_ms as f64
+            } else {
+                (lane.interval_ms * 2.0).min(pacing.max_interval_ms as f64)
+            };
+            lane.next_send_at = now.saturating_add(lane.interval_ms as Millis);
             lane.throttled += 1;
         }
         self.retry_or_fail(key, kind, error.code, error.message, error.retry_after_ms, request_id, now, false);
@@ -513,6 +540,7 @@ impl Run {
                 region: l.region.clone(),
                 window: l.window(),
                 in_flight: l.in_flight,
+                interval_ms: l.interval_ms as u64,
                 throttled: l.throttled,
             })
             .collect();
@@ -598,6 +626,7 @@ impl Run {
                 let max = f64::from(self.config.pacing.max.max(1));
                 let lane = self.lane_mut(key);
                 lane.limit = (lane.limit + 1.0 / lane.limit).min(max);
+                lane.interval_ms = if lane.interval_ms < 1.0 { 0.0 } else { lane.interval_ms * 15.0 / 16.0 };
                 self.batches[key.0].phase = Phase::Finished;
                 for (cell, outcome) in self.cells_mut(target, range).iter_mut().zip(outcomes) {
                     *cell = Cell { outcome, attempts, request_id: request_id.map(str::to_owned) };
@@ -816,8 +845,12 @@ impl Run {
         if journal.lane_of.len() != targets || journal.lane_of.iter().any(|&l| l >= journal.lanes.len()) {
             return Err(damaged("the targets and the pacing lanes do not match"));
         }
-        if journal.lanes.iter().any(|l| !l.limit.is_finite() || l.limit < 1.0) {
-            return Err(damaged("a pacing window is not a number of at least 1"));
+        if journal
+            .lanes
+            .iter()
+            .any(|l| !l.limit.is_finite() || l.limit < 1.0 || !l.interval_ms.is_finite() || l.interval_ms < 0.0)
+        {
+            return Err(damaged("a pacing window or spacing is not a usable number"));
         }
         for batch in &journal.batches {
             if batch.target >= targets
@@ -874,6 +907,7 @@ impl Run {
         // Nothing is in flight in a run that was just loaded: what was, may have been applied.
         for lane in &mut run.lanes {
             lane.in_flight = 0;
+            lane.next_send_at = 0;
         }
         for index in 0..run.batches.len() {
             let batch = &mut run.batches[index];

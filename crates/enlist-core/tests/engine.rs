@@ -535,3 +535,34 @@ fn runs_refuse_what_cannot_be_sent() {
     let parsed = parse(&accounts(2), &Options::default());
     assert!(Run::new(&accounts(2), &parsed, twice, RunConfig::default()).unwrap_err().to_string().contains("twice"));
 }
+
+#[test]
+fn pacing_settles_near_the_rate_the_service_allows() {
+    // 4,000 accounts to one region that allows 2 requests a second: 80 batches, a floor of 40 s.
+    let input = accounts(4_000);
+    let parsed = parse(&input, &Options::default());
+    let mut sim = Sim::new(11, Faults { rate: 2.0, ..Faults::default() });
+    let config = RunConfig {
+        seed: 2,
+        retry: enlist_core::engine::RetryPolicy { max_attempts: 10, ..Default::default() },
+        ..RunConfig::default()
+    };
+    let mut run = Run::new(&input, &parsed, vec![targets().remove(0)], config).unwrap();
+    let (mut now, mut record) = (0, Record::default());
+    assert!(drive(&mut run, &mut sim, &mut now, &mut record, None));
+    check_finished(&run, &sim, &record);
+    let labels: std::collections::BTreeMap<&str, usize> = run.cells().fold(Default::default(), |mut m, v| {
+        *m.entry(v.cell.outcome.label()).or_default() += 1;
+        m
+    });
+    eprintln!("{labels:?} at {now} ms, tokens left {}", run.retry_tokens());
+    assert!(run.cells().all(|v| v.cell.outcome.label() == "created"), "every account gets through");
+    let sends: u32 = record.sends.values().sum();
+    let floor_ms = 80 * 1_000 / 2;
+    eprintln!(
+        "pacing: {now} ms for a floor of {floor_ms} ms, {sends} requests for 80 batches, {} throttled",
+        run.progress().throttled
+    );
+    assert!(now <= floor_ms * 3 / 2, "finished in {now} ms, more than 1.5 × the {floor_ms} ms floor");
+    assert!(sends <= 80 * 2, "{sends} requests for 80 batches: the pace adapts instead of hammering");
+}

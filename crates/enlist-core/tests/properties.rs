@@ -193,3 +193,29 @@ proptest! {
         prop_assert_eq!(reparsed.accounts[0].id().as_u64(), n);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Loading any text as a journal gives a run or a message, never a panic; so does any
+    /// single-character change to a real journal.
+    #[test]
+    fn journals_never_panic(text in any::<String>(), at in any::<prop::sample::Index>(), replacement in any::<char>()) {
+        let _ = enlist_core::engine::Run::from_journal(&text);
+        let input = "111122223333,a@example.com\n222233334444,b@example.com\n";
+        let parsed = parse(input, &Options::default());
+        let target = enlist_core::Target::GuardDuty { region: "us-east-1".parse().unwrap(), detector_id: "abc".parse().unwrap() };
+        let run = enlist_core::engine::Run::new(input, &parsed, vec![target], Default::default()).unwrap();
+        let journal = run.to_journal();
+        let chars: Vec<char> = journal.chars().collect();
+        let i = at.index(chars.len());
+        let mutated: String = chars.iter().enumerate().map(|(j, &c)| if j == i { replacement } else { c }).collect();
+        if let Ok(loaded) = enlist_core::engine::Run::from_journal(&mutated) {
+            // Whatever loads must be usable.
+            let mut loaded = loaded;
+            let _ = loaded.poll(0);
+            let _ = loaded.progress();
+            let _ = enlist_core::export::results_csv(&loaded);
+        }
+    }
+}
