@@ -22,7 +22,7 @@ fn detective(options: DetectiveOptions) -> Target {
 }
 
 /// Sends the single batch of a one-target run and answers it with `response`.
-fn answered(target: Target, response: Response) -> (Run, String) {
+fn answered(target: Target, response: &Response) -> (Run, String) {
     let parsed = parse(INPUT, &Options::default());
     let mut run = Run::new(INPUT, &parsed, vec![target], RunConfig::default()).unwrap();
     let actions = run.poll(0);
@@ -35,7 +35,7 @@ fn answered(target: Target, response: Response) -> (Run, String) {
         request.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n"),
         serde_json::to_string_pretty(&body).unwrap()
     );
-    run.on_response(key, &response, 10);
+    run.on_response(key, response, 10);
     assert_eq!(run.poll(10), [Action::Done]);
     (run, wire)
 }
@@ -59,7 +59,7 @@ fn guardduty_request_and_outcomes() {
         ]})
         .to_string(),
     };
-    let (run, wire) = answered(guardduty(), response);
+    let (run, wire) = answered(guardduty(), &response);
     insta::assert_snapshot!("guardduty_request", wire);
     insta::assert_snapshot!("guardduty_outcomes", table(&run));
     insta::assert_snapshot!("guardduty_results_csv", results_csv(&run));
@@ -88,7 +88,7 @@ fn detective_request_and_outcomes() {
         })
         .to_string(),
     };
-    let (run, wire) = answered(detective(options), response);
+    let (run, wire) = answered(detective(options), &response);
     insta::assert_snapshot!("detective_request", wire);
     insta::assert_snapshot!("detective_outcomes", table(&run));
     insta::assert_snapshot!("detective_results_json", results_json(&run));
@@ -98,7 +98,7 @@ fn detective_request_and_outcomes() {
 #[test]
 fn detective_organization_request() {
     let ok = Response { status: 200, headers: vec![], body: r#"{"Members":[],"UnprocessedAccounts":[]}"#.into() };
-    let (run, wire) = answered(detective(DetectiveOptions { organization_mode: true, ..Default::default() }), ok);
+    let (run, wire) = answered(detective(DetectiveOptions { organization_mode: true, ..Default::default() }), &ok);
     insta::assert_snapshot!("detective_organization_request", wire);
     assert!(
         run.cells().all(|v| v.cell.outcome.label() == "unprocessed"),
@@ -116,7 +116,7 @@ fn a_failed_batch_in_the_exports() {
         ],
         body: r#"{"message":"The security token included in the request is invalid."}"#.into(),
     };
-    let (run, _) = answered(guardduty(), denied);
+    let (run, _) = answered(guardduty(), &denied);
     insta::assert_snapshot!("failed_results_csv", results_csv(&run));
     insta::assert_snapshot!("failed_retry_list", retry_list(&run));
 }
