@@ -86,17 +86,18 @@ fn ensure_rustup_component(component: &str) -> Result<(), String> {
     run("rustup", &["component", "add", component], &[])
 }
 
-/// botocore, the AWS reference client, for the wire cross-check tests (from PyPI; runs offline).
-fn ensure_botocore() -> Result<(), String> {
-    if output("python3", &["-c", "import botocore"]).is_some() {
-        println!("ok: python3 has botocore");
+/// boto3 and botocore, the AWS reference clients, for the wire cross-checks and the emulator's
+/// client tests (from PyPI; they talk only to loopback).
+fn ensure_boto3() -> Result<(), String> {
+    if output("python3", &["-c", "import boto3, botocore"]).is_some() {
+        println!("ok: python3 has boto3 and botocore");
         return Ok(());
     }
-    run("python3", &["-m", "pip", "install", "--quiet", "botocore"], &[])
+    run("python3", &["-m", "pip", "install", "--quiet", "boto3"], &[])
 }
 
 fn ci() -> Result<(), String> {
-    ensure_botocore()?;
+    ensure_boto3()?;
     ensure_rustup_component("rustfmt")?;
     ensure_rustup_component("clippy")?;
     ensure_rustup_target("wasm32-unknown-unknown")?;

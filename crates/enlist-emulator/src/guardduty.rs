@@ -1,0 +1,221 @@
+//! GuardDuty's member operations: CreateMembers, ListDetectors, ListMembers, GetMembers,
+//! InviteMembers, with the service's wording for unprocessed accounts and its 400 error shape.
+
+use std::time::SystemTime;
+
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::Response;
+use enlist_core::{Service, check_email};
+use serde_json::{Value, json};
+
+use crate::{Inner, Member, account_id, aws_error, detector_id, ok};
+
+const QUOTA: usize = 1_000;
+
+fn bad_request(message: &str) -> Response {
+    // A real 400 names BadRequestException in the header and InvalidInputException in the body.
+    let mut response = aws_error(StatusCode::BAD_REQUEST, "BadRequestException", message, "guardduty");
+    *response.body_mut() =
+        axum::body::Body::from(json!({"message": message, "__type": "InvalidInputException"}).to_string());
+    response
+}
+
+fn query<'a>(uri: &'a Uri, name: &str) -> Option<&'a str> {
+    uri.query()?.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+fn max_results(uri: &Uri) -> Result<usize, Response> {
+    match query(uri, "maxResults") {
+        None => Ok(50),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=50).contains(&n) => Ok(n),
+            _ => Err(bad_request(
+                "The request is rejected because an invalid or out-of-range value is specified as an input parameter.",
+            )),
+        },
+    }
+}
+
+pub(crate) fn handle(
+    inner: &mut Inner,
+    region: &str,
+    method: &Method,
+    uri: &Uri,
+    body: &[u8],
+    now: SystemTime,
+) -> Response {
+    let path: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
+    if path == ["detector"] && method == Method::GET {
+        if let Err(e) = max_results(uri) {
+            return e;
+        }
+        return ok(json!({"detectorIds": [detector_id(&inner.config.admin_account)]}));
+    }
+    let (Some(&"detector"), Some(&id), Some(&"member")) = (path.first(), path.get(1), path.get(2)) else {
+        return aws_error(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            "The requested operation is not supported by GuardDuty.",
+            "guardduty",
+        );
+    };
+    if id != detector_id(&inner.config.admin_account) {
+        return bad_request(
+            "The request is rejected because the input detectorId is not owned by the current account.",
+        );
+    }
+    let key = (region.to_owned(), id.to_owned());
+    let input: Value = if body.is_empty() { json!({}) } else { serde_json::from_slice(body).unwrap_or(Value::Null) };
+    if !input.is_object() {
+        return bad_request("The request is rejected because the JSON could not be processed.");
+    }
+    match (method.clone(), path.get(3).copied(), path.len()) {
+        (Method::POST, None, 3) => create_members(inner, key, &input, now),
+        (Method::GET, None, 3) => list_members(inner, &key, uri),
+        (Method::POST, Some("get"), 4) => get_members(inner, &key, &input),
+        (Method::POST, Some("invite"), 4) => invite_members(inner, &key, &input, now),
+        _ => aws_error(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            "The requested operation is not supported by GuardDuty.",
+            "guardduty",
+        ),
+    }
+}
+
+fn list_of<'a>(input: &'a Value, key: &str) -> Result<&'a Vec<Value>, Response> {
+    match input.get(key).and_then(Value::as_array) {
+        Some(list) if list.len() > 50 => Err(bad_request(&format!(
+            "1 validation error detected: Value at '{key}' failed to satisfy constraint: Member must have length less than or equal to 50"
+        ))),
+        Some(list) if list.is_empty() => Err(bad_request(&format!(
+            "1 validation error detected: Value at '{key}' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        ))),
+        Some(list) => Ok(list),
+        None => {
+            Err(bad_request(&format!("The request is rejected because the required parameter '{key}' is missing.")))
+        }
+    }
+}
+
+fn create_members(inner: &mut Inner, key: (String, String), input: &Value, now: SystemTime) -> Response {
+    let details = match list_of(input, "accountDetails") {
+        Ok(list) => list,
+        Err(e) => return e,
+    };
+    let mut accounts = Vec::new();
+    for detail in details {
+        let id = detail.get("accountId").and_then(Value::as_str).unwrap_or("");
+        let email = detail.get("email").and_then(Value::as_str).unwrap_or("");
+        if account_id(id).is_none() || check_email(email, Service::GuardDuty).is_err() {
+            return bad_request(
+                "The request is rejected because an invalid or out-of-range value is specified as an input parameter.",
+            );
+        }
+        accounts.push((id.to_owned(), email.to_owned()));
+    }
+    let admin = inner.config.admin_account.clone();
+    let foreign = inner.config.foreign_members.clone();
+    let members = inner.guardduty.entry(key).or_default();
+    let mut unprocessed = Vec::new();
+    for (id, email) in accounts {
+        let reason = if id == admin {
+            Some("The request is rejected because the current account cannot become a member of itself.")
+        } else if foreign.contains(&id) {
+            Some(
+                "The request is rejected because the input account is already a member of another administrator account.",
+            )
+        } else if members.contains_key(&id) {
+            Some(
+                "The request is rejected because the input account is already a member or associated member of the current account.",
+            )
+        } else if members.len() >= QUOTA {
+            Some("The request is rejected because the current account cannot create more members.")
+        } else {
+            None
+        };
+        match reason {
+            Some(result) => unprocessed.push(json!({"accountId": id, "result": result})),
+            None => {
+                members.insert(
+                    id.clone(),
+                    Member {
+                        account_id: id,
+                        email: Some(email),
+                        status: "Created".into(),
+                        created: now,
+                        verified_at: None,
+                    },
+                );
+            }
+        }
+    }
+    ok(json!({"unprocessedAccounts": unprocessed}))
+}
+
+fn member_json(member: &Member, admin: &str) -> Value {
+    json!({
+        "accountId": member.account_id,
+        "masterId": admin,
+        "administratorId": admin,
+        "email": member.email,
+        "relationshipStatus": member.status,
+        "invitedAt": member.verified_at.map(crate::time::iso8601),
+        "updatedAt": crate::time::iso8601(member.created),
+    })
+}
+
+fn list_members(inner: &Inner, key: &(String, String), uri: &Uri) -> Response {
+    let max = match max_results(uri) {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let only_associated = query(uri, "onlyAssociated").is_none_or(|v| v != "false");
+    let start: usize = query(uri, "nextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
+    let all: Vec<&Member> = inner
+        .guardduty
+        .get(key)
+        .map(|m| m.values().filter(|m| !only_associated || m.status == "Enabled").collect())
+        .unwrap_or_default();
+    let page: Vec<Value> =
+        all.iter().skip(start).take(max).map(|m| member_json(m, &inner.config.admin_account)).collect();
+    let next = (start + max < all.len()).then(|| (start + max).to_string());
+    ok(json!({"members": page, "nextToken": next}))
+}
+
+fn get_members(inner: &Inner, key: &(String, String), input: &Value) -> Response {
+    let ids = match list_of(input, "accountIds") {
+        Ok(list) => list,
+        Err(e) => return e,
+    };
+    let members = inner.guardduty.get(key);
+    let (mut found, mut unprocessed) = (Vec::new(), Vec::new());
+    for id in ids.iter().filter_map(Value::as_str) {
+        match members.and_then(|m| m.get(id)) {
+            Some(member) => found.push(member_json(member, &inner.config.admin_account)),
+            None => unprocessed.push(json!({"accountId": id, "result": "The request is rejected because the input account ID is not a member of the current account."})),
+        }
+    }
+    ok(json!({"members": found, "unprocessedAccounts": unprocessed}))
+}
+
+fn invite_members(inner: &mut Inner, key: &(String, String), input: &Value, now: SystemTime) -> Response {
+    let ids: Vec<String> = match list_of(input, "accountIds") {
+        Ok(list) => list.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Err(e) => return e,
+    };
+    let failing = inner.config.failing_emails.clone();
+    let members = inner.guardduty.entry(key.clone()).or_default();
+    let mut unprocessed = Vec::new();
+    for id in ids {
+        match members.get_mut(&id) {
+            Some(member) => {
+                let fails = member.email.as_ref().is_some_and(|e| failing.iter().any(|f| f.eq_ignore_ascii_case(e)));
+                member.status = if fails { "EmailVerificationFailed" } else { "Invited" }.to_owned();
+                member.verified_at = Some(now);
+            }
+            None => unprocessed.push(json!({"accountId": id, "result": "The request is rejected because the input account ID is not a member of the current account."})),
+        }
+    }
+    ok(json!({"unprocessedAccounts": unprocessed}))
+}

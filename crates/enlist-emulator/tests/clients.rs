@@ -1,0 +1,57 @@
+//! Real clients nobody here wrote, against the emulator on loopback: boto3 (and so botocore's
+//! serializers, signer and parsers) runs every operation and the error cases.
+
+use std::process::Command;
+
+use enlist_emulator::{ACCESS_KEY, Config, Emulator, SECRET_KEY, app};
+use serde_json::{Value, json};
+
+/// Serves the emulator on a loopback port for the life of the returned runtime.
+fn serve(emulator: Emulator) -> (tokio::runtime::Runtime, String) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let address = listener.local_addr().unwrap();
+    runtime.spawn(async move { axum::serve(listener, app(emulator)).await });
+    (runtime, format!("http://{address}"))
+}
+
+#[test]
+fn boto3_runs_every_operation_against_the_emulator() {
+    let emulator = Emulator::new(Config::default());
+    let (_runtime, endpoint) = serve(emulator.clone());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/boto3_check.py");
+    let output =
+        Command::new("python3").args([script, &endpoint, ACCESS_KEY, SECRET_KEY]).output().expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "boto3 failed (install it with `python3 -m pip install boto3`; `cargo xtask ci` does):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(out["detector"], emulator.detector_id());
+    assert_eq!(
+        out["gd_unprocessed"],
+        json!([{"AccountId": "111122223333", "Result": "The request is rejected because the current account cannot become a member of itself."}])
+    );
+    assert_eq!(
+        out["gd_again"],
+        json!([
+            "The request is rejected because the input account is already a member or associated member of the current account."
+        ])
+    );
+    assert_eq!(out["gd_members"], json!([["222233334444", "Created"], ["333344445555", "Created"]]));
+    assert_eq!(out["gd_invite"], json!([]));
+    assert_eq!(out["gd_get"], json!([["222233334444", "Invited"]]));
+    assert_eq!(out["gd_wrong_detector"], json!(["BadRequestException", 400]));
+    assert_eq!(out["graph"], emulator.graph_arn("us-east-1"));
+    assert_eq!(out["det_members"], json!([["222233334444", "VERIFICATION_IN_PROGRESS"]]));
+    assert_eq!(out["det_unprocessed"], json!(["The account is the administrator account of the behavior graph."]));
+    assert_eq!(out["det_list"], json!([["222233334444", "VERIFICATION_IN_PROGRESS"]]));
+    assert_eq!(out["det_get_unprocessed"], json!(["999988887777"]));
+    assert_eq!(out["det_unknown_graph"], json!(["ResourceNotFoundException", 404]));
+    assert_eq!(out["disabled_region"], json!(["UnrecognizedClientException", 403]));
+    assert_eq!(out["wrong_secret"], json!(["InvalidSignatureException", 403]));
+    // Verification completes after the delay.
+    emulator.advance_clock(std::time::Duration::from_secs(6));
+    assert_eq!(emulator.detective_members("us-east-1")[0].status, "INVITED");
+}
