@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::account::Account;
+use crate::account::{Account, AccountId};
 use crate::service::Service;
 use crate::target::{DetectorId, GraphArn, Region, Target};
 
@@ -170,11 +170,20 @@ fn request(
 /// "DisableEmailNotification","Accounts":[{"AccountId","EmailAddress"}]}`, without emails in
 /// organization mode.
 pub fn create_members(target: &Target, accounts: &[Account]) -> Request {
+    create_members_for(target, accounts.iter().map(|a| (a.id(), a.email())))
+}
+
+/// `CreateMembers` for accounts given as validated IDs and optional emails (what the proxy
+/// rebuilds from a request it received).
+pub fn create_members_for<'a>(
+    target: &Target,
+    accounts: impl IntoIterator<Item = (AccountId, Option<&'a str>)>,
+) -> Request {
     match target {
         Target::GuardDuty { region, detector_id } => {
             let details: Vec<Value> = accounts
-                .iter()
-                .map(|a| serde_json::json!({"accountId": a.id().to_string(), "email": a.email().unwrap_or("")}))
+                .into_iter()
+                .map(|(id, email)| serde_json::json!({"accountId": id.to_string(), "email": email.unwrap_or("")}))
                 .collect();
             request(
                 Operation::GuardDutyCreateMembers,
@@ -186,10 +195,10 @@ pub fn create_members(target: &Target, accounts: &[Account]) -> Request {
         }
         Target::Detective { region, graph_arn, options } => {
             let details: Vec<Value> = accounts
-                .iter()
-                .map(|a| match a.email().filter(|_| !options.organization_mode) {
-                    Some(email) => serde_json::json!({"AccountId": a.id().to_string(), "EmailAddress": email}),
-                    None => serde_json::json!({"AccountId": a.id().to_string()}),
+                .into_iter()
+                .map(|(id, email)| match email.filter(|_| !options.organization_mode) {
+                    Some(email) => serde_json::json!({"AccountId": id.to_string(), "EmailAddress": email}),
+                    None => serde_json::json!({"AccountId": id.to_string()}),
                 })
                 .collect();
             let mut body = serde_json::Map::new();

@@ -1,0 +1,228 @@
+//! Which requests the proxy forwards: exactly the six member operations, matched on method and
+//! path, with their inputs parsed into the core's validated types and serialized again. Anything
+//! else is refused before it is signed.
+
+use axum::http::{Method, StatusCode};
+use enlist_core::wire::{self, Request};
+use enlist_core::{AccountId, DetectiveOptions, DetectorId, GraphArn, Region, Service, Target, check_email};
+use serde::Deserialize;
+
+use crate::error::ProxyError;
+
+fn refuse(message: impl Into<String>) -> ProxyError {
+    ProxyError::new(StatusCode::BAD_REQUEST, "EnlistProxy.InvalidRequest", message)
+}
+
+fn not_allowed(method: &Method, path: &str, service: Service) -> ProxyError {
+    ProxyError::new(
+        StatusCode::FORBIDDEN,
+        "EnlistProxy.OperationNotAllowed",
+        format!(
+            "expected one of the {} member operations Enlist uses, found `{method} {}`",
+            service.display_name(),
+            enlist_core_quote(path)
+        ),
+    )
+}
+
+fn enlist_core_quote(text: &str) -> String {
+    text.chars().take(80).filter(|c| !c.is_control()).collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GuardDutyAccount {
+    #[serde(rename = "accountId")]
+    account_id: AccountId,
+    email: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GuardDutyCreateMembers {
+    #[serde(rename = "accountDetails")]
+    account_details: Vec<GuardDutyAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct DetectiveAccount {
+    account_id: AccountId,
+    #[serde(default)]
+    email_address: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct DetectiveCreateMembers {
+    graph_arn: GraphArn,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    disable_email_notification: Option<bool>,
+    accounts: Vec<DetectiveAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct DetectivePage {
+    #[serde(default)]
+    graph_arn: Option<GraphArn>,
+    #[serde(default)]
+    next_token: Option<String>,
+    #[serde(default)]
+    max_results: Option<u32>,
+}
+
+fn json<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, ProxyError> {
+    serde_json::from_slice(body).map_err(|e| refuse(format!("expected a {what} body, found: {e}")))
+}
+
+fn check_count(n: usize) -> Result<(), ProxyError> {
+    if (1..=50).contains(&n) {
+        Ok(())
+    } else {
+        Err(refuse(format!("expected 1 to 50 accounts in one request, found {n}")))
+    }
+}
+
+/// Query parameters, decoded, refusing repeats and unknown names.
+fn query_params(query: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>, ProxyError> {
+    let mut params: Vec<(String, String)> = Vec::new();
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = percent_decode(value).ok_or_else(|| refuse("expected a percent-encoded query string"))?;
+        if !allowed.contains(&name) || params.iter().any(|(n, _)| n == name) {
+            return Err(refuse(format!(
+                "expected only the query parameters {}, found `{}`",
+                allowed.join(", "),
+                enlist_core_quote(name)
+            )));
+        }
+        params.push((name.to_owned(), value));
+    }
+    Ok(params)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = text.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn page_size(value: Option<&str>, max: u32) -> Result<Option<u32>, ProxyError> {
+    value
+        .map(|v| match v.parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(refuse(format!("expected maxResults from 1 to {max}, found `{}`", enlist_core_quote(v)))),
+        })
+        .transpose()
+}
+
+/// Matches an incoming request to one of the six operations and rebuilds it from validated
+/// values. `path` is the part after `/v1/{service}/{region}`.
+pub(crate) fn rebuild(
+    service: Service,
+    region: &Region,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<(Request, usize), ProxyError> {
+    // Path segments must be plain: no dot segments, no encoded separators, no empty segments.
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if segments.iter().any(|s| s.is_empty() || *s == "." || *s == ".." || s.contains('%') || s.contains('\\')) {
+        return Err(not_allowed(method, path, service));
+    }
+    match (service, method.as_str(), segments.as_slice()) {
+        (Service::GuardDuty, "GET", ["detector"]) => {
+            let params = query_params(query, &["maxResults", "nextToken"])?;
+            let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+            Ok((wire::list_detectors(region, page_size(get("maxResults"), 50)?, get("nextToken")), 0))
+        }
+        (Service::GuardDuty, _, ["detector", id, "member"]) => {
+            let detector: DetectorId = id.parse().map_err(|e: enlist_core::InvalidIdentifier| refuse(e.to_string()))?;
+            match method.as_str() {
+                "GET" => {
+                    let params = query_params(query, &["maxResults", "nextToken", "onlyAssociated"])?;
+                    let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+                    if get("onlyAssociated").is_some_and(|v| v != "false" && v != "true") {
+                        return Err(refuse("expected onlyAssociated to be `true` or `false`"));
+                    }
+                    let mut request = wire::list_guardduty_members(
+                        region,
+                        &detector,
+                        page_size(get("maxResults"), 50)?,
+                        get("nextToken"),
+                    );
+                    if get("onlyAssociated") == Some("true") {
+                        request.query.retain(|(k, _)| k != "onlyAssociated");
+                        request.query.push(("onlyAssociated".to_owned(), "true".to_owned()));
+                    }
+                    Ok((request, 0))
+                }
+                "POST" => {
+                    let input: GuardDutyCreateMembers = json(body, "GuardDuty CreateMembers")?;
+                    check_count(input.account_details.len())?;
+                    for account in &input.account_details {
+                        check_email(&account.email, Service::GuardDuty).map_err(|p| refuse(p.message))?;
+                    }
+                    let target = Target::GuardDuty { region: region.clone(), detector_id: detector };
+                    let accounts = input.account_details.iter().map(|a| (a.account_id, Some(a.email.as_str())));
+                    Ok((wire::create_members_for(&target, accounts), input.account_details.len()))
+                }
+                _ => Err(not_allowed(method, path, service)),
+            }
+        }
+        (Service::Detective, "POST", ["graph", "members"]) => {
+            let input: DetectiveCreateMembers = json(body, "Detective CreateMembers")?;
+            check_count(input.accounts.len())?;
+            for email in input.accounts.iter().filter_map(|a| a.email_address.as_deref()) {
+                check_email(email, Service::Detective).map_err(|p| refuse(p.message))?;
+            }
+            let options = DetectiveOptions {
+                message: input.message,
+                disable_email_notification: input.disable_email_notification.unwrap_or(false),
+                organization_mode: false,
+            };
+            options.validate().map_err(|e| refuse(e.to_string()))?;
+            let target = Target::Detective { region: region.clone(), graph_arn: input.graph_arn, options };
+            let accounts = input.accounts.iter().map(|a| (a.account_id, a.email_address.as_deref()));
+            Ok((wire::create_members_for(&target, accounts), input.accounts.len()))
+        }
+        (Service::Detective, "POST", ["graphs", "list"]) => {
+            let input: DetectivePage =
+                if body.is_empty() { json(b"{}", "")? } else { json(body, "Detective ListGraphs")? };
+            if input.graph_arn.is_some() {
+                return Err(refuse("expected no GraphArn in a ListGraphs body"));
+            }
+            let max = page_size(input.max_results.map(|n| n.to_string()).as_deref(), 200)?;
+            Ok((wire::list_graphs(region, max, input.next_token.as_deref()), 0))
+        }
+        (Service::Detective, "POST", ["graph", "members", "list"]) => {
+            let input: DetectivePage = json(body, "Detective ListMembers")?;
+            let graph = input.graph_arn.ok_or_else(|| refuse("expected a GraphArn in a ListMembers body"))?;
+            let max = page_size(input.max_results.map(|n| n.to_string()).as_deref(), 200)?;
+            Ok((wire::list_detective_members(region, &graph, max, input.next_token.as_deref()), 0))
+        }
+        _ => Err(not_allowed(method, path, service)),
+    }
+}
