@@ -15,7 +15,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   ci      install what is missing, then fmt, clippy (native and wasm32), tests, docs, fuzz build
   bench   core parse benchmark next to the Python baseline; writes docs/BENCHMARKS.md
-  demo    check the bundled example list with `enlist check` (the browser UI comes with the UI issue)";
+  demo    check and submit the bundled example list on the embedded emulator";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -154,33 +154,43 @@ fn run_tests() -> Result<(usize, usize), String> {
 }
 
 fn demo() -> Result<(), String> {
-    println!("The browser UI and the emulator arrive with their issues; until then the demo runs");
-    println!("`enlist check` on the bundled example, which has one of every common problem.\n");
+    println!("Enlist on the embedded emulator (no AWS account needed). The browser UI arrives with its");
+    println!("issue; until then the demo runs the same engine and proxy from the command line.\n");
     let example = "crates/enlist-core/tests/fixtures/mixed-problems.csv";
-    let status = Command::new("cargo")
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "enlist-cli",
-            "--",
-            "check",
-            example,
-            "--service",
-            "guardduty",
-            "--admin-account",
-            "999988887777",
-        ])
-        .current_dir(root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    // Exit status 1 means the example has errors, which it is meant to have.
-    match status.code() {
-        Some(0 | 1) => {
-            println!("\nTry your own list: cargo run -p enlist-cli -- check FILE --service guardduty|detective");
-            Ok(())
-        }
-        _ => Err(format!("enlist check failed ({status})")),
+    let enlist = |args: &[&str]| -> Result<Option<i32>, String> {
+        let mut all = vec!["run", "--quiet", "--release", "-p", "enlist-cli", "--"];
+        all.extend_from_slice(args);
+        println!("\n$ enlist {}", args.join(" "));
+        let status = Command::new("cargo")
+            .args(&all)
+            .current_dir(root())
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        Ok(status.code())
+    };
+    // Exit status 1 means the example has errors or accounts that were not created: it is meant to.
+    let checked = enlist(&["check", example, "--service", "guardduty", "--admin-account", "999988887777"])?;
+    let submitted = enlist(&[
+        "submit",
+        example,
+        "--service",
+        "both",
+        "--region",
+        "us-east-1",
+        "--region",
+        "eu-west-1",
+        "--emulator",
+        "--admin-account",
+        "999988887777",
+        "--skip-invalid",
+    ])?;
+    if !matches!((checked, submitted), (Some(0 | 1), Some(0 | 1))) {
+        return Err("the demo failed; see above".to_owned());
     }
+    println!("\nNext: `cargo run -p enlist-cli -- serve --emulator` starts the proxy and emulator on");
+    println!(
+        "http://127.0.0.1:8080, and `enlist submit LIST --service guardduty --region us-east-1 --proxy URL --token T`"
+    );
+    println!("sends a list through it.");
+    Ok(())
 }

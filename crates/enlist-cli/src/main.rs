@@ -2,6 +2,8 @@
 
 mod check;
 mod render;
+mod serve;
+mod submit;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -20,6 +22,10 @@ struct Cli {
 enum Command {
     /// Check an account list: every problem on the line it came from, and the batches to send.
     Check(check::CheckArgs),
+    /// Run the signing proxy (in front of AWS, or the embedded emulator with --emulator).
+    Serve(serve::ServeArgs),
+    /// Add the accounts of a list as members, through the proxy, and report every outcome.
+    Submit(submit::SubmitArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +52,11 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Serve(args) => {
+            init_logs();
+            serve::run(args)
+        }
+        Command::Submit(args) => submit::run(args),
     }
 }
 
@@ -58,4 +69,16 @@ pub(crate) fn usage_error(message: &str) -> ExitCode {
 
 fn first_line(text: &str) -> String {
     text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments").trim().to_owned()
+}
+
+/// Logs go to stderr; `RUST_LOG` chooses the level (default `info`).
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// A message for the person at the terminal, on stderr (stdout stays for results).
+pub(crate) fn say(message: &str) {
+    let _ = std::io::stderr().write_all(message.as_bytes());
 }

@@ -1,0 +1,172 @@
+//! `enlist serve`: the signing proxy on this machine, in front of AWS or the embedded emulator,
+//! optionally serving the built UI from the same origin.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use enlist_core::Region;
+use enlist_proxy::{Config, CredentialSource, Upstream};
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Answer with the embedded emulator instead of AWS (no AWS account needed).
+    #[arg(long)]
+    emulator: bool,
+    /// Faults for the emulator, as JSON: `{"throttleRate":0.1,"errorRate":0.05,"ratePerRegion":5,
+    /// "latencyMs":50,"dropRate":0.01,"seed":7}`.
+    #[arg(long, value_name = "JSON", requires = "emulator")]
+    emulator_faults: Option<String>,
+    /// Serve the built UI from this folder at `/`.
+    #[arg(long, value_name = "DIR")]
+    ui_dir: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// A bearer token callers must send (repeatable; also ENLIST_TOKENS, comma-separated).
+    #[arg(long = "token", value_name = "TOKEN")]
+    tokens: Vec<String>,
+    /// Serve without tokens; refused unless the address is loopback.
+    #[arg(long)]
+    no_auth: bool,
+    /// An origin allowed by CORS, exactly as the browser sends it (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    origins: Vec<String>,
+    /// A Host name callers may use, with its port (repeatable; loopback names are added for a
+    /// loopback address).
+    #[arg(long = "allow-host", value_name = "HOST")]
+    hosts: Vec<String>,
+    /// Serve only these regions (repeatable; default: all).
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<String>,
+    /// Use FIPS endpoints where they exist.
+    #[arg(long)]
+    fips: bool,
+    /// Assume this role with the default credentials before signing.
+    #[arg(long, value_name = "ARN")]
+    role_arn: Option<String>,
+    /// Seconds to wait for the service.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
+}
+
+/// A random bearer token: 128 bits, hex.
+pub(crate) fn random_token() -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| format!("cannot make a random token: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+pub(crate) fn run(args: ServeArgs) -> ExitCode {
+    match configure(args) {
+        Ok((config, bind, token)) => serve(config, bind, token),
+        Err(message) => crate::usage_error(&message),
+    }
+}
+
+fn configure(args: ServeArgs) -> Result<(Config, SocketAddr, Option<String>), String> {
+    let loopback = args.bind.ip().is_loopback();
+    if args.no_auth && !loopback {
+        return Err(format!("--no-auth is only allowed on a loopback address, found {}", args.bind));
+    }
+    let regions = args
+        .regions
+        .iter()
+        .map(|r| r.parse::<Region>().map_err(|e| format!("--region: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(dir) = &args.ui_dir
+        && !dir.join("index.html").is_file()
+    {
+        return Err(format!("--ui-dir: expected a folder with index.html, found {}", dir.display()));
+    }
+    let faults: enlist_emulator::Faults = match &args.emulator_faults {
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| format!("--emulator-faults: expected JSON such as {{\"throttleRate\":0.1}}, found: {e}"))?,
+        None => enlist_emulator::Faults::default(),
+    };
+    let mut config = if args.emulator {
+        Config::emulator(enlist_emulator::Emulator::new(enlist_emulator::Config {
+            faults,
+            ..enlist_emulator::Config::default()
+        }))
+    } else {
+        let mut config = Config::emulator(enlist_emulator::Emulator::new(enlist_emulator::Config::default()));
+        config.upstream = Upstream::Aws { fips: args.fips };
+        config.credentials = CredentialSource::DefaultChain { role_arn: args.role_arn.clone() };
+        config
+    };
+    config.regions = regions;
+    config.allowed_origins = args.origins;
+    config.upstream_timeout = Duration::from_secs(args.timeout.max(1));
+    config.ui_dir = args.ui_dir;
+    #[allow(clippy::disallowed_methods)]
+    let from_env = std::env::var("ENLIST_TOKENS").unwrap_or_default();
+    let mut tokens = args.tokens;
+    tokens.extend(from_env.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned));
+    let mut generated = None;
+    if args.no_auth {
+        config.allow_unauthenticated = true;
+    } else if tokens.is_empty() {
+        let token = random_token()?;
+        tokens.push(token.clone());
+        generated = Some(token);
+    }
+    config.tokens = tokens;
+    // Loopback names are added once the port is known (the address may ask for port 0).
+    config.allowed_hosts = args.hosts;
+    Ok((config, args.bind, generated))
+}
+
+fn serve(config: Config, bind: SocketAddr, token: Option<String>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => return crate::usage_error(&format!("cannot start: {e}")),
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(bind).await {
+            Ok(listener) => listener,
+            Err(e) => return crate::usage_error(&format!("cannot listen on {bind}: {e}")),
+        };
+        let address = listener.local_addr().unwrap_or(bind);
+        let mut config = config;
+        if address.ip().is_loopback() {
+            let port = address.port();
+            config.allowed_hosts.extend([
+                format!("127.0.0.1:{port}"),
+                format!("localhost:{port}"),
+                format!("[::1]:{port}"),
+            ]);
+        }
+        let upstream = match &config.upstream {
+            Upstream::Emulator(emulator) => {
+                format!(
+                    "the embedded emulator (detector {}, graph {})",
+                    emulator.detector_id(),
+                    emulator.graph_arn("REGION")
+                )
+            }
+            Upstream::Aws { fips: true } => "AWS (FIPS endpoints)".to_owned(),
+            _ => "AWS".to_owned(),
+        };
+        let mut banner = format!("Enlist proxy on http://{address} → {upstream}\n");
+        if config.ui_dir.is_some() {
+            banner.push_str(&format!("UI: http://{address}/\n"));
+        }
+        if let Some(token) = &token {
+            banner.push_str(&format!("token: {token}\n"));
+            if config.ui_dir.is_some() {
+                banner.push_str(&format!("open http://{address}/#token={token}\n"));
+            }
+        }
+        crate::say(&banner);
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        match axum::serve(listener, enlist_proxy::app(config)).with_graceful_shutdown(shutdown).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => crate::usage_error(&format!("the server stopped: {e}")),
+        }
+    })
+}
