@@ -144,6 +144,7 @@ pub(crate) fn run() -> Result<(), String> {
         _ => format!("{}\n## Core: parse, validate and batch 100k lines\n\n{section}\n", doc.trim_end()),
     };
     let new_doc = engine_section(&new_doc, &date)?;
+    let new_doc = proxy_section(&new_doc, &date)?;
     std::fs::write(&doc_path, new_doc).map_err(|e| format!("cannot write {}: {e}", doc_path.display()))?;
     println!("\n{table}\nwritten to docs/BENCHMARKS.md");
     for warning in &warnings {
@@ -176,5 +177,131 @@ fn engine_section(doc: &str, date: &str) -> Result<String, String> {
             format!("{}{section}{}", &doc[..begin], &doc[end + ENGINE_END.len()..])
         }
         _ => format!("{}\n\n## Engine: overhead per batch\n\n{section}\n", doc.trim_end()),
+    })
+}
+
+const PROXY_BEGIN: &str = "<!-- xtask-bench:proxy:begin -->";
+const PROXY_END: &str = "<!-- xtask-bench:proxy:end -->";
+
+/// A server started for the benchmark, stopped when dropped.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `enlist ARGS` and reads the first line of its stderr that starts with `banner`.
+fn start(binary: &std::path::Path, args: &[&str], banner: &str) -> Result<(Server, String), String> {
+    use std::io::BufRead;
+    let mut child = Command::new(binary)
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let server = Server(child);
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let mut text = String::new();
+    for line in lines.by_ref() {
+        let line = line.map_err(|e| e.to_string())?;
+        text.push_str(&line);
+        text.push('\n');
+        if line.starts_with(banner) {
+            // Drain the rest (request logs) so the server never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Ok((server, text));
+        }
+    }
+    Err(format!("{} stopped before it was ready:\n{text}", binary.display()))
+}
+
+/// Requests per second and the 50th and 99th percentile latency in milliseconds, from `wrk --latency`.
+fn wrk(script: &std::path::Path, url: &str) -> Result<(f64, f64, f64), String> {
+    let script = script.to_str().ok_or("script path")?;
+    let out = capture("wrk", &["-t1", "-c8", "-d8s", "--latency", "-s", script, url])?;
+    let millis = |text: &str| -> Option<f64> {
+        let (number, unit) = text.split_at(text.find(|c: char| c.is_ascii_alphabetic())?);
+        let value: f64 = number.parse().ok()?;
+        Some(match unit {
+            "us" => value / 1000.0,
+            "ms" => value,
+            "s" => value * 1000.0,
+            _ => return None,
+        })
+    };
+    let percentile = |p: &str| out.lines().find_map(|l| l.trim().strip_prefix(p).and_then(|rest| millis(rest.trim())));
+    let rate = out.lines().find_map(|l| l.strip_prefix("Requests/sec:").and_then(|r| r.trim().parse().ok()));
+    let non_2xx = out.lines().any(|l| l.contains("Non-2xx or 3xx responses"));
+    if non_2xx {
+        return Err(format!("wrk saw error answers from {url}:\n{out}"));
+    }
+    match (rate, percentile("50%"), percentile("99%")) {
+        (Some(rate), Some(p50), Some(p99)) => Ok((rate, p50, p99)),
+        _ => Err(format!("cannot read wrk's output:\n{out}")),
+    }
+}
+
+fn ensure_wrk() -> Result<(), String> {
+    if crate::output("wrk", &["--version"]).is_some()
+        || Command::new("wrk").arg("--version").output().is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty())
+    {
+        return Ok(());
+    }
+    crate::run("apt-get", &["install", "-y", "wrk"], &[])
+}
+
+/// wrk against `enlist emulator` alone and against `enlist serve --emulator` (proxy + emulator in one
+/// process), with the same 50-account CreateMembers; the difference is what the proxy adds.
+fn proxy_section(doc: &str, date: &str) -> Result<String, String> {
+    ensure_wrk()?;
+    crate::run("cargo", &["build", "--release", "--quiet", "-p", "enlist-cli"], &[])?;
+    let binary = root().join("target/release/enlist");
+    let folder = root().join("target/bench-inputs");
+    std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+    let (_emulator, banner) = start(&binary, &["emulator", "--bind", "127.0.0.1:0"], "Enlist emulator on ")?;
+    let address = banner.split_whitespace().nth(3).ok_or("no emulator address")?.to_owned();
+    let detector = banner.split("detector ").nth(1).and_then(|r| r.split(')').next()).ok_or("no detector")?.to_owned();
+    let token = "bench-token-0000000000000000";
+    let (_proxy, banner) =
+        start(&binary, &["serve", "--emulator", "--bind", "127.0.0.1:0", "--token", token], "Enlist proxy on ")?;
+    let proxy = banner.split_whitespace().nth(3).ok_or("no proxy address")?.to_owned();
+    let signed = capture("python3", &["bench/presign.py", &address, &detector])?;
+    let emulator_script = folder.join("emulator.lua");
+    std::fs::write(&emulator_script, signed).map_err(|e| e.to_string())?;
+    let accounts: Vec<String> = (0..50)
+        .map(|i| {
+            format!(
+                "{{\\\"accountId\\\":\\\"{:012}\\\",\\\"email\\\":\\\"load{i}@example.com\\\"}}",
+                500_000_000_000u64 + i
+            )
+        })
+        .collect();
+    let proxy_script = folder.join("proxy.lua");
+    std::fs::write(
+        &proxy_script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = \"{{\\\"accountDetails\\\":[{}]}}\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {token}\"\n",
+            accounts.join(",")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let (alone_rate, alone_p50, alone_p99) = wrk(&emulator_script, &format!("{address}/detector/{detector}/member"))?;
+    let (proxy_rate, proxy_p50, proxy_p99) =
+        wrk(&proxy_script, &format!("{proxy}/v1/guardduty/us-east-1/detector/{detector}/member"))?;
+    let section = format!(
+        "{PROXY_BEGIN}\nMeasured {date} by `cargo xtask bench` on {}: `wrk -t1 -c8 -d8s --latency` on loopback, a GuardDuty\nCreateMembers of 50 accounts each time. \"Emulator alone\" is `enlist emulator` verifying a request botocore\nsigned once; \"proxy → emulator\" is `enlist serve --emulator`: the token check, the rebuild from\nvalidated types, a fresh SigV4 signature and one log line per request, then the same emulator\nin-process. wrk shares the 2 cores with the server, so these are floors, not ceilings.\n\n| path | requests/s | p50 | p99 |\n|---|---:|---:|---:|\n| emulator alone | {alone_rate:.0} | {alone_p50:.2} ms | {alone_p99:.2} ms |\n| proxy → emulator | {proxy_rate:.0} | {proxy_p50:.2} ms | {proxy_p99:.2} ms |\n\nAdded by the proxy at p50: {:.2} ms (goal ≤ 1 ms); proxy throughput {proxy_rate:.0} requests/s (goal ≥ 5,000).\n{PROXY_END}",
+        machine(),
+        proxy_p50 - alone_p50
+    );
+    Ok(match (doc.find(PROXY_BEGIN), doc.find(PROXY_END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            format!("{}{section}{}", &doc[..begin], &doc[end + PROXY_END.len()..])
+        }
+        _ => format!("{}\n\n## Proxy: throughput and added latency\n\n{section}\n", doc.trim_end()),
     })
 }

@@ -96,8 +96,18 @@ fn ensure_boto3() -> Result<(), String> {
     run("python3", &["-m", "pip", "install", "--quiet", "boto3"], &[])
 }
 
+/// The AWS CLI (v1, from PyPI), for the emulator's client tests.
+fn ensure_aws_cli() -> Result<(), String> {
+    if output("aws", &["--version"]).is_some() {
+        println!("ok: the AWS CLI is installed");
+        return Ok(());
+    }
+    run("python3", &["-m", "pip", "install", "--quiet", "awscli"], &[])
+}
+
 fn ci() -> Result<(), String> {
     ensure_boto3()?;
+    ensure_aws_cli()?;
     ensure_rustup_component("rustfmt")?;
     ensure_rustup_component("clippy")?;
     ensure_rustup_target("wasm32-unknown-unknown")?;

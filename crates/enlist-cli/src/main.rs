@@ -1,6 +1,7 @@
 //! The `enlist` command: `enlist check` reads an account list and reports what Enlist would send.
 
 mod check;
+mod emulator;
 mod render;
 mod serve;
 mod submit;
@@ -26,6 +27,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Add the accounts of a list as members, through the proxy, and report every outcome.
     Submit(submit::SubmitArgs),
+    /// Run the GuardDuty and Detective emulator alone (for boto3, the AWS CLI, load tests).
+    Emulator(emulator::EmulatorArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,10 @@ fn main() -> ExitCode {
             serve::run(args)
         }
         Command::Submit(args) => submit::run(args),
+        Command::Emulator(args) => {
+            init_logs();
+            emulator::run(&args)
+        }
     }
 }
 

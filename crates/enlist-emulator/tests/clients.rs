@@ -55,3 +55,72 @@ fn boto3_runs_every_operation_against_the_emulator() {
     emulator.advance_clock(std::time::Duration::from_secs(6));
     assert_eq!(emulator.detective_members("us-east-1")[0].status, "INVITED");
 }
+
+/// `aws ARGS…` against the emulator, as a user would type it.
+fn aws(endpoint: &str, args: &[&str]) -> (i32, Value, String) {
+    let output = Command::new("aws")
+        .args(args)
+        .args(["--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .expect("the AWS CLI runs (`python3 -m pip install awscli`; `cargo xtask ci` installs it)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    (
+        output.status.code().unwrap_or(-1),
+        serde_json::from_str(&stdout).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_aws_cli_runs_against_the_emulator() {
+    let emulator = Emulator::new(Config::default());
+    let (_runtime, endpoint) = serve(emulator.clone());
+    let (code, out, err) = aws(&endpoint, &["guardduty", "list-detectors"]);
+    assert_eq!((code, &out), (0, &json!({"DetectorIds": [emulator.detector_id()]})), "{err}");
+    let detector = emulator.detector_id();
+    let (code, out, err) = aws(
+        &endpoint,
+        &[
+            "guardduty",
+            "create-members",
+            "--detector-id",
+            &detector,
+            "--account-details",
+            "AccountId=111122223333,Email=a@example.com",
+            "AccountId=222233334444,Email=b@example.com",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out["UnprocessedAccounts"][0]["Result"],
+        "The request is rejected because the current account cannot become a member of itself."
+    );
+    let (code, out, _) =
+        aws(&endpoint, &["guardduty", "list-members", "--detector-id", &detector, "--only-associated", "false"]);
+    assert_eq!((code, out["Members"][0]["AccountId"].as_str()), (0, Some("222233334444")));
+    let (code, _, err) = aws(
+        &endpoint,
+        &[
+            "guardduty",
+            "create-members",
+            "--detector-id",
+            "nope",
+            "--account-details",
+            "AccountId=222233334444,Email=b@example.com",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("(BadRequestException)") && err.contains("is not owned by the current account"), "{err}");
+    // botocore leaves Detective's `api.` host prefix off an explicit endpoint URL.
+    let (code, out, err) = aws(&endpoint, &["detective", "list-graphs"]);
+    assert_eq!(
+        (code, out["GraphList"][0]["Arn"].as_str()),
+        (0, Some(emulator.graph_arn("us-east-1").as_str())),
+        "{err}"
+    );
+}

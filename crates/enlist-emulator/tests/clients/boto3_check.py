@@ -11,7 +11,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 endpoint, access_key, secret_key = sys.argv[1:4]
-# Detective's operations carry the host prefix `api.`; an endpoint on loopback cannot take it.
+# Detective's operations carry the host prefix `api.`, which an endpoint on loopback cannot take;
+# recent botocore leaves it off explicit endpoints by itself, this makes it explicit.
 config = Config(inject_host_prefix=False, retries={"max_attempts": 1})
 
 
