@@ -13,7 +13,8 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  ci      install what is missing, then fmt, clippy (native and wasm32), tests, docs, fuzz build
+  ci      install what is missing, then fmt, clippy (native and wasm32), docs, fuzz build, the static
+          Lambda binary, and every test
   bench   core parse benchmark next to the Python baseline; writes docs/BENCHMARKS.md
   demo    check and submit the bundled example list on the embedded emulator";
 
@@ -96,6 +97,15 @@ fn ensure_boto3() -> Result<(), String> {
     run("python3", &["-m", "pip", "install", "--quiet", "boto3"], &[])
 }
 
+/// moto's server (PyPI), a third party that verifies the proxy's signatures.
+fn ensure_moto() -> Result<(), String> {
+    if output("python3", &["-c", "import moto.server, flask"]).is_some() {
+        println!("ok: python3 has moto's server");
+        return Ok(());
+    }
+    run("python3", &["-m", "pip", "install", "--quiet", "moto[server]"], &[])
+}
+
 /// The AWS CLI (v1, from PyPI), for the emulator's client tests.
 fn ensure_aws_cli() -> Result<(), String> {
     if output("aws", &["--version"]).is_some() {
@@ -105,9 +115,33 @@ fn ensure_aws_cli() -> Result<(), String> {
     run("python3", &["-m", "pip", "install", "--quiet", "awscli"], &[])
 }
 
+/// The musl target and its C toolchain, for the static Lambda `bootstrap`.
+fn ensure_musl() -> Result<(), String> {
+    ensure_rustup_target(MUSL)?;
+    if output("musl-gcc", &["--version"]).is_some() || Command::new("musl-gcc").arg("-v").output().is_ok() {
+        println!("ok: musl-gcc is installed");
+        return Ok(());
+    }
+    if run("apt-get", &["install", "-y", "musl-tools"], &[]).is_err() {
+        run("apt-get", &["update"], &[])?;
+        run("apt-get", &["install", "-y", "musl-tools"], &[])?;
+    }
+    Ok(())
+}
+
+const MUSL: &str = "x86_64-unknown-linux-musl";
+
+/// Builds the proxy's Lambda `bootstrap` as a static binary and returns its path.
+fn build_lambda() -> Result<PathBuf, String> {
+    ensure_musl()?;
+    run("cargo", &["build", "--release", "--locked", "-p", "enlist-lambda", "--target", MUSL], &[])?;
+    Ok(root().join("target").join(MUSL).join("release/bootstrap"))
+}
+
 fn ci() -> Result<(), String> {
     ensure_boto3()?;
     ensure_aws_cli()?;
+    ensure_moto()?;
     ensure_rustup_component("rustfmt")?;
     ensure_rustup_component("clippy")?;
     ensure_rustup_target("wasm32-unknown-unknown")?;
@@ -122,20 +156,23 @@ fn ci() -> Result<(), String> {
     run("cargo", &["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
     // The fuzz target must keep compiling; running it is a documented command (README).
     run("cargo", &["check", "--manifest-path", "fuzz/Cargo.toml", "--locked"], &[])?;
+    // The Lambda binary is built static, and the runtime-protocol test runs that very binary.
+    let bootstrap = build_lambda()?;
     // Snapshots are compared, never written, under CI. Tests run last so their totals close the log.
-    let (passed, failed) = run_tests()?;
+    let (passed, failed) = run_tests(&bootstrap)?;
     println!("\nci: all checks passed");
     println!("tests: {passed} passed, {failed} failed");
     Ok(())
 }
 
 /// Runs the workspace tests, echoing their output, and adds up every `test result:` line.
-fn run_tests() -> Result<(usize, usize), String> {
+fn run_tests(bootstrap: &Path) -> Result<(usize, usize), String> {
     use std::io::{BufRead, BufReader};
     println!("\n$ INSTA_UPDATE=no cargo test --workspace --locked");
     let mut child = Command::new("cargo")
         .args(["test", "--workspace", "--locked"])
         .env("INSTA_UPDATE", "no")
+        .env("ENLIST_LAMBDA_BOOTSTRAP", bootstrap)
         .current_dir(root())
         .stdout(std::process::Stdio::piped())
         .spawn()

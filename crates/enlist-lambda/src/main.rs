@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     let config = match enlist_lambda::config_from(|name| std::env::var(name).ok()) {
         Ok(config) => config,
         Err(message) => {
-            tracing::error!(%message, "cannot start");
+            tracing::error!(reason = %message, "cannot start");
             return ExitCode::FAILURE;
         }
     };

@@ -22,6 +22,8 @@ pub enum CredentialSource {
         /// A role to assume with the chain's credentials.
         role_arn: Option<String>,
     },
+    /// Any AWS credentials provider (for embedding, and for tests of the cache).
+    Provider(SharedCredentialsProvider),
     /// Fixed keys (the embedded emulator's, or tests').
     Static {
         /// Access key ID.
@@ -49,6 +51,7 @@ impl Signer {
         self.provider
             .get_or_try_init(|| async {
                 match &self.source {
+                    CredentialSource::Provider(provider) => Ok(provider.clone()),
                     CredentialSource::Static { access_key, secret_key } => Ok(SharedCredentialsProvider::new(
                         Credentials::new(access_key, secret_key, None, None, "enlist-static"),
                     )),
