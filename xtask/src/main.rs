@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -16,14 +17,14 @@ tasks:
   ci      install what is missing, then fmt, clippy (native and wasm32), docs, fuzz build, the static
           Lambda binary, and every test
   bench   core parse benchmark next to the Python baseline; writes docs/BENCHMARKS.md
-  demo    check and submit the bundled example list on the embedded emulator";
+  demo    build the UI and serve it with the proxy and the embedded emulator on 127.0.0.1:8080";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench") => bench::run(),
-        Some("demo") => demo(),
+        Some("demo") => web::demo(),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())
@@ -69,7 +70,7 @@ pub(crate) fn output(program: &str, args: &[&str]) -> Option<String> {
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn ensure_rustup_target(target: &str) -> Result<(), String> {
+pub(crate) fn ensure_rustup_target(target: &str) -> Result<(), String> {
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
     if installed.lines().any(|l| l.trim() == target) {
         println!("ok: rust target {target} is installed");
@@ -145,12 +146,25 @@ fn ci() -> Result<(), String> {
     ensure_rustup_component("rustfmt")?;
     ensure_rustup_component("clippy")?;
     ensure_rustup_target("wasm32-unknown-unknown")?;
+    web::ensure_tools()?;
     run("cargo", &["fmt", "--all", "--check"], &[])?;
     run("cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"], &[])?;
-    // The core must build for the browser: no I/O, no threads, no OS.
+    // The core and the UI must build for the browser: no I/O, no threads, no OS.
     run(
         "cargo",
-        &["clippy", "-p", "enlist-core", "--target", "wasm32-unknown-unknown", "--locked", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "-p",
+            "enlist-core",
+            "-p",
+            "enlist-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     )?;
     run("cargo", &["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
@@ -158,8 +172,13 @@ fn ci() -> Result<(), String> {
     run("cargo", &["check", "--manifest-path", "fuzz/Cargo.toml", "--locked"], &[])?;
     // The Lambda binary is built static, and the runtime-protocol test runs that very binary.
     let bootstrap = build_lambda()?;
+    // The UI is built as it ships (release, offline) and tested in Chromium against the real server.
+    let site = web::build_site()?;
+    run("cargo", &["build", "--locked", "-p", "enlist-cli"], &[])?;
+    let (browser_passed, browser_failed) = web::browser_tests(&root().join("target/debug/enlist"), &site)?;
     // Snapshots are compared, never written, under CI. Tests run last so their totals close the log.
     let (passed, failed) = run_tests(&bootstrap)?;
+    let (passed, failed) = (passed + browser_passed, failed + browser_failed);
     println!("\nci: all checks passed");
     println!("tests: {passed} passed, {failed} failed");
     Ok(())
@@ -198,46 +217,4 @@ fn run_tests(bootstrap: &Path) -> Result<(usize, usize), String> {
         return Err(format!("cargo test failed ({status})"));
     }
     Ok((passed, failed))
-}
-
-fn demo() -> Result<(), String> {
-    println!("Enlist on the embedded emulator (no AWS account needed). The browser UI arrives with its");
-    println!("issue; until then the demo runs the same engine and proxy from the command line.\n");
-    let example = "crates/enlist-core/tests/fixtures/mixed-problems.csv";
-    let enlist = |args: &[&str]| -> Result<Option<i32>, String> {
-        let mut all = vec!["run", "--quiet", "--release", "-p", "enlist-cli", "--"];
-        all.extend_from_slice(args);
-        println!("\n$ enlist {}", args.join(" "));
-        let status = Command::new("cargo")
-            .args(&all)
-            .current_dir(root())
-            .status()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        Ok(status.code())
-    };
-    // Exit status 1 means the example has errors or accounts that were not created: it is meant to.
-    let checked = enlist(&["check", example, "--service", "guardduty", "--admin-account", "999988887777"])?;
-    let submitted = enlist(&[
-        "submit",
-        example,
-        "--service",
-        "both",
-        "--region",
-        "us-east-1",
-        "--region",
-        "eu-west-1",
-        "--emulator",
-        "--admin-account",
-        "999988887777",
-        "--skip-invalid",
-    ])?;
-    if !matches!((checked, submitted), (Some(0 | 1), Some(0 | 1))) {
-        return Err("the demo failed; see above".to_owned());
-    }
-    println!("\nNext: `cargo run -p enlist-cli -- serve --emulator` starts the proxy and emulator on");
-    println!(
-        "http://127.0.0.1:8080, and `enlist submit LIST --service guardduty --region us-east-1 --proxy URL --token T`"
-    );
-    println!("sends a list through it.");
-    Ok(())
 }
