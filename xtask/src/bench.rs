@@ -145,6 +145,7 @@ pub(crate) fn run() -> Result<(), String> {
     };
     let new_doc = engine_section(&new_doc, &date)?;
     let new_doc = proxy_section(&new_doc, &date)?;
+    let new_doc = bundle_section(&new_doc, &date)?;
     std::fs::write(&doc_path, new_doc).map_err(|e| format!("cannot write {}: {e}", doc_path.display()))?;
     println!("\n{table}\nwritten to docs/BENCHMARKS.md");
     for warning in &warnings {
@@ -303,5 +304,52 @@ fn proxy_section(doc: &str, date: &str) -> Result<String, String> {
             format!("{}{section}{}", &doc[..begin], &doc[end + PROXY_END.len()..])
         }
         _ => format!("{}\n\n## Proxy: throughput and added latency\n\n{section}\n", doc.trim_end()),
+    })
+}
+
+const BUNDLE_BEGIN: &str = "<!-- xtask-bench:bundle:begin -->";
+const BUNDLE_END: &str = "<!-- xtask-bench:bundle:end -->";
+
+/// The gzip (-9) size of a file, in bytes.
+fn gzipped(path: &std::path::Path) -> Result<usize, String> {
+    let out =
+        Command::new("gzip").args(["-9", "-c"]).arg(path).output().map_err(|e| format!("cannot run gzip: {e}"))?;
+    Ok(out.stdout.len())
+}
+
+/// Transfer size of the release UI: the wasm, the JS glue and the CSS, gzip -9 each.
+fn bundle_section(doc: &str, date: &str) -> Result<String, String> {
+    crate::web::ensure_tools()?;
+    let site = crate::web::build_site()?;
+    let mut sizes: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for entry in std::fs::read_dir(&site).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let kind = match path.extension().and_then(|e| e.to_str()) {
+            Some("wasm") => "wasm",
+            Some("js") => "js",
+            Some("css") => "css",
+            _ => continue,
+        };
+        let raw = std::fs::metadata(&path).map_err(|e| e.to_string())?.len() as usize;
+        let slot = sizes.entry(kind).or_default();
+        slot.0 += raw;
+        slot.1 += gzipped(&path)?;
+    }
+    let total: usize = sizes.values().map(|s| s.1).sum();
+    let rows: String = sizes
+        .iter()
+        .map(|(kind, (raw, gz))| {
+            format!("| {kind} | {:.1} KB | {:.1} KB |\n", *raw as f64 / 1000.0, *gz as f64 / 1000.0)
+        })
+        .collect();
+    let section = format!(
+        "{BUNDLE_BEGIN}\nMeasured {date} by `cargo xtask bench`: the release UI as `trunk build --release --offline` writes it to\n`target/site` (Cargo profile `web`: opt-level z, fat LTO, one codegen unit, abort on panic; wasm-opt -Oz).\n\n| asset | raw | gzip -9 |\n|---|---:|---:|\n{rows}| **total** | | **{:.1} KB** |\n\nGoal: ≤ 150 KB gzip.\n{BUNDLE_END}",
+        total as f64 / 1000.0
+    );
+    Ok(match (doc.find(BUNDLE_BEGIN), doc.find(BUNDLE_END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            format!("{}{section}{}", &doc[..begin], &doc[end + BUNDLE_END.len()..])
+        }
+        _ => format!("{}\n\n## UI: transfer size\n\n{section}\n", doc.trim_end()),
     })
 }
