@@ -61,13 +61,13 @@ fn Input(app: AppState) -> impl IntoView {
                 <button on:click=move |_| app.apply_all_fixes() disabled=move || check.with(|c| c.rows.iter().all(|r| r.fix.is_none()))>"Apply all suggested fixes"</button>
             </div>
             <p class="counts" aria-live="polite" data-testid="counts">
-                {move || check.with(|c| format!(
+                {move || check.with(|c| if c.empty { "Paste a list above, or load the example.".to_owned() } else { format!(
                     "{} accounts to send in {} batch{} · {} error{} · {} warning{} · read as {}",
                     c.accounts, c.batches, if c.batches == 1 { "" } else { "es" },
                     c.errors, if c.errors == 1 { "" } else { "s" },
                     c.warnings, if c.warnings == 1 { "" } else { "s" },
                     c.format
-                ))}
+                ) })}
             </p>
             <ul class="diagnostics" data-testid="diagnostics">
                 {move || check.get().rows.into_iter().map(|row| {

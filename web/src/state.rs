@@ -8,6 +8,8 @@ use leptos::prelude::*;
 use crate::browser;
 
 const JOURNAL_KEY: &str = "enlist.journal";
+/// The list a run was started from, kept beside its journal so a reload shows it again.
+const INPUT_KEY: &str = "enlist.input";
 
 /// One diagnostic as the list shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +27,8 @@ pub struct DiagnosticRow {
 /// What the input panel shows about the current text.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Check {
+    /// Nothing but whitespace has been pasted yet.
+    pub empty: bool,
     pub format: String,
     pub accounts: usize,
     pub errors: usize,
@@ -115,6 +119,7 @@ impl AppState {
             })
             .collect();
         Check {
+            empty: text.trim().is_empty(),
             format: parsed.format.description().to_owned(),
             accounts: summary.accounts,
             errors: summary.errors,
@@ -251,6 +256,7 @@ impl AppState {
         let config = RunConfig { seed: browser::now(), ..RunConfig::default() };
         match Run::new(&text, &parsed, self.targets.get(), config) {
             Ok(run) => {
+                browser::save(INPUT_KEY, &text);
                 self.run.set(Some(run));
                 self.drive();
             }
@@ -318,6 +324,9 @@ impl AppState {
         match Run::from_journal(&journal) {
             Ok(run) => {
                 let done = run.is_done();
+                if let Some(input) = browser::load(INPUT_KEY) {
+                    self.text.set(input);
+                }
                 self.run.set(Some(run));
                 self.saved.set(None);
                 if !done {
@@ -333,6 +342,7 @@ impl AppState {
 
     pub fn discard(&self) {
         browser::forget(JOURNAL_KEY);
+        browser::forget(INPUT_KEY);
         self.saved.set(None);
     }
 
@@ -342,6 +352,7 @@ impl AppState {
             self.text.set(list);
             self.run.set(None);
             browser::forget(JOURNAL_KEY);
+            browser::forget(INPUT_KEY);
         }
     }
 }

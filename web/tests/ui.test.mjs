@@ -101,6 +101,7 @@ async function members(server, region) {
 test('a mixed paste shows every problem on its line, and a fix can be applied', async () => {
   const server = await serve();
   const { page, errors } = await open(server);
+  assert.equal(await page.locator('[data-testid=counts]').textContent(), 'Paste a list above, or load the example.');
   await page.screenshot({ path: `${shots}/1-empty.png`, fullPage: true });
   await paste(page, fixture('mixed-problems.csv'));
   const counts = page.locator('[data-testid=counts]');
@@ -147,6 +148,8 @@ test('a reload in the middle of a run offers to resume it, and it finishes', asy
   await page.locator('[data-testid=progress]').filter({ hasText: /^[1-5] of 6 batches done/ }).waitFor({ timeout: 30_000 });
   await page.reload();
   await page.click('text=Resume it');
+  const restored = await page.locator('#list').inputValue();
+  assert.ok(restored.startsWith('200000000000,member0@example.com'), 'the list comes back with the run');
   await page.screenshot({ path: `${shots}/5-resumed.png`, fullPage: true });
   await page.locator('[data-testid=progress]').filter({ hasText: '6 of 6 batches done' }).waitFor({ timeout: 60_000 });
   const options = await page.locator('select option').allTextContents();
