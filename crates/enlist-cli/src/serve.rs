@@ -92,10 +92,7 @@ fn configure(args: ServeArgs) -> Result<(Config, SocketAddr, Option<String>), St
             ..enlist_emulator::Config::default()
         }))
     } else {
-        let mut config = Config::emulator(enlist_emulator::Emulator::new(enlist_emulator::Config::default()));
-        config.upstream = Upstream::Aws { fips: args.fips };
-        config.credentials = CredentialSource::DefaultChain { role_arn: args.role_arn.clone() };
-        config
+        Config::aws(CredentialSource::DefaultChain { role_arn: args.role_arn.clone() }, args.fips)
     };
     config.regions = regions;
     config.allowed_origins = args.origins;

@@ -188,12 +188,11 @@ async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
             Transport::Remote { client, base: base.clone(), token }
         }
         None => {
-            let mut config =
-                enlist_proxy::Config::emulator(enlist_emulator::Emulator::new(enlist_emulator::Config::default()));
-            if !args.emulator {
-                config.upstream = enlist_proxy::Upstream::Aws { fips: false };
-                config.credentials = enlist_proxy::CredentialSource::DefaultChain { role_arn: None };
-            }
+            let mut config = if args.emulator {
+                enlist_proxy::Config::emulator(enlist_emulator::Emulator::new(enlist_emulator::Config::default()))
+            } else {
+                enlist_proxy::Config::aws(enlist_proxy::CredentialSource::DefaultChain { role_arn: None }, false)
+            };
             config.allow_unauthenticated = true;
             Transport::InProcess(enlist_proxy::app(config))
         }

@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use enlist_core::Region;
-use enlist_proxy::{Config, CredentialSource, Upstream};
+use enlist_proxy::{Config, CredentialSource};
 
 fn list(value: Option<String>) -> Vec<String> {
     value.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
@@ -24,9 +24,10 @@ fn list(value: Option<String>) -> Vec<String> {
 /// The proxy's configuration from `env` (a lookup, so tests need not touch the process
 /// environment). Refuses to start without a way to authenticate callers.
 pub fn config_from(env: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
-    let mut config = Config::emulator(enlist_emulator::Emulator::new(enlist_emulator::Config::default()));
-    config.upstream = Upstream::Aws { fips: env("ENLIST_FIPS").is_some_and(|v| v.eq_ignore_ascii_case("true")) };
-    config.credentials = CredentialSource::DefaultChain { role_arn: env("ENLIST_ROLE_ARN").filter(|v| !v.is_empty()) };
+    let mut config = Config::aws(
+        CredentialSource::DefaultChain { role_arn: env("ENLIST_ROLE_ARN").filter(|v| !v.is_empty()) },
+        env("ENLIST_FIPS").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+    );
     config.tokens = list(env("ENLIST_TOKENS"));
     match env("ENLIST_AUTH").as_deref().unwrap_or("tokens") {
         "tokens" if config.tokens.is_empty() => {

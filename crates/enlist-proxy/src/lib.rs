@@ -61,12 +61,24 @@ pub struct Config {
 impl Config {
     /// A proxy in front of the in-process emulator, with its keys.
     pub fn emulator(emulator: enlist_emulator::Emulator) -> Config {
-        Config {
-            upstream: Upstream::Emulator(emulator),
-            credentials: CredentialSource::Static {
+        Config::with(
+            Upstream::Emulator(emulator),
+            CredentialSource::Static {
                 access_key: enlist_emulator::ACCESS_KEY.to_owned(),
                 secret_key: enlist_emulator::SECRET_KEY.to_owned(),
             },
+        )
+    }
+
+    /// A proxy in front of AWS, signing with credentials from `credentials`.
+    pub fn aws(credentials: CredentialSource, fips: bool) -> Config {
+        Config::with(Upstream::Aws { fips }, credentials)
+    }
+
+    fn with(upstream: Upstream, credentials: CredentialSource) -> Config {
+        Config {
+            upstream,
+            credentials,
             services: Service::ALL.to_vec(),
             regions: Vec::new(),
             tokens: Vec::new(),
