@@ -60,9 +60,9 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         Ok(input) => input,
         Err(message) => return crate::usage_error(&message),
     };
-    let text = match decode(&bytes) {
+    let text = match enlist_core::decode_text(&bytes) {
         Ok(text) => text,
-        Err(message) => return crate::usage_error(&format!("{name}: {message}")),
+        Err(error) => return crate::usage_error(&format!("{name}: {error}")),
     };
     let options = Options { services, organization_mode: args.org_mode, admin_account, format };
     let parsed = parse(&text, &options);
@@ -95,41 +95,5 @@ fn io_reason(error: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         std::io::ErrorKind::IsADirectory => "it is a directory".to_owned(),
         _ => error.to_string(),
-    }
-}
-
-/// UTF-8 as is (a UTF-8 byte order mark is left for the parser to report); UTF-16 with a byte
-/// order mark, as Excel's "Unicode text" writes it, is converted. Anything else is refused with
-/// the position of the first bad byte rather than guessed at.
-fn decode(bytes: &[u8]) -> Result<String, String> {
-    let utf16 = |be: bool| -> Result<String, String> {
-        let units: Vec<u16> = bytes[2..]
-            .chunks(2)
-            .map(|pair| {
-                if be {
-                    u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)])
-                } else {
-                    u16::from_le_bytes([pair[0], *pair.get(1).unwrap_or(&0)])
-                }
-            })
-            .collect();
-        String::from_utf16(&units).map_err(|_| {
-            "expected UTF-16 text after the UTF-16 byte order mark, found an unpaired surrogate".to_owned()
-        })
-    };
-    match bytes {
-        [0xFF, 0xFE, ..] => utf16(false),
-        [0xFE, 0xFF, ..] => utf16(true),
-        _ => match std::str::from_utf8(bytes) {
-            Ok(text) => Ok(text.to_owned()),
-            Err(error) => {
-                let at = error.valid_up_to();
-                let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-                Err(format!(
-                    "expected UTF-8 text, found the byte 0x{:02X} on line {line}; save the file as UTF-8 (in Excel: \"CSV UTF-8\")",
-                    bytes[at]
-                ))
-            }
-        },
     }
 }

@@ -197,7 +197,8 @@ async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
             Transport::InProcess(enlist_proxy::app(config))
         }
     };
-    let text = std::fs::read_to_string(&args.path).map_err(|e| format!("cannot read {}: {e}", args.path.display()))?;
+    let bytes = std::fs::read(&args.path).map_err(|e| format!("cannot read {}: {e}", args.path.display()))?;
+    let text = enlist_core::decode_text(&bytes).map_err(|e| format!("{}: {e}", args.path.display()))?;
     let admin_account = args
         .admin_account
         .as_deref()

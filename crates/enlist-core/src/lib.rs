@@ -24,6 +24,7 @@ mod parse;
 mod service;
 mod span;
 mod target;
+mod text;
 pub mod wire;
 
 pub use account::{Account, AccountId, AccountIdError};
@@ -35,4 +36,5 @@ pub use parse::{Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFo
 pub use service::{Service, Services, UnknownService};
 pub use span::{ColumnEncoding, LineCol, LineIndex, Span};
 pub use target::{DetectiveOptions, DetectorId, GraphArn, InvalidIdentifier, Region, Target};
+pub use text::{Undecodable, decode_text};
 pub use wire::FailureKind;
