@@ -81,6 +81,52 @@ pub(crate) async fn send(base: &str, token: &str, request: &Request) -> Result<R
     Ok(Response { status: response.status(), headers, body })
 }
 
+/// The host's `config.json` beside `index.html`: `None` when there is none.
+pub(crate) async fn config() -> Result<Option<crate::settings::Settings>, String> {
+    let Ok(response) = gloo_net::http::Request::get("config.json").send().await else {
+        return Ok(None);
+    };
+    if response.status() == 404 || response.status() == 403 {
+        return Ok(None);
+    }
+    if !response.ok() {
+        return Err(format!("config.json: expected the file or none, found HTTP {}", response.status()));
+    }
+    let text = response.text().await.map_err(|_| "config.json: the answer was cut off".to_owned())?;
+    crate::settings::Settings::from_json(&text).map(Some)
+}
+
+/// Reads a picked or dropped file as text (UTF-8, or UTF-16 with a byte order mark).
+pub(crate) async fn read_file(file: &web_sys::File) -> Result<String, String> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| "the browser could not read the file".to_owned())?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    enlist_core::decode_text(&bytes).map_err(|e| e.to_string())
+}
+
+/// Puts `text` on the clipboard.
+pub(crate) fn copy(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Runs `f` between two performance marks, so the browser's profiler and the benchmarks can read
+/// how long it took (`performance.getEntriesByName(name)`).
+pub(crate) fn measured<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let performance = web_sys::window().and_then(|w| w.performance());
+    let start = format!("{name}:start");
+    if let Some(performance) = &performance {
+        let _ = performance.mark(&start);
+    }
+    let out = f();
+    if let Some(performance) = &performance {
+        let _ = performance.measure_with_start_mark(name, &start);
+    }
+    out
+}
+
 /// Offers `text` as a file download.
 pub(crate) fn download(name: &str, mime: &str, text: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };

@@ -2,82 +2,30 @@
 // the release build. Screenshots of each step go to $ENLIST_SCREENSHOTS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync, mkdtempSync, cpSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REGIONS, accounts, choose, launch, open as openPage, paste, send, serve, site, stopServers } from './harness.mjs';
 
-const bin = process.env.ENLIST_BIN;
-const site = process.env.ENLIST_SITE;
 const shots = process.env.ENLIST_SCREENSHOTS ?? '/tmp/enlist-screenshots';
 const fixture = (name) => readFileSync(new URL(`../../crates/enlist-core/tests/fixtures/${name}`, import.meta.url), 'utf8');
 mkdirSync(shots, { recursive: true });
 
 let browser;
-const servers = [];
 
 before(async () => {
-  assert.ok(bin && site, 'ENLIST_BIN and ENLIST_SITE are set by cargo xtask ci');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  for (const server of servers) server.child.kill();
+  stopServers();
 });
 
-/** Starts `enlist serve --emulator` on a free loopback port and reads its URL, token and detector. */
-function serve(faults) {
-  const args = ['serve', '--emulator', '--ui-dir', site, '--bind', '127.0.0.1:0'];
-  if (faults) args.push('--emulator-faults', JSON.stringify(faults));
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    const server = { child };
-    servers.push(server);
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      const banner = line.match(/^Enlist proxy on (\S+) .*detector (\w+)/);
-      if (banner) [, server.url, server.detector] = banner;
-      const token = line.match(/^token: (\w+)/);
-      if (token) {
-        server.token = token[1];
-        resolve(server);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`enlist serve exited with ${code}`)));
-  });
-}
+const open = (server) => openPage(browser, server);
 
-async function open(server) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error));
-  await page.goto(`${server.url}/#token=${server.token}`);
-  await page.waitForSelector('#list');
-  return { page, errors };
-}
-
-// Setting megabytes through page.fill() is slow; set the value and fire the input event instead.
-async function paste(page, text) {
-  await page.evaluate((t) => {
-    const list = document.querySelector('#list');
-    list.value = t;
-    list.dispatchEvent(new Event('input', { bubbles: true }));
-  }, text);
-}
-
-function accounts(n, first) {
-  return Array.from({ length: n }, (_, i) => `${String(first + i * 7).padStart(12, '0')},member${i}@example.com`).join('\n');
-}
-
-async function send(page, regions) {
-  await page.fill('text=Regions (comma-separated) >> input', regions);
-  await page.click('text=Find detectors and graphs');
-  await page.waitForSelector('[data-testid=preview]');
-  await page.click('button.primary:has-text("Send")');
-}
+/** The count in an outcome option: `cancelled (9,620)` → 9620. */
+const count = (option) => Number(option.match(/\(([\d,]+)\)$/)[1].replaceAll(',', ''));
 
 async function members(server, region) {
   const found = [];
@@ -101,7 +49,7 @@ async function members(server, region) {
 test('a mixed paste shows every problem on its line, and a fix can be applied', async () => {
   const server = await serve();
   const { page, errors } = await open(server);
-  assert.equal(await page.locator('[data-testid=counts]').textContent(), 'Paste a list above, or load the example.');
+  assert.equal(await page.locator('[data-testid=counts]').textContent(), 'Paste a list above, open a file, or load the example.');
   await page.screenshot({ path: `${shots}/1-empty.png`, fullPage: true });
   await paste(page, fixture('mixed-problems.csv'));
   const counts = page.locator('[data-testid=counts]');
@@ -109,9 +57,31 @@ test('a mixed paste shows every problem on its line, and a fix can be applied', 
   const diagnostics = await page.locator('[data-testid=diagnostics] li').allTextContents();
   assert.equal(diagnostics.length, 13);
   assert.match(diagnostics[2], /^line 3:1error\[E003\]expected a 12-digit account ID, found 11 digits/);
+  // The gutter marks the lines with errors.
+  const marked = await page.locator('.gutter .error').allTextContents();
+  assert.ok(marked.includes('3'), marked.join(','));
+  // Clicking a diagnostic selects its text in the editor and highlights its line.
+  await page.click('[data-testid=diagnostics] li:nth-child(3) button.where');
+  await page.locator('[data-testid=highlight][data-line="3"]').waitFor();
+  const selected = await page.evaluate(() => {
+    const list = document.querySelector('#list');
+    return { text: list.value.slice(list.selectionStart, list.selectionEnd), focused: document.activeElement === list };
+  });
+  assert.deepEqual(selected, { text: '11112222333', focused: true });
   await page.screenshot({ path: `${shots}/2-problems.png`, fullPage: true });
   await page.click('button.fix:has-text("Use 011112222333")');
   await counts.filter({ hasText: '6 accounts to send in 1 batch · 6 errors' }).waitFor();
+  // With errors left, sending needs a deliberate choice to skip those lines.
+  await choose(page, 'us-east-1');
+  await page.locator('label.skip').waitFor();
+  assert.equal(await page.locator('button.primary:has-text("Send")').isDisabled(), true);
+  await page.check('label.skip input');
+  await page.click('button.primary:has-text("Send")');
+  await page.locator('[data-testid=progress]').filter({ hasText: '1 of 1 batches done' }).waitFor({ timeout: 30_000 });
+  const outcomes = await page.locator('select option').allTextContents();
+  // The six valid accounts were sent (one is the emulator's administrator, which the service
+  // refuses); the six lines with errors are listed as skipped, not dropped.
+  assert.deepEqual(outcomes, ['every outcome (12)', 'created (5)', 'skipped (6)', 'unprocessed (1)']);
   assert.deepEqual(errors, []);
 });
 
@@ -153,9 +123,9 @@ test('a reload in the middle of a run offers to resume it, and it finishes', asy
   await page.screenshot({ path: `${shots}/5-resumed.png`, fullPage: true });
   await page.locator('[data-testid=progress]').filter({ hasText: '6 of 6 batches done' }).waitFor({ timeout: 60_000 });
   const options = await page.locator('select option').allTextContents();
-  const total = options.slice(1).reduce((sum, option) => sum + Number(option.match(/\((\d+)\)/)[1]), 0);
+  const total = options.slice(1).reduce((sum, option) => sum + count(option), 0);
   assert.equal(total, 300);
-  assert.ok(options.slice(1).every((o) => /^(created|probably-created) /.test(o)), options.join(' | '));
+  assert.ok(options.slice(1).every((o) => /^(created|probably created) /.test(o)), options.join(' | '));
   assert.equal((await members(server, 'us-east-1')).length, 300);
   assert.deepEqual(errors, []);
 });
@@ -171,4 +141,113 @@ test('markup in an email or a line stays text', async () => {
   assert.equal(await page.locator('[data-testid=diagnostics] img, [data-testid=diagnostics] script').count(), 0);
   assert.equal(await page.evaluate(() => window.__xss), undefined);
   await page.screenshot({ path: `${shots}/6-inert.png`, fullPage: true });
+});
+
+test('files: a UTF-16 export is read, a spreadsheet is refused with a way out, a dropped file replaces the list', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  const counts = page.locator('[data-testid=counts]');
+  // Excel's "Unicode text" is UTF-16 with a byte order mark and tabs.
+  const text = 'Account ID\tEmail\r\n111122224444\ta@example.com\r\n111122225555\tb@example.com\r\n';
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  await page.setInputFiles('input[type=file]', { name: 'accounts.txt', mimeType: 'text/plain', buffer: utf16 });
+  await counts.filter({ hasText: '2 accounts to send in 1 batch · 0 errors' }).waitFor();
+  assert.match(await page.locator('p.notice').textContent(), /^Read accounts\.txt \(\d+ bytes\)$/);
+  await page.setInputFiles('input[type=file]', { name: 'accounts.xlsx', mimeType: 'application/octet-stream', buffer: Buffer.from('PK') });
+  await page.locator('p.notice.bad').filter({ hasText: 'expected a .csv, .tsv, .txt or .json file, found the spreadsheet accounts.xlsx' }).waitFor();
+  assert.ok((await page.locator('#list').inputValue()).includes('111122224444'), 'a refused file leaves the list alone');
+  await page.setInputFiles('input[type=file]', { name: 'latin1.csv', mimeType: 'text/csv', buffer: Buffer.from('111122226666,ren\xe9@example.com\n', 'latin1') });
+  await page.locator('p.notice.bad').filter({ hasText: 'latin1.csv: expected UTF-8 text, found the byte 0xE9 on line 1' }).waitFor();
+  // Drop a JSON file on the editor.
+  const transfer = await page.evaluateHandle(() => {
+    const data = new DataTransfer();
+    const json = JSON.stringify({ Accounts: [{ Id: '111122227777', Email: 'c@example.com', Status: 'ACTIVE' }] });
+    data.items.add(new File([json], 'list-accounts.json', { type: 'application/json' }));
+    return data;
+  });
+  await page.dispatchEvent('.editor', 'drop', { dataTransfer: transfer });
+  await counts.filter({ hasText: '1 account to send in 1 batch' }).waitFor();
+  assert.match(await counts.textContent(), /read as JSON$/);
+  await page.screenshot({ path: `${shots}/7-file.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('config.json presets Detective; the graph gives the administrator; bad values are named; organization mode sends IDs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'enlist-site-'));
+  try {
+    cpSync(site, dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ services: ['detective'], regions: ['us-east-1'], detectiveMessage: 'Security is adding your account' }));
+    const server = await serve(undefined, dir);
+    const { page, errors } = await open(server);
+    await page.locator('#message').waitFor();
+    assert.equal(await page.locator('#message').inputValue(), 'Security is adding your account');
+    assert.equal(await page.locator('text=GuardDuty >> input').isChecked(), false);
+    await paste(page, '111122224444\n111122225555\n');
+    await page.locator('[data-testid=counts]').filter({ hasText: '2 errors' }).waitFor();
+    await choose(page, 'us-east-1');
+    // The graph ARN names the administrator account, which is filled in.
+    const arn = await page.locator('#destination-0').inputValue();
+    assert.match(arn, /^arn:aws:detective:us-east-1:111122223333:graph:[0-9a-f]{32}$/);
+    assert.equal(await page.locator('#admin').inputValue(), '111122223333');
+    // A message Detective would refuse is named at the field and nothing can be sent.
+    await page.fill('#message', 'x'.repeat(1001));
+    await page.locator('#message-problem').filter({ hasText: 'expected an invitation message of 1 to 1,000 characters, found 1001' }).waitFor();
+    assert.equal(await page.locator('[data-testid=preview]').count(), 0);
+    await page.fill('#message', 'Security is adding your account');
+    // A typed graph ARN is checked as typed.
+    await page.fill('#destination-0', 'arn:aws:detective:eu-west-1:111122223333:graph:0123');
+    await page.locator('#destination-0').dispatchEvent('change');
+    await page.locator('#destination-0-problem').filter({ hasText: 'expected' }).waitFor();
+    await page.fill('#destination-0', arn);
+    await page.locator('#destination-0').dispatchEvent('change');
+    // Organization mode: the accounts need no email, and none is invited.
+    await page.check('text=Organization behavior graph >> input');
+    await page.locator('[data-testid=counts]').filter({ hasText: '2 accounts to send in 1 batch · 0 errors' }).waitFor();
+    assert.equal(await page.locator('#message').isDisabled(), true);
+    await page.click('[data-testid=preview] summary');
+    const request = await page.locator('[data-testid=preview] pre').textContent();
+    assert.ok(request.startsWith('POST /graph/members'), request);
+    const body = JSON.parse(request.slice(request.indexOf('\n')));
+    assert.deepEqual(body.Accounts, [{ AccountId: '111122224444' }, { AccountId: '111122225555' }]);
+    assert.equal(body.Message, undefined);
+    await page.screenshot({ path: `${shots}/8-detective.png`, fullPage: true });
+    await page.click('button.primary:has-text("Send")');
+    await page.locator('[data-testid=progress]').filter({ hasText: '1 of 1 batches done' }).waitFor({ timeout: 30_000 });
+    const outcomes = await page.locator('select option').allTextContents();
+    assert.ok(outcomes.includes('enabled (2)'), outcomes.join(' | '));
+    assert.deepEqual(errors, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('10,000 outcome rows scroll with only the visible rows drawn; cancel, copy and retry the rest', async () => {
+  const server = await serve({ latencyMs: 30, seed: 3 });
+  const { page, errors } = await open(server);
+  // 1,000 accounts (GuardDuty's member quota) to ten regions: 10,000 rows.
+  await paste(page, accounts(1000, 300000000000));
+  await page.locator('[data-testid=counts]').filter({ hasText: '1,000 accounts to send in 20 batches' }).waitFor();
+  await send(page, REGIONS.join(','));
+  await page.locator('[data-testid=progress]').filter({ hasText: /^([3-9]\d|1\d\d) of 200 batches done/ }).waitFor({ timeout: 60_000 });
+  await page.click('button:has-text("Cancel")');
+  await page.locator('[data-testid=progress]').filter({ hasText: '200 of 200 batches done' }).waitFor({ timeout: 30_000 });
+  const drawn = await page.locator('[data-testid=results] tbody tr:not(.spacer)').count();
+  assert.ok(drawn > 10 && drawn < 60, `${drawn} rows drawn of 10,000`);
+  // Scroll to the end: the last account's rows are drawn, still only a window of rows.
+  await page.evaluate(() => { const t = document.querySelector('.table-wrap'); t.scrollTop = t.scrollHeight; });
+  await page.locator('[data-testid=results] tr[data-line="1000"]').first().waitFor();
+  assert.ok((await page.locator('[data-testid=results] tbody tr:not(.spacer)').count()) < 60);
+  await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/9-ten-thousand.png` });
+  // The cancelled accounts are the failures: copy them, then retry them to the same targets.
+  const outcomes = await page.locator('select option').allTextContents();
+  const cancelled = count(outcomes.find((o) => o.startsWith('cancelled')) ?? '(0)');
+  assert.ok(cancelled > 0, outcomes.join(' | '));
+  await page.click('text=Copy failures as a new list');
+  const copied = (await page.evaluate(() => navigator.clipboard.readText())).trim().split('\n');
+  assert.equal(copied[0], 'Account ID,Email');
+  await page.click('text=Retry failures');
+  await page.locator('[data-testid=progress]').filter({ hasText: /^(\d+) of \1 batches done/ }).waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('#list').inputValue(), copied.join('\n') + '\n', 'the retried list is the copied one');
+  for (const region of REGIONS) assert.equal((await members(server, region)).length, 1000, region);
+  assert.deepEqual(errors, []);
 });

@@ -146,6 +146,7 @@ pub(crate) fn run() -> Result<(), String> {
     let new_doc = engine_section(&new_doc, &date)?;
     let new_doc = proxy_section(&new_doc, &date)?;
     let new_doc = bundle_section(&new_doc, &date)?;
+    let new_doc = browser_section(&new_doc, &date)?;
     std::fs::write(&doc_path, new_doc).map_err(|e| format!("cannot write {}: {e}", doc_path.display()))?;
     println!("\n{table}\nwritten to docs/BENCHMARKS.md");
     for warning in &warnings {
@@ -352,4 +353,45 @@ fn bundle_section(doc: &str, date: &str) -> Result<String, String> {
         }
         _ => format!("{}\n\n## UI: transfer size\n\n{section}\n", doc.trim_end()),
     })
+}
+
+const BROWSER_BEGIN: &str = "<!-- xtask-bench:browser:begin -->";
+const BROWSER_END: &str = "<!-- xtask-bench:browser:end -->";
+
+/// Puts `section` (which starts with `begin` and ends with `end`) in place of the last recorded one,
+/// or appends it under `heading`.
+fn replace_section(doc: &str, begin: &str, end: &str, heading: &str, section: &str) -> String {
+    match (doc.find(begin), doc.find(end)) {
+        (Some(b), Some(e)) if b < e => format!("{}{section}{}", &doc[..b], &doc[e + end.len()..]),
+        _ => format!("{}\n\n## {heading}\n\n{section}\n", doc.trim_end()),
+    }
+}
+
+/// Paste, typing and scrolling in headless Chromium (`web/tests/bench.mjs`), against the release
+/// site that `bundle_section` built.
+fn browser_section(doc: &str, date: &str) -> Result<String, String> {
+    let status = Command::new("cargo")
+        .args(["build", "--release", "-p", "enlist-cli"])
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("cargo build -p enlist-cli failed".to_owned());
+    }
+    let out = Command::new("node")
+        .arg("web/tests/bench.mjs")
+        .env("ENLIST_BIN", root().join("target/release/enlist"))
+        .env("ENLIST_SITE", root().join("target/site"))
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let table = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !out.status.success() || table.is_empty() {
+        return Err(format!("web/tests/bench.mjs failed:\n{}{}", table, String::from_utf8_lossy(&out.stderr)));
+    }
+    println!("\n{table}");
+    let section = format!(
+        "{BROWSER_BEGIN}\nMeasured {date} by `cargo xtask bench` (`web/tests/bench.mjs`, the release site served by `enlist serve\n--emulator`). {table}\n{BROWSER_END}"
+    );
+    Ok(replace_section(doc, BROWSER_BEGIN, BROWSER_END, "UI: paste, typing and scrolling in Chromium", &section))
 }

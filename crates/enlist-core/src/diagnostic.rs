@@ -226,7 +226,11 @@ pub(crate) fn char_name(c: char) -> String {
 }
 
 /// `1,000` rather than `1000`, for counts in messages.
-pub(crate) fn thousands(n: usize) -> String {
+///
+/// ```
+/// assert_eq!(enlist_core::thousands(1234567), "1,234,567");
+/// ```
+pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

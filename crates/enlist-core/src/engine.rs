@@ -127,6 +127,15 @@ pub enum TransportError {
     Connection(String),
 }
 
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Timeout => f.write_str("no answer in time"),
+            TransportError::Connection(reason) => f.write_str(reason),
+        }
+    }
+}
+
 /// Why a run cannot start.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunError(String);
@@ -239,6 +248,12 @@ pub struct LaneProgress {
     pub service: Service,
     /// The region.
     pub region: Region,
+    /// All batches of this service in this region.
+    pub batches: usize,
+    /// Those with a final outcome.
+    pub done: usize,
+    /// Those waiting to be sent or retried.
+    pub waiting: usize,
     /// Batches that may be in flight now.
     pub window: u32,
     /// Batches in flight.
@@ -532,12 +547,26 @@ impl Run {
             }
         }
         progress.throttled = self.lanes.iter().map(|l| l.throttled).sum();
+        let mut counts = vec![(0, 0, 0); self.lanes.len()];
+        for batch in &self.batches {
+            let (batches, done, waiting) = &mut counts[self.lane_of[batch.target]];
+            *batches += 1;
+            match batch.phase {
+                Phase::Finished => *done += 1,
+                Phase::Ready { .. } => *waiting += 1,
+                Phase::InFlight => {}
+            }
+        }
         progress.lanes = self
             .lanes
             .iter()
-            .map(|l| LaneProgress {
+            .zip(counts)
+            .map(|(l, (batches, done, waiting))| LaneProgress {
                 service: l.service,
                 region: l.region.clone(),
+                batches,
+                done,
+                waiting,
                 window: l.window(),
                 in_flight: l.in_flight,
                 interval_ms: l.interval_ms as u64,

@@ -29,7 +29,7 @@ pub mod wire;
 
 pub use account::{Account, AccountId, AccountIdError};
 pub use batch::{Batch, BatchError, MAX_BATCH, batches};
-pub use diagnostic::{Code, Diagnostic, Fix, Severity};
+pub use diagnostic::{Code, Diagnostic, Fix, Severity, thousands};
 pub use email::{EmailProblem, check_email};
 pub use outcome::{DetectiveStatus, Outcome, UnprocessedReason, classify_unprocessed};
 pub use parse::{Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse};

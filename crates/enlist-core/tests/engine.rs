@@ -303,8 +303,11 @@ fn five_thousand_accounts_three_regions_under_faults() {
         sim.members.entry(key).or_default().insert(account.id().to_string());
     }
     let mut run = Run::new(&input, &parsed, targets(), RunConfig { seed: 7, ..RunConfig::default() }).unwrap();
+    let lanes = |run: &Run| run.progress().lanes.iter().map(|l| (l.batches, l.done, l.waiting)).collect::<Vec<_>>();
+    assert_eq!(lanes(&run), vec![(100, 0, 100); 3], "5,000 accounts are 100 batches in each of the three lanes");
     let (mut now, mut record) = (0, Record::default());
     assert!(drive(&mut run, &mut sim, &mut now, &mut record, None));
+    assert_eq!(lanes(&run), vec![(100, 100, 0); 3]);
     check_finished(&run, &sim, &record);
     let count = |label: &str| run.cells().filter(|v| v.cell.outcome.label() == label).count();
     assert_eq!(run.cells().count(), 15_000);

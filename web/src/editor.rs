@@ -1,0 +1,271 @@
+//! The input panel: an editor with line numbers that marks the lines with problems, file drop and
+//! pick, the counts, and every diagnostic — click one to select its text and highlight its line.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use enlist_core::{ColumnEncoding, Severity, thousands};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::state::{AppState, Checked};
+
+/// The editor's line height and top padding in pixels; the style sheet sets the same.
+pub const LINE_HEIGHT: f64 = 20.0;
+pub const PADDING: f64 = 8.0;
+/// Diagnostics drawn at first; the rest come a page at a time.
+const PAGE: usize = 200;
+
+const EXAMPLE: &str = include_str!("../../crates/enlist-core/tests/fixtures/mixed-problems.csv");
+
+/// Where a line (1-based) starts in the editor's scrolled content.
+pub fn line_top(line: usize) -> f64 {
+    PADDING + line.saturating_sub(1) as f64 * LINE_HEIGHT
+}
+
+/// The line numbers (1-based) the gutter draws for a scroll position.
+pub fn visible_lines(scroll_top: f64, height: f64, total: usize) -> Range<usize> {
+    let first = ((scroll_top - PADDING).max(0.0) / LINE_HEIGHT) as usize + 1;
+    let count = (height.max(0.0) / LINE_HEIGHT).ceil() as usize + 2;
+    first.min(total + 1)..(first + count).min(total + 1)
+}
+
+/// Lines in a text as the editor shows them.
+pub fn line_count(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count() + 1
+}
+
+/// One diagnostic as the list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiagnosticRow {
+    pub line: usize,
+    pub column: usize,
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub fix: Option<String>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The first `limit` diagnostics of a check, with line and column as a person counts them.
+pub fn rows(checked: &Checked, limit: usize) -> Vec<DiagnosticRow> {
+    let Checked { text, parsed } = checked;
+    parsed
+        .diagnostics
+        .iter()
+        .take(limit)
+        .map(|d| {
+            let at = parsed.line_index.line_col(text, d.span.start, ColumnEncoding::Chars);
+            DiagnosticRow {
+                line: at.line,
+                column: at.column,
+                severity: d.severity(),
+                code: d.code.as_str(),
+                message: d.message.clone(),
+                fix: d.fix.as_ref().map(|f| f.replacement.clone()),
+                start: d.span.start,
+                end: d.span.end,
+            }
+        })
+        .collect()
+}
+
+/// The worst severity on each line that has a diagnostic.
+pub fn marks(checked: &Checked) -> BTreeMap<usize, Severity> {
+    let mut marks = BTreeMap::new();
+    for d in &checked.parsed.diagnostics {
+        let line = checked.parsed.line_index.line_col(&checked.text, d.span.start, ColumnEncoding::Chars).line;
+        let severity = d.severity();
+        marks.entry(line).and_modify(|s: &mut Severity| *s = worst(*s, severity)).or_insert(severity);
+    }
+    marks
+}
+
+fn worst(a: Severity, b: Severity) -> Severity {
+    let rank = |s: Severity| match s {
+        Severity::Error => 2,
+        Severity::Warning => 1,
+        Severity::Info => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+fn class(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+#[component]
+pub fn Input(app: AppState) -> impl IntoView {
+    let scroll = RwSignal::new(0.0_f64);
+    let height = RwSignal::new(360.0_f64);
+    let dragging = RwSignal::new(false);
+    let limit = RwSignal::new(PAGE);
+    let lines = Memo::new(move |_| app.text.with(|t| line_count(t)));
+    let marks = Memo::new(move |_| app.checked.with(marks));
+    let summary =
+        Memo::new(move |_| app.checked.with(|c| (c.text.trim().is_empty(), c.parsed.summary(), c.parsed.format)));
+    let diagnostics = Memo::new(move |_| app.checked.with(|c| rows(c, limit.get())));
+    let total = Memo::new(move |_| app.checked.with(|c| c.parsed.diagnostics.len()));
+    let fixable =
+        Memo::new(move |_| app.checked.with(|c| c.parsed.diagnostics.iter().filter(|d| d.fix.is_some()).count()));
+    let on_files = move |files: Option<web_sys::FileList>| {
+        let files = files.map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
+        app.open_files(files);
+    };
+
+    view! {
+        <section class="step" aria-labelledby="input-title">
+            <h2 id="input-title">"1. Accounts"</h2>
+            <label for="list">"Paste a list — console CSV, a spreadsheet, "<code>"aws organizations list-accounts"</code>" output, JSON, or IDs and emails — or drop a file on the editor"</label>
+            <div class="editor" class:dragging=move || dragging.get()
+                on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=move |ev: web_sys::DragEvent| {
+                    dragging.set(false);
+                    let files = ev.data_transfer().and_then(|d| d.files()).filter(|f| f.length() > 0);
+                    if files.is_some() {
+                        ev.prevent_default();
+                        on_files(files);
+                    }
+                }>
+                <div class="gutter" aria-hidden="true">
+                    <div style=move || {
+                        let range = visible_lines(scroll.get(), height.get(), lines.get());
+                        format!("transform: translateY({}px)", line_top(range.start) - scroll.get())
+                    }>
+                        {move || {
+                            let range = visible_lines(scroll.get(), height.get(), lines.get());
+                            marks.with(|marks| range.map(|n| {
+                                let class = marks.get(&n).map_or("", |s| class(*s));
+                                view! { <div class=class>{n}</div> }
+                            }).collect_view())
+                        }}
+                    </div>
+                </div>
+                <div class="code">
+                    {move || app.highlight.get().map(|line| view! {
+                        <div class="highlight" data-testid="highlight" data-line=line style=move || format!("top: {}px", line_top(line) - scroll.get())></div>
+                    })}
+                    <textarea id="list" node_ref=app.editor wrap="off" spellcheck="false" autocomplete="off" autocapitalize="off"
+                        aria-describedby="counts"
+                        placeholder="111122223333,security@example.com"
+                        prop:value=move || { app.replaced.track(); app.text.get_untracked() }
+                        on:input=move |ev| {
+                            let pasted = ev.dyn_ref::<web_sys::InputEvent>().is_some_and(|e| {
+                                let kind = e.input_type();
+                                kind.starts_with("insertFromPaste") || kind == "insertFromDrop"
+                            });
+                            app.edit(event_target_value(&ev), pasted);
+                        }
+                        on:scroll=move |ev| {
+                            let element = event_target::<web_sys::HtmlElement>(&ev);
+                            scroll.set(f64::from(element.scroll_top()));
+                            height.set(f64::from(element.client_height()));
+                        }></textarea>
+                </div>
+            </div>
+            <div class="row">
+                <button on:click=move |_| app.replace(EXAMPLE.to_owned())>"Load an example"</button>
+                <label class="button">"Open a file…"
+                    <input type="file" class="visually-hidden" accept=".csv,.tsv,.txt,.json,.jsonl,text/csv,text/plain,application/json"
+                        on:change=move |ev| {
+                            let input = event_target::<web_sys::HtmlInputElement>(&ev);
+                            on_files(input.files());
+                            input.set_value("");
+                        }/>
+                </label>
+                <button on:click=move |_| app.apply_all_fixes() disabled=move || fixable.get() == 0>
+                    {move || match fixable.get() { 0 => "Apply all suggested fixes".to_owned(), n => format!("Apply all {} suggested fixes", thousands(n)) }}
+                </button>
+            </div>
+            {move || app.input_notice.get().map(|(bad, message)| view! {
+                <p class=if bad { "notice bad" } else { "notice" } role=if bad { "alert" } else { "status" }>{message}</p>
+            })}
+            <p class="counts" id="counts" aria-live="polite" data-testid="counts">
+                {move || summary.with(|(empty, s, format)| if *empty {
+                    "Paste a list above, open a file, or load the example.".to_owned()
+                } else {
+                    format!(
+                        "{} to send in {} · {} · {} · read as {}",
+                        plural(s.accounts, "account", "accounts"), plural(s.batches, "batch", "batches"),
+                        plural(s.errors, "error", "errors"), plural(s.warnings, "warning", "warnings"),
+                        format.description()
+                    )
+                })}
+            </p>
+            <ul class="diagnostics" data-testid="diagnostics">
+                <For each=move || diagnostics.get() key=|row| (row.start, row.end, row.code, row.message.clone()) let(row)>
+                    <Diagnostic app=app row=row/>
+                </For>
+            </ul>
+            {move || {
+                let (shown, total) = (diagnostics.with(Vec::len), total.get());
+                (total > shown).then(|| view! {
+                    <p class="more">
+                        {format!("Showing {} of {} problems and notes. ", thousands(shown), thousands(total))}
+                        <button on:click=move |_| limit.update(|l| *l += PAGE * 5)>"Show more"</button>
+                    </p>
+                })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Diagnostic(app: AppState, row: DiagnosticRow) -> impl IntoView {
+    let DiagnosticRow { line, column, severity, code, message, fix, start, end } = row;
+    view! {
+        <li class=class(severity)>
+            <button class="where" title="Show this line in the editor" on:click=move |_| app.jump_to(start, end, line)>
+                {format!("line {line}:{column}")}
+            </button>
+            <span class="code">{format!("{severity}[{code}]")}</span>
+            <span class="message">{message}</span>
+            {fix.map(|replacement| {
+                let label = if replacement.is_empty() { "Remove it".to_owned() } else { format!("Use {replacement}") };
+                view! { <button class="fix" on:click=move |_| app.apply_fix(start, end, &replacement)>{label}</button> }
+            })}
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_geometry() {
+        assert_eq!(line_top(1), PADDING);
+        assert_eq!(line_top(11), PADDING + 200.0);
+        assert_eq!(visible_lines(0.0, 100.0, 3), 1..4);
+        assert_eq!(visible_lines(0.0, 100.0, 1_000), 1..8);
+        assert_eq!(visible_lines(PADDING + 2_000.0, 100.0, 1_000), 101..108);
+        assert_eq!(visible_lines(1e9, 100.0, 1_000), 1001..1001);
+        assert_eq!(line_count(""), 1);
+        assert_eq!(line_count("a\nb\n"), 3);
+    }
+
+    #[test]
+    fn rows_and_marks_follow_the_core() {
+        let text = "Account ID,Email\n11122223333,a@example.com\n12,b@example.com\n";
+        let parsed = enlist_core::parse(text, &enlist_core::Options::default());
+        let checked = Checked { text: text.into(), parsed: parsed.into() };
+        let rows = rows(&checked, 10);
+        assert!(rows.iter().any(|r| r.line == 2 && r.fix.as_deref() == Some("011122223333")), "{rows:?}");
+        assert!(rows.iter().any(|r| r.line == 3 && r.severity == Severity::Error), "{rows:?}");
+        let marks = marks(&checked);
+        assert_eq!(marks.get(&3), Some(&Severity::Error));
+        assert_eq!(rows.len().min(1), super::rows(&checked, 1).len());
+        assert_eq!(plural(1, "batch", "batches"), "1 batch");
+        assert_eq!(plural(12_345, "batch", "batches"), "12,345 batches");
+    }
+}

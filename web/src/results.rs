@@ -1,0 +1,220 @@
+//! Progress and the per-account outcome table. The table draws only the rows in view, so tens of
+//! thousands of rows scroll as smoothly as ten.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use enlist_core::engine::Progress;
+use enlist_core::export::{ResultRow, result_rows};
+use enlist_core::thousands;
+use leptos::prelude::*;
+
+use crate::browser;
+use crate::state::AppState;
+
+/// The height of a table row in pixels; fixed by the style sheet (`tbody tr`).
+pub const ROW_HEIGHT: f64 = 30.0;
+/// Rows drawn beyond each edge of the view, so fast scrolling shows no gaps.
+const OVERSCAN: usize = 10;
+
+/// The rows to draw for a scroll position: the ones in view plus `OVERSCAN` on each side.
+pub fn window(scroll_top: f64, viewport: f64, total: usize) -> Range<usize> {
+    let first = (scroll_top.max(0.0) / ROW_HEIGHT) as usize;
+    let count = (viewport.max(0.0) / ROW_HEIGHT).ceil() as usize + 1;
+    let start = first.saturating_sub(OVERSCAN).min(total);
+    let end = first.saturating_add(count + OVERSCAN).min(total);
+    start..end
+}
+
+/// An outcome label as words: `verification-in-progress` → `verification in progress`.
+pub fn words(label: &str) -> String {
+    label.replace('-', " ")
+}
+
+/// Shared rows; equal only to themselves, so a memo holding them always notifies.
+#[derive(Clone)]
+struct Shared<T>(Arc<T>);
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+#[component]
+pub fn Results(app: AppState) -> impl IntoView {
+    let rows =
+        Memo::new(move |_| Shared(Arc::new(app.run.with(|run| run.as_ref().map(result_rows).unwrap_or_default()))));
+    let counts = Memo::new(move |_| {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for row in rows.get().0.iter() {
+            *counts.entry(row.outcome.clone()).or_default() += 1;
+        }
+        counts
+    });
+    let shown = Memo::new(move |_| {
+        let rows = rows.get();
+        let (filter, search) = (app.filter.get(), app.search.get().to_lowercase());
+        let matches = |r: &ResultRow| {
+            (filter.is_empty() || r.outcome == filter)
+                && (search.is_empty()
+                    || [
+                        r.account.as_str(),
+                        r.email.as_deref().unwrap_or(""),
+                        &r.region,
+                        &r.detail,
+                        &r.service,
+                        &r.outcome,
+                    ]
+                    .iter()
+                    .any(|field| field.to_lowercase().contains(&search)))
+        };
+        Shared(Arc::new(rows.0.iter().enumerate().filter(|(_, r)| matches(r)).map(|(i, _)| i).collect::<Vec<usize>>()))
+    });
+    let failures = Memo::new(move |_| {
+        app.run.with(|r| r.as_ref().is_some_and(|r| r.cells().any(|v| v.cell.outcome.needs_retry())))
+    });
+    let progress = Memo::new(move |_| app.run.with(|run| run.as_ref().map(|r| (r.progress(), r.is_done()))));
+    let scroll = RwSignal::new(0.0_f64);
+    let viewport = RwSignal::new(480.0_f64);
+    let table = NodeRef::<leptos::html::Div>::new();
+    // A new filter or search starts at the top.
+    Effect::new(move |_| {
+        shown.track();
+        if let Some(table) = table.get_untracked() {
+            table.set_scroll_top(0);
+        }
+        scroll.set(0.0);
+    });
+
+    move || {
+        let (progress, done) = progress.get()?;
+        Some(view! {
+            <section class="step" aria-labelledby="results-title">
+                <h2 id="results-title">"4. Outcomes"</h2>
+                <ProgressView progress=progress done=done/>
+                <div class="row">
+                    <button on:click=move |_| app.cancel() disabled=done>"Cancel"</button>
+                    <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::download("enlist-results.csv", "text/csv", &enlist_core::export::results_csv(r)) })>"Export CSV"</button>
+                    <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::download("enlist-results.json", "application/json", &enlist_core::export::results_json(r)) })>"Export JSON"</button>
+                    <button on:click=move |_| app.retry_failures() disabled=move || !done || !failures.get()>"Retry failures"</button>
+                    <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::copy(&enlist_core::export::retry_list(r)) }) disabled=move || !failures.get()>"Copy failures as a new list"</button>
+                    <button on:click=move |_| app.load_failures() disabled=move || !failures.get()>"Edit failures as a new list"</button>
+                </div>
+                <div class="row">
+                    <label>"Show "
+                        <select on:change=move |ev| app.filter.set(event_target_value(&ev)) prop:value=move || app.filter.get()>
+                            <option value="">{move || format!("every outcome ({})", thousands(rows.with(|r| r.0.len())))}</option>
+                            <For each=move || counts.get() key=|(outcome, n)| (outcome.clone(), *n) let((outcome, n))>
+                                <option value=outcome.clone()>{format!("{} ({})", words(&outcome), thousands(n))}</option>
+                            </For>
+                        </select>
+                    </label>
+                    <label>"Search "<input type="search" placeholder="account, email, region, reason" prop:value=move || app.search.get() on:input=move |ev| app.search.set(event_target_value(&ev))/></label>
+                    <span class="muted" aria-live="polite">{move || match shown.with(|s| s.0.len()) { 1 => "1 row".to_owned(), n => format!("{} rows", thousands(n)) }}</span>
+                </div>
+                <div class="table-wrap" node_ref=table tabindex="0" aria-label="Outcomes, one row per account and target"
+                    on:scroll=move |ev| {
+                        let element = event_target::<web_sys::HtmlElement>(&ev);
+                        scroll.set(f64::from(element.scroll_top()));
+                        viewport.set(f64::from(element.client_height()));
+                    }>
+                    <table data-testid="results">
+                        <colgroup>
+                            <col class="c-line"/><col class="c-account"/><col class="c-email"/><col class="c-service"/>
+                            <col class="c-region"/><col class="c-outcome"/><col/><col class="c-attempts"/>
+                        </colgroup>
+                        <thead><tr><th>"Line"</th><th>"Account"</th><th>"Email"</th><th>"Service"</th><th>"Region"</th><th>"Outcome"</th><th>"Detail"</th><th>"Attempts"</th></tr></thead>
+                        {move || {
+                            let (rows, shown) = (rows.get(), shown.get());
+                            let range = window(scroll.get(), viewport.get(), shown.0.len());
+                            let above = range.start as f64 * ROW_HEIGHT;
+                            let below = (shown.0.len() - range.end) as f64 * ROW_HEIGHT;
+                            view! {
+                                <tbody>
+                                    <tr class="spacer" aria-hidden="true"><td colspan="8" style=format!("height: {above}px")></td></tr>
+                                    {shown.0[range].iter().map(|&i| row(&rows.0[i])).collect_view()}
+                                    <tr class="spacer" aria-hidden="true"><td colspan="8" style=format!("height: {below}px")></td></tr>
+                                </tbody>
+                            }
+                        }}
+                    </table>
+                </div>
+            </section>
+        })
+    }
+}
+
+fn row(r: &ResultRow) -> impl IntoView + use<> {
+    let email = r.email.clone().unwrap_or_default();
+    view! {
+        <tr class=r.outcome.clone() data-line=r.line>
+            <td>{r.line}</td>
+            <td>{r.account.clone()}</td>
+            <td title=email.clone()>{email.clone()}</td>
+            <td>{r.service.clone()}</td>
+            <td>{r.region.clone()}</td>
+            <td>{words(&r.outcome)}</td>
+            <td title=r.detail.clone()>{r.detail.clone()}</td>
+            <td>{r.attempts}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn ProgressView(progress: Progress, done: bool) -> impl IntoView {
+    let overall = format!(
+        "{} of {} batches done · {} in flight · {} waiting · {} throttled{}",
+        progress.done,
+        progress.batches,
+        progress.in_flight,
+        progress.waiting,
+        progress.throttled,
+        if done { " · finished" } else { "" }
+    );
+    let percent = if progress.batches == 0 { 100.0 } else { progress.done as f64 * 100.0 / progress.batches as f64 };
+    let lanes = progress
+        .lanes
+        .into_iter()
+        .map(|lane| {
+            let throttled =
+                if lane.throttled > 0 { format!(" · throttled {}×", lane.throttled) } else { String::new() };
+            let pace = if lane.interval_ms > 0 {
+                format!(", slowed to one every {} ms", lane.interval_ms)
+            } else {
+                String::new()
+            };
+            view! {
+                <li>
+                    <strong>{format!("{} {}", lane.service.display_name(), lane.region)}</strong>
+                    {format!(
+                        ": {} of {} batches · {} in flight · {} waiting{throttled}{pace}",
+                        lane.done, lane.batches, lane.in_flight, lane.waiting
+                    )}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="progress" aria-live="polite" data-testid="progress">{overall}</p>
+        <progress max="100" value=percent aria-label="Batches done"></progress>
+        <ul class="lanes">{lanes}</ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_covers_the_view_and_stays_in_bounds() {
+        assert_eq!(window(0.0, 300.0, 10_000), 0..21);
+        assert_eq!(window(30_000.0, 300.0, 10_000), 990..1021);
+        assert_eq!(window(299_700.0, 300.0, 10_000), 9980..10_000);
+        assert_eq!(window(1e9, 300.0, 10_000), 10_000..10_000);
+        assert_eq!(window(-5.0, -1.0, 3), 0..3);
+        assert_eq!(window(0.0, 300.0, 0), 0..0);
+        assert_eq!(words("verification-in-progress"), "verification in progress");
+    }
+}

@@ -1,0 +1,119 @@
+//! What a host can preset in a `config.json` beside `index.html`, and which files the editor opens.
+//! Pure functions, tested natively.
+
+use enlist_core::Service;
+use serde::Deserialize;
+
+/// The largest file the editor opens: far more than any organization has accounts.
+pub const MAX_FILE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// Settings a host presets; every field is optional and the user can change each one.
+///
+/// ```json
+/// { "proxyUrl": "https://abc.lambda-url.us-east-1.on.aws", "regions": ["us-east-1", "eu-west-1"],
+///   "services": ["guardduty", "detective"], "organizationMode": false,
+///   "detectiveMessage": "Security is adding your account", "disableEmailNotification": false }
+/// ```
+#[derive(Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Settings {
+    pub proxy_url: Option<String>,
+    pub regions: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "services")]
+    pub services: Option<Vec<Service>>,
+    pub organization_mode: Option<bool>,
+    pub detective_message: Option<String>,
+    pub disable_email_notification: Option<bool>,
+}
+
+fn services<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<Service>>, D::Error> {
+    let names: Vec<String> = Vec::deserialize(deserializer)?;
+    names.iter().map(|n| n.parse::<Service>().map_err(serde::de::Error::custom)).collect::<Result<_, _>>().map(Some)
+}
+
+impl Settings {
+    /// Reads `config.json`. A token is refused: the file is served to everyone who can load the page.
+    pub fn from_json(text: &str) -> Result<Settings, String> {
+        if let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(text)
+            && fields.keys().any(|k| k.eq_ignore_ascii_case("token"))
+        {
+            return Err("config.json: expected no token (the file is public to everyone who loads this page), \
+                 found one; it was not used — give each user their token instead"
+                .to_owned());
+        }
+        serde_json::from_str(text).map_err(|e| format!("config.json: {e}"))
+    }
+}
+
+/// Whether a file looks like an account list, judged by its name and size before reading it.
+pub fn acceptable_file(name: &str, bytes: f64) -> Result<(), String> {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match extension.as_str() {
+        "csv" | "tsv" | "txt" | "json" | "jsonl" | "" => {}
+        "xlsx" | "xls" | "ods" | "numbers" => {
+            return Err(format!(
+                "expected a .csv, .tsv, .txt or .json file, found the spreadsheet {name}; \
+                 save it as \"CSV UTF-8\" first, or copy its cells and paste them here"
+            ));
+        }
+        _ => return Err(format!("expected a .csv, .tsv, .txt or .json file, found {name}")),
+    }
+    if bytes > MAX_FILE_BYTES {
+        return Err(format!("expected a list of at most {}, found {name} of {}", size(MAX_FILE_BYTES), size(bytes)));
+    }
+    Ok(())
+}
+
+/// A byte count for people: `812 bytes`, `14.2 KB`, `3.1 MB`.
+pub fn size(bytes: f64) -> String {
+    if bytes < 1024.0 {
+        format!("{bytes} bytes")
+    } else if bytes < 1024.0 * 1024.0 {
+        format!("{:.1} KB", bytes / 1024.0)
+    } else {
+        format!("{:.1} MB", bytes / 1024.0 / 1024.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_json() {
+        let settings = Settings::from_json(
+            r#"{"proxyUrl":"https://p.example","regions":["us-east-1"],"services":["guardduty","Detective"],"organizationMode":true}"#,
+        )
+        .unwrap();
+        assert_eq!(settings.proxy_url.as_deref(), Some("https://p.example"));
+        assert_eq!(settings.services, Some(vec![Service::GuardDuty, Service::Detective]));
+        assert_eq!(settings.organization_mode, Some(true));
+        assert_eq!(Settings::from_json("{}").unwrap(), Settings::default());
+
+        let typo = Settings::from_json(r#"{"proxyURL":"x"}"#).unwrap_err();
+        assert!(typo.starts_with("config.json: unknown field `proxyURL`, expected one of `proxyUrl`"), "{typo}");
+        let token = Settings::from_json(r#"{"Token":"abc"}"#).unwrap_err();
+        assert!(token.contains("expected no token"), "{token}");
+        let service = Settings::from_json(r#"{"services":["inspector"]}"#).unwrap_err();
+        assert!(service.contains("inspector"), "{service}");
+        assert!(Settings::from_json("<!doctype html>").unwrap_err().starts_with("config.json: expected value"));
+    }
+
+    #[test]
+    fn files() {
+        assert!(acceptable_file("accounts.CSV", 10.0).is_ok());
+        assert!(acceptable_file("list", 10.0).is_ok());
+        let xlsx = acceptable_file("accounts.xlsx", 10.0).unwrap_err();
+        assert!(xlsx.contains("found the spreadsheet accounts.xlsx") && xlsx.contains("CSV UTF-8"), "{xlsx}");
+        assert_eq!(
+            acceptable_file("photo.png", 10.0).unwrap_err(),
+            "expected a .csv, .tsv, .txt or .json file, found photo.png"
+        );
+        assert_eq!(
+            acceptable_file("big.csv", 100.0 * 1024.0 * 1024.0).unwrap_err(),
+            "expected a list of at most 64.0 MB, found big.csv of 100.0 MB"
+        );
+        assert_eq!(size(812.0), "812 bytes");
+        assert_eq!(size(14_540.0), "14.2 KB");
+    }
+}

@@ -1,0 +1,84 @@
+// What the browser tests and the browser benchmarks share: Debian's Chromium through Playwright,
+// `enlist serve --emulator` on a free loopback port, and the steps a user takes.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+export const bin = process.env.ENLIST_BIN;
+export const site = process.env.ENLIST_SITE;
+
+const servers = [];
+
+export function launch() {
+  if (!bin || !site) throw new Error('expected ENLIST_BIN and ENLIST_SITE (set by cargo xtask ci and cargo xtask bench), found them unset');
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+}
+
+/** Stops every server `serve` started. */
+export function stopServers() {
+  for (const server of servers) server.child.kill();
+}
+
+/** Starts `enlist serve --emulator` on a free loopback port and reads its URL, token and detector. */
+export function serve(faults, uiDir = site) {
+  const args = ['serve', '--emulator', '--ui-dir', uiDir, '--bind', '127.0.0.1:0'];
+  if (faults) args.push('--emulator-faults', JSON.stringify(faults));
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    const server = { child };
+    servers.push(server);
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      const banner = line.match(/^Enlist proxy on (\S+) .*detector (\w+)/);
+      if (banner) [, server.url, server.detector] = banner;
+      const token = line.match(/^token: (\w+)/);
+      if (token) {
+        server.token = token[1];
+        resolve(server);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`enlist serve exited with ${code}`)));
+  });
+}
+
+/** A fresh page of the app with the server's token; page errors are collected. */
+export async function open(browser, server) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error));
+  await page.goto(`${server.url}/#token=${server.token}`);
+  await page.waitForSelector('#list');
+  return { page, errors };
+}
+
+/** Puts `text` in the editor as a paste would (page.fill() is slow for megabytes). */
+export async function paste(page, text) {
+  await page.evaluate((t) => {
+    const list = document.querySelector('#list');
+    list.value = t;
+    list.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+  }, text);
+}
+
+export const REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-central-1', 'ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2'];
+
+/** `n` lines of `ID,email`, IDs from `first` in steps of 7. */
+export function accounts(n, first) {
+  return Array.from({ length: n }, (_, i) => `${String(first + i * 7).padStart(12, '0')},member${i}@example.com`).join('\n');
+}
+
+/** Chooses regions and finds their detectors; the preview appears. */
+export async function choose(page, regions) {
+  await page.fill('#regions', regions);
+  await page.click('text=Find detectors and graphs');
+  await page.waitForSelector('[data-testid=preview]');
+}
+
+export async function send(page, regions) {
+  await choose(page, regions);
+  await page.click('button.primary:has-text("Send")');
+}
