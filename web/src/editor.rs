@@ -11,22 +11,22 @@ use wasm_bindgen::JsCast;
 use crate::state::{AppState, Checked};
 
 /// The editor's line height and top padding in pixels; the style sheet sets the same.
-pub const LINE_HEIGHT: f64 = 20.0;
-pub const PADDING: f64 = 8.0;
+pub const LINE_HEIGHT: i64 = 20;
+pub const PADDING: i64 = 8;
 /// Diagnostics drawn at first; the rest come a page at a time.
 const PAGE: usize = 200;
 
 const EXAMPLE: &str = include_str!("../../crates/enlist-core/tests/fixtures/mixed-problems.csv");
 
 /// Where a line (1-based) starts in the editor's scrolled content.
-pub fn line_top(line: usize) -> f64 {
-    PADDING + line.saturating_sub(1) as f64 * LINE_HEIGHT
+pub fn line_top(line: usize) -> i64 {
+    PADDING + (line.saturating_sub(1) as i64).saturating_mul(LINE_HEIGHT)
 }
 
 /// The line numbers (1-based) the gutter draws for a scroll position.
-pub fn visible_lines(scroll_top: f64, height: f64, total: usize) -> Range<usize> {
-    let first = ((scroll_top - PADDING).max(0.0) / LINE_HEIGHT) as usize + 1;
-    let count = (height.max(0.0) / LINE_HEIGHT).ceil() as usize + 2;
+pub fn visible_lines(scroll_top: i64, height: i64, total: usize) -> Range<usize> {
+    let first = ((scroll_top - PADDING).max(0) / LINE_HEIGHT) as usize + 1;
+    let count = (height.max(0) + LINE_HEIGHT - 1) as usize / LINE_HEIGHT as usize + 2;
     first.min(total + 1)..(first + count).min(total + 1)
 }
 
@@ -105,8 +105,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 #[component]
 pub fn Input(app: AppState) -> impl IntoView {
-    let scroll = RwSignal::new(0.0_f64);
-    let height = RwSignal::new(360.0_f64);
+    let scroll = RwSignal::new(0_i64);
+    let height = RwSignal::new(360_i64);
     let dragging = RwSignal::new(false);
     let limit = RwSignal::new(PAGE);
     let lines = Memo::new(move |_| app.text.with(|t| line_count(t)));
@@ -168,8 +168,8 @@ pub fn Input(app: AppState) -> impl IntoView {
                         }
                         on:scroll=move |ev| {
                             let element = event_target::<web_sys::HtmlElement>(&ev);
-                            scroll.set(f64::from(element.scroll_top()));
-                            height.set(f64::from(element.client_height()));
+                            scroll.set(i64::from(element.scroll_top()));
+                            height.set(i64::from(element.client_height()));
                         }></textarea>
                 </div>
             </div>
@@ -245,11 +245,13 @@ mod tests {
     #[test]
     fn line_geometry() {
         assert_eq!(line_top(1), PADDING);
-        assert_eq!(line_top(11), PADDING + 200.0);
-        assert_eq!(visible_lines(0.0, 100.0, 3), 1..4);
-        assert_eq!(visible_lines(0.0, 100.0, 1_000), 1..8);
-        assert_eq!(visible_lines(PADDING + 2_000.0, 100.0, 1_000), 101..108);
-        assert_eq!(visible_lines(1e9, 100.0, 1_000), 1001..1001);
+        assert_eq!(line_top(11), PADDING + 200);
+        assert_eq!(visible_lines(0, 100, 3), 1..4);
+        assert_eq!(visible_lines(0, 100, 1_000), 1..8);
+        assert_eq!(visible_lines(0, 101, 1_000), 1..9);
+        assert_eq!(visible_lines(PADDING + 2_000, 100, 1_000), 101..108);
+        assert_eq!(visible_lines(1_000_000_000, 100, 1_000), 1001..1001);
+        assert_eq!(visible_lines(-50, -1, 1_000), 1..3);
         assert_eq!(line_count(""), 1);
         assert_eq!(line_count("a\nb\n"), 3);
     }

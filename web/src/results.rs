@@ -14,14 +14,14 @@ use crate::browser;
 use crate::state::AppState;
 
 /// The height of a table row in pixels; fixed by the style sheet (`tbody tr`).
-pub const ROW_HEIGHT: f64 = 30.0;
+pub const ROW_HEIGHT: i64 = 30;
 /// Rows drawn beyond each edge of the view, so fast scrolling shows no gaps.
 const OVERSCAN: usize = 10;
 
 /// The rows to draw for a scroll position: the ones in view plus `OVERSCAN` on each side.
-pub fn window(scroll_top: f64, viewport: f64, total: usize) -> Range<usize> {
-    let first = (scroll_top.max(0.0) / ROW_HEIGHT) as usize;
-    let count = (viewport.max(0.0) / ROW_HEIGHT).ceil() as usize + 1;
+pub fn window(scroll_top: i64, viewport: i64, total: usize) -> Range<usize> {
+    let first = (scroll_top.max(0) / ROW_HEIGHT) as usize;
+    let count = (viewport.max(0) + ROW_HEIGHT - 1) as usize / ROW_HEIGHT as usize + 1;
     let start = first.saturating_sub(OVERSCAN).min(total);
     let end = first.saturating_add(count + OVERSCAN).min(total);
     start..end
@@ -76,8 +76,8 @@ pub fn Results(app: AppState) -> impl IntoView {
         app.run.with(|r| r.as_ref().is_some_and(|r| r.cells().any(|v| v.cell.outcome.needs_retry())))
     });
     let progress = Memo::new(move |_| app.run.with(|run| run.as_ref().map(|r| (r.progress(), r.is_done()))));
-    let scroll = RwSignal::new(0.0_f64);
-    let viewport = RwSignal::new(480.0_f64);
+    let scroll = RwSignal::new(0_i64);
+    let viewport = RwSignal::new(480_i64);
     let table = NodeRef::<leptos::html::Div>::new();
     // A new filter or search starts at the top.
     Effect::new(move |_| {
@@ -85,7 +85,7 @@ pub fn Results(app: AppState) -> impl IntoView {
         if let Some(table) = table.get_untracked() {
             table.set_scroll_top(0);
         }
-        scroll.set(0.0);
+        scroll.set(0);
     });
 
     move || {
@@ -117,8 +117,8 @@ pub fn Results(app: AppState) -> impl IntoView {
                 <div class="table-wrap" node_ref=table tabindex="0" aria-label="Outcomes, one row per account and target"
                     on:scroll=move |ev| {
                         let element = event_target::<web_sys::HtmlElement>(&ev);
-                        scroll.set(f64::from(element.scroll_top()));
-                        viewport.set(f64::from(element.client_height()));
+                        scroll.set(i64::from(element.scroll_top()));
+                        viewport.set(i64::from(element.client_height()));
                     }>
                     <table data-testid="results">
                         <colgroup>
@@ -129,8 +129,8 @@ pub fn Results(app: AppState) -> impl IntoView {
                         {move || {
                             let (rows, shown) = (rows.get(), shown.get());
                             let range = window(scroll.get(), viewport.get(), shown.0.len());
-                            let above = range.start as f64 * ROW_HEIGHT;
-                            let below = (shown.0.len() - range.end) as f64 * ROW_HEIGHT;
+                            let above = range.start as i64 * ROW_HEIGHT;
+                            let below = (shown.0.len() - range.end) as i64 * ROW_HEIGHT;
                             view! {
                                 <tbody>
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style=format!("height: {above}px")></td></tr>
@@ -153,7 +153,7 @@ fn row(r: &ResultRow) -> impl IntoView + use<> {
             <td>{r.line}</td>
             <td>{r.account.clone()}</td>
             <td title=email.clone()>{email.clone()}</td>
-            <td>{r.service.clone()}</td>
+            <td>{r.service.parse::<enlist_core::Service>().map_or_else(|_| r.service.clone(), |s| s.display_name().to_owned())}</td>
             <td>{r.region.clone()}</td>
             <td>{words(&r.outcome)}</td>
             <td title=r.detail.clone()>{r.detail.clone()}</td>
@@ -173,7 +173,6 @@ fn ProgressView(progress: Progress, done: bool) -> impl IntoView {
         progress.throttled,
         if done { " · finished" } else { "" }
     );
-    let percent = if progress.batches == 0 { 100.0 } else { progress.done as f64 * 100.0 / progress.batches as f64 };
     let lanes = progress
         .lanes
         .into_iter()
@@ -198,7 +197,7 @@ fn ProgressView(progress: Progress, done: bool) -> impl IntoView {
         .collect_view();
     view! {
         <p class="progress" aria-live="polite" data-testid="progress">{overall}</p>
-        <progress max="100" value=percent aria-label="Batches done"></progress>
+        <progress max=progress.batches.max(1) value=if progress.batches == 0 { 1 } else { progress.done } aria-label="Batches done"></progress>
         <ul class="lanes">{lanes}</ul>
     }
 }
@@ -209,12 +208,13 @@ mod tests {
 
     #[test]
     fn window_covers_the_view_and_stays_in_bounds() {
-        assert_eq!(window(0.0, 300.0, 10_000), 0..21);
-        assert_eq!(window(30_000.0, 300.0, 10_000), 990..1021);
-        assert_eq!(window(299_700.0, 300.0, 10_000), 9980..10_000);
-        assert_eq!(window(1e9, 300.0, 10_000), 10_000..10_000);
-        assert_eq!(window(-5.0, -1.0, 3), 0..3);
-        assert_eq!(window(0.0, 300.0, 0), 0..0);
+        assert_eq!(window(0, 300, 10_000), 0..21);
+        assert_eq!(window(0, 301, 10_000), 0..22);
+        assert_eq!(window(30_000, 300, 10_000), 990..1021);
+        assert_eq!(window(299_700, 300, 10_000), 9980..10_000);
+        assert_eq!(window(1_000_000_000, 300, 10_000), 10_000..10_000);
+        assert_eq!(window(-5, -1, 3), 0..3);
+        assert_eq!(window(0, 300, 0), 0..0);
         assert_eq!(words("verification-in-progress"), "verification in progress");
     }
 }

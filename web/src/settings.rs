@@ -66,12 +66,18 @@ pub fn acceptable_file(name: &str, bytes: f64) -> Result<(), String> {
 
 /// A byte count for people: `812 bytes`, `14.2 KB`, `3.1 MB`.
 pub fn size(bytes: f64) -> String {
-    if bytes < 1024.0 {
+    // Integer arithmetic: formatting floats would add ~20 KB to the browser build.
+    let bytes = bytes.max(0.0) as u64;
+    let tenths = |unit: u64| {
+        let t = (bytes * 10 + unit / 2) / unit;
+        format!("{}.{}", t / 10, t % 10)
+    };
+    if bytes < 1024 {
         format!("{bytes} bytes")
-    } else if bytes < 1024.0 * 1024.0 {
-        format!("{:.1} KB", bytes / 1024.0)
+    } else if bytes < 1024 * 1024 {
+        format!("{} KB", tenths(1024))
     } else {
-        format!("{:.1} MB", bytes / 1024.0 / 1024.0)
+        format!("{} MB", tenths(1024 * 1024))
     }
 }
 
@@ -115,5 +121,7 @@ mod tests {
         );
         assert_eq!(size(812.0), "812 bytes");
         assert_eq!(size(14_540.0), "14.2 KB");
+        assert_eq!(size(1023.0), "1023 bytes");
+        assert_eq!(size(1024.0 * 1024.0 * 3.25), "3.3 MB");
     }
 }

@@ -251,8 +251,8 @@ impl AppState {
         let utf16 = |at: usize| text.get(..at.min(text.len())).map_or(0, |s| s.encode_utf16().count()) as u32;
         let _ = editor.focus();
         let _ = editor.set_selection_range(utf16(start), utf16(end));
-        let top = crate::editor::line_top(line) - f64::from(editor.client_height()) / 3.0;
-        editor.set_scroll_top(top.max(0.0) as i32);
+        let top = crate::editor::line_top(line) - i64::from(editor.client_height()) / 3;
+        editor.set_scroll_top(top.clamp(0, i64::from(i32::MAX)) as i32);
         self.highlight.set(Some(line));
     }
 

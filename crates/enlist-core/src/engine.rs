@@ -843,10 +843,16 @@ impl Run {
     /// are sent again, as attempts that may already have been applied. A journal of another
     /// version, or a damaged one, is refused with a message saying so.
     pub fn from_journal(text: &str) -> Result<Run, JournalError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        // Read straight into the journal's types: no `serde_json::Value` in between, which would
+        // cost the browser build a deserializer for every type and a copy of the whole journal.
+        #[derive(Deserialize)]
+        struct Header {
+            version: Option<u64>,
+        }
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
             JournalError(format!("expected an Enlist run journal (JSON), found text that is not JSON: {e}"))
         })?;
-        let version = value.get("version").and_then(serde_json::Value::as_u64);
+        let version = serde_json::from_str::<Header>(text).ok().and_then(|h| h.version);
         match version {
             Some(v) if v == u64::from(JOURNAL_VERSION) => {}
             Some(v) => {
@@ -862,7 +868,7 @@ impl Run {
             }
         }
         let journal: Journal =
-            serde_json::from_value(value).map_err(|e| JournalError(format!("the run journal is damaged: {e}")))?;
+            serde_json::from_str(text).map_err(|e| JournalError(format!("the run journal is damaged: {e}")))?;
         let damaged = |what: &str| JournalError(format!("the run journal is damaged: {what}"));
         let (targets, n) = (journal.targets.len(), journal.accounts.len());
         if targets == 0 || n == 0 {
