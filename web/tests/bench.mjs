@@ -21,12 +21,13 @@ const PASTE = async ({ text, app }) => {
     performance.clearMeasures();
     const start = performance.now();
     list.value = text;
+    const set = performance.now();
     list.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
     const handled = performance.now();
     while (app && !counts.textContent.startsWith('100,000 accounts')) await tick();
     await tick();
     void document.body.offsetHeight;
-    runs.push({ total: performance.now() - start, handler: handled - start, parse: performance.getEntriesByName('enlist:parse').at(-1)?.duration ?? 0 });
+    runs.push({ total: performance.now() - start, handler: handled - set, parse: performance.getEntriesByName('enlist:parse').at(-1)?.duration ?? 0 });
   }
   return runs;
 };
@@ -104,7 +105,7 @@ try {
   console.log('| what | median | p95 | max | goal |');
   console.log('|---|---:|---:|---:|---|');
   row('paste 100,000 lines → counts shown', pick(pasteRuns, 'total'), '≤ 150 ms');
-  row('… the app\'s input handler (copy the text, parse, validate, batch, update signals)', pick(pasteRuns, 'handler'));
+  row('… the app\'s input handler (copy the text into wasm, parse, validate, batch, update signals)', pick(pasteRuns, 'handler'));
   row('… of which parse + validate + batch (wasm)', pick(pasteRuns, 'parse'), '≤ 50 ms');
   row('… the same paste into a bare textarea, no app (the browser\'s own cost)', pick(barePastes, 'total'));
   row('keystroke in a 10,000-line list → checked and shown', pick(keys, 'total'), '≤ 16 ms');

@@ -97,7 +97,14 @@ fn previous_ratios(doc: &str) -> BTreeMap<String, f64> {
         .collect()
 }
 
-pub(crate) fn run() -> Result<(), String> {
+pub(crate) fn run(only: Option<&str>) -> Result<(), String> {
+    if only == Some("ui") {
+        let doc_path = root().join("docs/BENCHMARKS.md");
+        let doc = std::fs::read_to_string(&doc_path).unwrap_or_default();
+        let date = first_line("date", &["-u", "+%Y-%m-%d"]);
+        let doc = browser_section(&bundle_section(&doc, &date)?, &date)?;
+        return std::fs::write(&doc_path, doc).map_err(|e| format!("cannot write {}: {e}", doc_path.display()));
+    }
     let inputs = root().join("target/bench-inputs");
     let inputs = inputs.to_str().ok_or("the target folder's path is not UTF-8")?;
     let rust = read_figures(&capture(

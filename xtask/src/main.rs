@@ -16,14 +16,19 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   ci      install what is missing, then fmt, clippy (native and wasm32), docs, fuzz build, the static
           Lambda binary, and every test
-  bench   core parse benchmark next to the Python baseline; writes docs/BENCHMARKS.md
+  bench   every benchmark (parse against Python, engine, proxy with wrk, UI size, UI in Chromium);
+          writes docs/BENCHMARKS.md. `bench ui`: only the UI's size and its Chromium figures
   demo    build the UI and serve it with the proxy and the embedded emulator on 127.0.0.1:8080";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
-        Some("bench") => bench::run(),
+        Some("bench") => match args.get(1).map(String::as_str) {
+            None => bench::run(None),
+            Some("ui") => bench::run(Some("ui")),
+            Some(other) => Err(format!("expected `cargo xtask bench` or `cargo xtask bench ui`, found `{other}`")),
+        },
         Some("demo") => web::demo(),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
