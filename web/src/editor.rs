@@ -138,9 +138,9 @@ pub fn Input(app: AppState) -> impl IntoView {
                     }
                 }>
                 <div class="gutter" aria-hidden="true">
-                    <div style=move || {
+                    <div style:transform=move || {
                         let range = visible_lines(scroll.get(), height.get(), lines.get());
-                        format!("transform: translateY({}px)", line_top(range.start) - scroll.get())
+                        format!("translateY({}px)", line_top(range.start) - scroll.get())
                     }>
                         {move || {
                             let range = visible_lines(scroll.get(), height.get(), lines.get());
@@ -153,7 +153,7 @@ pub fn Input(app: AppState) -> impl IntoView {
                 </div>
                 <div class="code">
                     {move || app.highlight.get().map(|line| view! {
-                        <div class="highlight" data-testid="highlight" data-line=line style=move || format!("top: {}px", line_top(line) - scroll.get())></div>
+                        <div class="highlight" data-testid="highlight" data-line=line style:top=move || format!("{}px", line_top(line) - scroll.get())></div>
                     })}
                     <textarea id="list" node_ref=app.editor wrap="off" spellcheck="false" autocomplete="off" autocapitalize="off"
                         aria-describedby="counts"

@@ -133,9 +133,9 @@ pub fn Results(app: AppState) -> impl IntoView {
                             let below = (shown.0.len() - range.end) as i64 * ROW_HEIGHT;
                             view! {
                                 <tbody>
-                                    <tr class="spacer" aria-hidden="true"><td colspan="8" style=format!("height: {above}px")></td></tr>
+                                    <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{above}px")></td></tr>
                                     {shown.0[range].iter().map(|&i| row(&rows.0[i])).collect_view()}
-                                    <tr class="spacer" aria-hidden="true"><td colspan="8" style=format!("height: {below}px")></td></tr>
+                                    <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{below}px")></td></tr>
                                 </tbody>
                             }
                         }}

@@ -17,8 +17,8 @@ pub fn Targets(app: AppState) -> impl IntoView {
             <h2 id="targets-title">"2. Where they go"</h2>
             <fieldset>
                 <legend>"Services"</legend>
-                <label><input type="checkbox" bind:checked=app.guardduty/>" GuardDuty"</label>
-                <label><input type="checkbox" bind:checked=app.detective/>" Detective"</label>
+                <label><input type="checkbox" id="service-guardduty" bind:checked=app.guardduty/>" GuardDuty"</label>
+                <label><input type="checkbox" id="service-detective" bind:checked=app.detective/>" Detective"</label>
             </fieldset>
             <label>"Regions, separated by commas "<input type="text" id="regions" bind:value=app.regions/></label>
             <label>"Administrator account (left out of the list) "
@@ -27,7 +27,7 @@ pub fn Targets(app: AppState) -> impl IntoView {
             {move || app.detective.get().then(|| view! {
                 <fieldset class="detective">
                     <legend>"Detective"</legend>
-                    <label><input type="checkbox" bind:checked=app.org_mode/>" Organization behavior graph: accounts are enabled without an invitation and need no email"</label>
+                    <label><input type="checkbox" id="org-mode" bind:checked=app.org_mode/>" Organization behavior graph: accounts are enabled without an invitation and need no email"</label>
                     <label>"Invitation message "
                         <input type="text" id="message" bind:value=app.message disabled=move || app.org_mode.get() maxlength="1200"
                             aria-invalid=move || message_problem.get().is_some().to_string() aria-describedby="message-problem"/>
