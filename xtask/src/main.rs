@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod dist;
 mod web;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,8 @@ tasks:
           Lambda binary, and every test
   bench   every benchmark (parse against Python, engine, proxy with wrk, UI size, UI in Chromium);
           writes docs/BENCHMARKS.md. `bench ui`: only the UI's size and its Chromium figures
-  demo    build the UI and serve it with the proxy and the embedded emulator on 127.0.0.1:8080";
+  demo    build the UI and serve it with the proxy and the embedded emulator on 127.0.0.1:8080
+  dist    dist/site (the UI for S3 and CloudFront, with headers.json) and dist/lambda/bootstrap.zip";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
             Some(other) => Err(format!("expected `cargo xtask bench` or `cargo xtask bench ui`, found `{other}`")),
         },
         Some("demo") => web::demo(),
+        Some("dist") => dist::run(),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())
@@ -103,6 +106,15 @@ fn ensure_boto3() -> Result<(), String> {
     run("python3", &["-m", "pip", "install", "--quiet", "boto3"], &[])
 }
 
+/// cfn-lint (PyPI), which checks deploy/template.yaml.
+fn ensure_cfn_lint() -> Result<(), String> {
+    if output("cfn-lint", &["--version"]).is_some() {
+        println!("ok: cfn-lint is installed");
+        return Ok(());
+    }
+    run("python3", &["-m", "pip", "install", "--quiet", "cfn-lint"], &[])
+}
+
 /// moto's server (PyPI), a third party that verifies the proxy's signatures.
 fn ensure_moto() -> Result<(), String> {
     if output("python3", &["-c", "import moto.server, flask"]).is_some() {
@@ -138,7 +150,7 @@ fn ensure_musl() -> Result<(), String> {
 const MUSL: &str = "x86_64-unknown-linux-musl";
 
 /// Builds the proxy's Lambda `bootstrap` as a static binary and returns its path.
-fn build_lambda() -> Result<PathBuf, String> {
+pub(crate) fn build_lambda() -> Result<PathBuf, String> {
     ensure_musl()?;
     run("cargo", &["build", "--release", "--locked", "-p", "enlist-lambda", "--target", MUSL], &[])?;
     Ok(root().join("target").join(MUSL).join("release/bootstrap"))
@@ -148,6 +160,7 @@ fn ci() -> Result<(), String> {
     ensure_boto3()?;
     ensure_aws_cli()?;
     ensure_moto()?;
+    ensure_cfn_lint()?;
     ensure_rustup_component("rustfmt")?;
     ensure_rustup_component("clippy")?;
     ensure_rustup_target("wasm32-unknown-unknown")?;
@@ -172,6 +185,22 @@ fn ci() -> Result<(), String> {
         ],
         &[],
     )?;
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "enlist-web",
+            "--tests",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
     run("cargo", &["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
     // The fuzz target must keep compiling; running it is a documented command (README).
     run("cargo", &["check", "--manifest-path", "fuzz/Cargo.toml", "--locked"], &[])?;
@@ -179,24 +208,34 @@ fn ci() -> Result<(), String> {
     let bootstrap = build_lambda()?;
     // The UI is built as it ships (release, offline) and tested in Chromium against the real server.
     let site = web::build_site()?;
+    // The site as `cargo xtask dist` ships it, for the CSP test; and the template, linted.
+    dist::site_from(&site, &root().join("dist/site"))?;
+    run("cfn-lint", &["deploy/template.yaml"], &[])?;
     run("cargo", &["build", "--locked", "-p", "enlist-cli"], &[])?;
     let (browser_passed, browser_failed) = web::browser_tests(&root().join("target/debug/enlist"), &site)?;
+    // The UI's component tests in headless Chromium (wasm-bindgen-test-runner through chromedriver).
+    let (component_passed, component_failed) = run_tests(
+        &["test", "-p", "enlist-web", "--target", "wasm32-unknown-unknown", "--locked"],
+        &[("CHROMEDRIVER", "/usr/bin/chromedriver".as_ref()), ("PATH", web::tool_path().as_ref())],
+    )?;
     // Snapshots are compared, never written, under CI. Tests run last so their totals close the log.
-    let (passed, failed) = run_tests(&bootstrap)?;
-    let (passed, failed) = (passed + browser_passed, failed + browser_failed);
+    let (passed, failed) = run_tests(
+        &["test", "--workspace", "--locked"],
+        &[("INSTA_UPDATE", "no".as_ref()), ("ENLIST_LAMBDA_BOOTSTRAP", bootstrap.as_os_str())],
+    )?;
+    let (passed, failed) = (passed + browser_passed + component_passed, failed + browser_failed + component_failed);
     println!("\nci: all checks passed");
     println!("tests: {passed} passed, {failed} failed");
     Ok(())
 }
 
-/// Runs the workspace tests, echoing their output, and adds up every `test result:` line.
-fn run_tests(bootstrap: &Path) -> Result<(usize, usize), String> {
+/// Runs `cargo ARGS` with `env`, echoing its output, and adds up every `test result:` line.
+fn run_tests(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<(usize, usize), String> {
     use std::io::{BufRead, BufReader};
-    println!("\n$ INSTA_UPDATE=no cargo test --workspace --locked");
+    println!("\n$ cargo {}", args.join(" "));
     let mut child = Command::new("cargo")
-        .args(["test", "--workspace", "--locked"])
-        .env("INSTA_UPDATE", "no")
-        .env("ENLIST_LAMBDA_BOOTSTRAP", bootstrap)
+        .args(args)
+        .envs(env.iter().copied())
         .current_dir(root())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -219,7 +258,7 @@ fn run_tests(bootstrap: &Path) -> Result<(usize, usize), String> {
     let status = child.wait().map_err(|e| format!("cargo test did not finish: {e}"))?;
     if !status.success() || failed > 0 {
         println!("tests: {passed} passed, {failed} failed");
-        return Err(format!("cargo test failed ({status})"));
+        return Err(format!("cargo {} failed ({status})", args.join(" ")));
     }
     Ok((passed, failed))
 }

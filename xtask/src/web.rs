@@ -63,8 +63,9 @@ pub(crate) fn ensure_tools() -> Result<(), String> {
     } else {
         run("npm", &["ci", "--prefix", "web/tests", "--no-audit", "--no-fund"], &[])?;
     }
-    if Command::new("/usr/bin/chromium").arg("--version").output().is_ok_and(|o| o.status.success()) {
-        println!("ok: chromium is installed");
+    let works = |program: &str| Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
+    if works("/usr/bin/chromium") && works("/usr/bin/chromedriver") {
+        println!("ok: chromium and chromedriver are installed");
     } else if run("apt-get", &["install", "-y", "chromium", "chromium-driver"], &[]).is_err() {
         run("apt-get", &["update"], &[])?;
         run("apt-get", &["install", "-y", "chromium", "chromium-driver"], &[])?;
@@ -73,7 +74,7 @@ pub(crate) fn ensure_tools() -> Result<(), String> {
 }
 
 /// PATH with the npm tools (wasm-opt) and cargo's bin folder first.
-fn tool_path() -> String {
+pub(crate) fn tool_path() -> String {
     #[allow(clippy::disallowed_methods)]
     let path = std::env::var("PATH").unwrap_or_default();
     format!("{}:{}:{path}", root().join("web/tests/node_modules/.bin").display(), cargo_bin("").display())
@@ -97,6 +98,7 @@ pub(crate) fn browser_tests(enlist: &std::path::Path, site: &std::path::Path) ->
         .args(["test", "--prefix", "web/tests"])
         .env("ENLIST_BIN", enlist)
         .env("ENLIST_SITE", site)
+        .env("ENLIST_DIST_SITE", root().join("dist/site"))
         .env("ENLIST_SCREENSHOTS", root().join("target/screenshots"))
         .current_dir(root())
         .output()

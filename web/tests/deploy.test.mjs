@@ -1,0 +1,100 @@
+// The site as `cargo xtask dist` builds it, served with the headers deploy/template.yaml gives it
+// (its Content-Security-Policy, nosniff, HSTS; each file's type from headers.json), with /v1/*
+// passed to `enlist serve --emulator` as CloudFront passes it to the Lambda proxy. The app must load
+// and run a submission without one CSP violation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { accounts, launch, paste, send, serve, stopServers } from './harness.mjs';
+
+const dist = process.env.ENLIST_DIST_SITE;
+const template = readFileSync(new URL('../../deploy/template.yaml', import.meta.url), 'utf8');
+const csp = template.match(/ContentSecurityPolicy: "([^"]+)"/)[1];
+
+let browser;
+let server;
+
+before(async () => {
+  assert.ok(dist, 'ENLIST_DIST_SITE is set by cargo xtask ci');
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  stopServers();
+});
+
+/** Serves `dist` like CloudFront with the template's headers, forwarding /v1/* to `proxy`. */
+function cloudfront(proxy) {
+  const manifest = new Map(JSON.parse(readFileSync(join(dist, 'headers.json'), 'utf8')).map((e) => [e.file, e]));
+  const security = {
+    'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
+    'strict-transport-security': 'max-age=63072000; includeSubDomains',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+  };
+  return new Promise((resolve) => {
+    const s = createServer(async (req, res) => {
+      if (req.url.startsWith('/v1/')) {
+        const chunks = [];
+        for await (const chunk of req) chunks.push(chunk);
+        const headers = { ...req.headers };
+        delete headers.host;
+        const answer = await fetch(`${proxy}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        res.writeHead(answer.status, { ...Object.fromEntries(answer.headers), ...security });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+        return;
+      }
+      const file = req.url === '/' ? 'index.html' : req.url.slice(1).split('?')[0];
+      const entry = manifest.get(file);
+      if (!entry) {
+        res.writeHead(404, security);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': entry.contentType, 'cache-control': entry.cacheControl, ...security });
+      res.end(readFileSync(join(dist, file)));
+    });
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+
+test('the built site runs under the template\'s CSP: no violation from loading to a finished run', async () => {
+  const proxy = await serve();
+  server = await cloudfront(proxy.url);
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const page = await browser.newPage();
+  const violations = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
+  page.on('pageerror', (error) => violations.push(String(error)));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`Refused to: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(`${url}/#token=${proxy.token}`);
+  await page.waitForSelector('#list');
+  // index.html has no inline script left, and .wasm arrives as application/wasm.
+  const html = await (await fetch(url)).text();
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+  const wasm = JSON.parse(readFileSync(join(dist, 'headers.json'), 'utf8')).find((e) => e.file.endsWith('.wasm'));
+  assert.equal((await fetch(`${url}/${wasm.file}`)).headers.get('content-type'), 'application/wasm');
+  // config.json from the template is read: its regions are preset.
+  assert.equal(await page.locator('#regions').inputValue(), 'us-east-1');
+  await paste(page, accounts(120, 400000000000));
+  await page.locator('[data-testid=counts]').filter({ hasText: '120 accounts to send in 3 batches' }).waitFor();
+  // The gutter, the highlight and the table's spacers are styled through the CSSOM.
+  await page.click('text=Load an example');
+  await page.click('[data-testid=diagnostics] li.error button.where');
+  await page.locator('[data-testid=highlight]').waitFor();
+  await paste(page, accounts(120, 400000000000));
+  await send(page, 'us-east-1');
+  await page.locator('[data-testid=progress]').filter({ hasText: '3 of 3 batches done' }).waitFor({ timeout: 30_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')]);
+  assert.ok(await download.path());
+  assert.deepEqual(violations, []);
+});
