@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use enlist_core::{ColumnEncoding, Diagnostic, Parsed, Severity, Span};
-use serde::Serialize;
 
 /// How many info diagnostics of one code are printed before the rest are counted.
 const INFO_SHOWN: usize = 5;
@@ -107,110 +106,9 @@ fn is_format_char(c: char) -> bool {
     matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonOutput<'a> {
-    format: &'a str,
-    accounts: Vec<JsonAccount<'a>>,
-    excluded: Vec<JsonExcluded<'a>>,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
-    batches: Vec<Vec<String>>,
-    summary: JsonSummary,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonAccount<'a> {
-    account_id: String,
-    email: Option<&'a str>,
-    line: usize,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonExcluded<'a> {
-    account_id: String,
-    email: Option<&'a str>,
-    line: usize,
-    reason: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonDiagnostic<'a> {
-    severity: Severity,
-    code: &'static str,
-    message: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fix: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonSummary {
-    accounts: usize,
-    errors: usize,
-    warnings: usize,
-    infos: usize,
-    batches: usize,
-}
-
 /// One JSON object: accounts, diagnostics (1-based lines and character columns), batches, summary.
 pub(crate) fn json(input: &str, parsed: &Parsed) -> String {
-    let index = &parsed.line_index;
-    let position = |offset| index.line_col(input, offset, ColumnEncoding::Chars);
-    let output = JsonOutput {
-        format: parsed.format.as_str(),
-        accounts: parsed
-            .accounts
-            .iter()
-            .map(|a| JsonAccount { account_id: a.id().to_string(), email: a.email(), line: index.line(a.span().start) })
-            .collect(),
-        excluded: parsed
-            .excluded
-            .iter()
-            .map(|e| JsonExcluded {
-                account_id: e.account_id.to_string(),
-                email: e.email.as_deref(),
-                line: index.line(e.span.start),
-                reason: match &e.reason {
-                    enlist_core::Exclusion::OwnAccount => "administrator account".to_owned(),
-                    enlist_core::Exclusion::Inactive { status } => status.clone(),
-                },
-            })
-            .collect(),
-        diagnostics: parsed
-            .diagnostics
-            .iter()
-            .map(|d| {
-                let (start, end) = (position(d.span.start), position(d.span.end));
-                JsonDiagnostic {
-                    severity: d.severity(),
-                    code: d.code.as_str(),
-                    message: &d.message,
-                    line: start.line,
-                    column: start.column,
-                    end_line: end.line,
-                    end_column: end.column,
-                    fix: d.fix.as_ref().map(|f| f.replacement.as_str()),
-                }
-            })
-            .collect(),
-        batches: parsed.batches.iter().map(|b| b.accounts().iter().map(|a| a.id().to_string()).collect()).collect(),
-        summary: {
-            let s = parsed.summary();
-            JsonSummary {
-                accounts: s.accounts,
-                errors: s.errors,
-                warnings: s.warnings,
-                infos: s.infos,
-                batches: s.batches,
-            }
-        },
-    };
+    let output = enlist_core::report(input, parsed, ColumnEncoding::Chars);
     let mut text = serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     text.push('\n');
     text

@@ -182,6 +182,7 @@ pub struct Parsed {
 
 /// Counts for a status line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify_next::Tsify))]
 pub struct Summary {
     /// Accounts to send.
     pub accounts: usize,
