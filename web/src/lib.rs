@@ -13,21 +13,26 @@ use leptos::prelude::*;
 
 use crate::state::AppState;
 
+/// The whole app. `settings` are what the host embedding it chose; without them the app reads the
+/// `config.json` beside its page, if there is one.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoView {
     let app = AppState::new();
     // Every control that changes how the list is read checks it again.
     Effect::new(move |_| {
         app.track_options();
         app.recheck();
     });
-    leptos::task::spawn_local(async move {
-        match browser::config().await {
-            Ok(Some(settings)) => app.apply(settings),
-            Ok(None) => {}
-            Err(message) => app.notice.set(Some(message)),
-        }
-    });
+    match settings {
+        Some(settings) => app.apply(settings),
+        None => leptos::task::spawn_local(async move {
+            match browser::config().await {
+                Ok(Some(settings)) => app.apply(settings),
+                Ok(None) => {}
+                Err(message) => app.notice.set(Some(message)),
+            }
+        }),
+    }
     view! {
         <header class="top">
             <h1>"Enlist"</h1>
@@ -40,6 +45,12 @@ pub fn App() -> impl IntoView {
             <results::Results app=app/>
         </main>
     }
+}
+
+/// Mounts the app into `element` (in a page or inside a shadow root) with the host's settings; it
+/// stays until the page goes.
+pub fn mount(element: web_sys::HtmlElement, settings: settings::Settings) {
+    leptos::mount::mount_to(element, move || view! { <App settings=settings/> }).forget();
 }
 
 #[component]

@@ -14,7 +14,7 @@ pub const MAX_FILE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 ///   "services": ["guardduty", "detective"], "organizationMode": false,
 ///   "detectiveMessage": "Security is adding your account", "disableEmailNotification": false }
 /// ```
-#[derive(Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
     pub proxy_url: Option<String>,

@@ -25,7 +25,7 @@ fn mount() -> leptos::mount::UnmountHandle<impl leptos::prelude::Mountable> {
     let root: HtmlElement = document.create_element("div").expect("an element").unchecked_into();
     root.set_id("app");
     document.body().expect("a body").append_child(&root).expect("appended");
-    leptos::mount::mount_to(root, enlist_web::App)
+    leptos::mount::mount_to(root, || leptos::view! { <enlist_web::App/> })
 }
 
 /// Lets the app's effects run.
