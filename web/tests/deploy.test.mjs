@@ -4,17 +4,15 @@
 // and run a submission without one CSP violation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { accounts, launch, paste, send, serve, stopServers } from './harness.mjs';
+import { accounts, launch, paste, send, serve, serveStatic, stopServers } from './harness.mjs';
 
 const dist = process.env.ENLIST_DIST_SITE;
 const template = readFileSync(new URL('../../deploy/template.yaml', import.meta.url), 'utf8');
 const csp = template.match(/ContentSecurityPolicy: "([^"]+)"/)[1];
 
 let browser;
-let server;
 
 before(async () => {
   assert.ok(dist, 'ENLIST_DIST_SITE is set by cargo xtask ci');
@@ -23,50 +21,29 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.close();
   stopServers();
 });
 
 /** Serves `dist` like CloudFront with the template's headers, forwarding /v1/* to `proxy`. */
 function cloudfront(proxy) {
   const manifest = new Map(JSON.parse(readFileSync(join(dist, 'headers.json'), 'utf8')).map((e) => [e.file, e]));
-  const security = {
+  const extra = {
     'content-security-policy': csp,
     'x-content-type-options': 'nosniff',
     'strict-transport-security': 'max-age=63072000; includeSubDomains',
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',
   };
-  return new Promise((resolve) => {
-    const s = createServer(async (req, res) => {
-      if (req.url.startsWith('/v1/')) {
-        const chunks = [];
-        for await (const chunk of req) chunks.push(chunk);
-        const headers = { ...req.headers };
-        delete headers.host;
-        const answer = await fetch(`${proxy}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
-        res.writeHead(answer.status, { ...Object.fromEntries(answer.headers), ...security });
-        res.end(Buffer.from(await answer.arrayBuffer()));
-        return;
-      }
-      const file = req.url === '/' ? 'index.html' : req.url.slice(1).split('?')[0];
-      const entry = manifest.get(file);
-      if (!entry) {
-        res.writeHead(404, security);
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': entry.contentType, 'cache-control': entry.cacheControl, ...security });
-      res.end(readFileSync(join(dist, file)));
-    });
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const headers = (file) => {
+    const entry = manifest.get(file);
+    return entry && { 'content-type': entry.contentType, 'cache-control': entry.cacheControl };
+  };
+  return serveStatic(dist, proxy, { headers, extra });
 }
 
 test('the built site runs under the template\'s CSP: no violation from loading to a finished run', async () => {
   const proxy = await serve();
-  server = await cloudfront(proxy.url);
-  const url = `http://127.0.0.1:${server.address().port}`;
+  const { url } = await cloudfront(proxy.url);
   const page = await browser.newPage();
   const violations = [];
   page.on('console', (message) => {

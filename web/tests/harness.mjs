@@ -1,6 +1,9 @@
 // What the browser tests and the browser benchmarks share: Debian's Chromium through Playwright,
 // `enlist serve --emulator` on a free loopback port, and the steps a user takes.
 import { spawn } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
@@ -81,4 +84,43 @@ export async function choose(page, regions) {
 export async function send(page, regions) {
   await choose(page, regions);
   await page.click('button.primary:has-text("Send")');
+}
+
+const TYPES = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', wasm: 'application/wasm', css: 'text/css; charset=utf-8', svg: 'image/svg+xml', json: 'application/json', md: 'text/markdown', ts: 'text/plain' };
+
+/**
+ * Serves the files of `dir` on a free loopback port and passes `/v1/*` to `proxy`, the way
+ * CloudFront does for the deployed site. `headers(file)` gives each file's headers (by default its
+ * type by extension); `extra` is added to every answer. Resolves to the server; `.url` is its URL.
+ */
+export function serveStatic(dir, proxy, { headers, extra = {} } = {}) {
+  const typeOf = (file) => ({ 'content-type': TYPES[file.split('.').pop()] ?? 'application/octet-stream' });
+  return new Promise((resolve) => {
+    const server = createServer(async (req, res) => {
+      if (req.url.startsWith('/v1/')) {
+        const chunks = [];
+        for await (const chunk of req) chunks.push(chunk);
+        const forwarded = { ...req.headers };
+        delete forwarded.host;
+        const answer = await fetch(`${proxy}${req.url}`, { method: req.method, headers: forwarded, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        res.writeHead(answer.status, { ...Object.fromEntries(answer.headers), ...extra });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+        return;
+      }
+      const file = req.url === '/' ? 'index.html' : decodeURIComponent(req.url.slice(1).split(/[?#]/)[0]);
+      const own = file.includes('..') || !existsSync(join(dir, file)) ? null : (headers ?? typeOf)(file);
+      if (!own) {
+        res.writeHead(404, extra);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { ...own, ...extra });
+      res.end(readFileSync(join(dir, file)));
+    });
+    server.listen(0, '127.0.0.1', () => {
+      server.url = `http://127.0.0.1:${server.address().port}`;
+      servers.push({ child: { kill: () => server.close() } });
+      resolve(server);
+    });
+  });
 }

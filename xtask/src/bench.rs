@@ -103,6 +103,7 @@ pub(crate) fn run(only: Option<&str>) -> Result<(), String> {
         let doc = std::fs::read_to_string(&doc_path).unwrap_or_default();
         let date = first_line("date", &["-u", "+%Y-%m-%d"]);
         let doc = browser_section(&bundle_section(&doc, &date)?, &date)?;
+        let doc = embed_section(&doc, &date)?;
         return std::fs::write(&doc_path, doc).map_err(|e| format!("cannot write {}: {e}", doc_path.display()));
     }
     let inputs = root().join("target/bench-inputs");
@@ -154,6 +155,7 @@ pub(crate) fn run(only: Option<&str>) -> Result<(), String> {
     let new_doc = proxy_section(&new_doc, &date)?;
     let new_doc = bundle_section(&new_doc, &date)?;
     let new_doc = browser_section(&new_doc, &date)?;
+    let new_doc = embed_section(&new_doc, &date)?;
     std::fs::write(&doc_path, new_doc).map_err(|e| format!("cannot write {}: {e}", doc_path.display()))?;
     println!("\n{table}\nwritten to docs/BENCHMARKS.md");
     for warning in &warnings {
@@ -401,4 +403,32 @@ fn browser_section(doc: &str, date: &str) -> Result<String, String> {
         "{BROWSER_BEGIN}\nMeasured {date} by `cargo xtask bench` (`web/tests/bench.mjs`, the release site served by `enlist serve\n--emulator`). {table}\n{BROWSER_END}"
     );
     Ok(replace_section(doc, BROWSER_BEGIN, BROWSER_END, "UI: paste, typing and scrolling in Chromium", &section))
+}
+
+const EMBED_BEGIN: &str = "<!-- xtask-bench:embed:begin -->";
+const EMBED_END: &str = "<!-- xtask-bench:embed:end -->";
+
+/// Transfer sizes of `cargo xtask dist-embed`'s modules.
+fn embed_section(doc: &str, date: &str) -> Result<String, String> {
+    let out = crate::embed::run()?;
+    let size = |names: &[&str]| -> Result<(usize, usize), String> {
+        let mut total = (0, 0);
+        for name in names {
+            let path = out.join(name);
+            total.0 += std::fs::metadata(&path).map_err(|e| e.to_string())?.len() as usize;
+            total.1 += gzipped(&path)?;
+        }
+        Ok(total)
+    };
+    let kb = |n: usize| n as f64 / 1000.0;
+    let (core_raw, core_gz) = size(&["enlist_bg.wasm", "enlist.js"])?;
+    let (ui_raw, ui_gz) = size(&["enlist-ui_bg.wasm", "enlist-ui.js", "enlist-members.js", "enlist.css"])?;
+    let section = format!(
+        "{EMBED_BEGIN}\nMeasured {date} by `cargo xtask bench` (`cargo xtask dist-embed`: Cargo profile `web`, wasm-bindgen `--target web`,\nwasm-opt with the site's flags).\n\n| module | raw | gzip -9 | goal |\n|---|---:|---:|---|\n| validator: `enlist_bg.wasm` + `enlist.js` | {:.1} KB | {:.1} KB | ≤ 80 KB |\n| whole app for `<enlist-members>`: `enlist-ui_bg.wasm` + `enlist-ui.js` + element + css | {:.1} KB | {:.1} KB | |\n{EMBED_END}",
+        kb(core_raw),
+        kb(core_gz),
+        kb(ui_raw),
+        kb(ui_gz)
+    );
+    Ok(replace_section(doc, EMBED_BEGIN, EMBED_END, "Embed: module sizes", &section))
 }

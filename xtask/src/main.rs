@@ -7,6 +7,7 @@
 
 mod bench;
 mod dist;
+mod embed;
 mod web;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +21,8 @@ tasks:
   bench   every benchmark (parse against Python, engine, proxy with wrk, UI size, UI in Chromium);
           writes docs/BENCHMARKS.md. `bench ui`: only the UI's size and its Chromium figures
   demo    build the UI and serve it with the proxy and the embedded emulator on 127.0.0.1:8080
-  dist    dist/site (the UI for S3 and CloudFront, with headers.json) and dist/lambda/bootstrap.zip";
+  dist    dist/site (the UI for S3 and CloudFront, with headers.json) and dist/lambda/bootstrap.zip
+  dist-embed  dist/embed: the validator as an npm package (ES module, wasm, .d.ts) and <enlist-members>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         },
         Some("demo") => web::demo(),
         Some("dist") => dist::run(),
+        Some("dist-embed") => embed::run().map(|_| ()),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())
@@ -191,7 +194,26 @@ fn ci() -> Result<(), String> {
             "clippy",
             "-p",
             "enlist-web",
+            "-p",
+            "enlist-wasm",
             "--tests",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "enlist-wasm",
+            "--features",
+            "ui",
             "--target",
             "wasm32-unknown-unknown",
             "--locked",
@@ -210,12 +232,15 @@ fn ci() -> Result<(), String> {
     let site = web::build_site()?;
     // The site as `cargo xtask dist` ships it, for the CSP test; and the template, linted.
     dist::site_from(&site, &root().join("dist/site"))?;
+    // The embed package, for its example page's browser test.
+    embed::run()?;
     run("cfn-lint", &["deploy/template.yaml"], &[])?;
     run("cargo", &["build", "--locked", "-p", "enlist-cli"], &[])?;
     let (browser_passed, browser_failed) = web::browser_tests(&root().join("target/debug/enlist"), &site)?;
-    // The UI's component tests in headless Chromium (wasm-bindgen-test-runner through chromedriver).
+    // The UI's component tests in headless Chromium (wasm-bindgen-test-runner through chromedriver),
+    // and the JavaScript API's tests in Node.js.
     let (component_passed, component_failed) = run_tests(
-        &["test", "-p", "enlist-web", "--target", "wasm32-unknown-unknown", "--locked"],
+        &["test", "-p", "enlist-web", "-p", "enlist-wasm", "--target", "wasm32-unknown-unknown", "--locked"],
         &[("CHROMEDRIVER", "/usr/bin/chromedriver".as_ref()), ("PATH", web::tool_path().as_ref())],
     )?;
     // Snapshots are compared, never written, under CI. Tests run last so their totals close the log.

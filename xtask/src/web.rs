@@ -99,6 +99,7 @@ pub(crate) fn browser_tests(enlist: &std::path::Path, site: &std::path::Path) ->
         .env("ENLIST_BIN", enlist)
         .env("ENLIST_SITE", site)
         .env("ENLIST_DIST_SITE", root().join("dist/site"))
+        .env("ENLIST_EMBED", root().join("dist/embed"))
         .env("ENLIST_SCREENSHOTS", root().join("target/screenshots"))
         .current_dir(root())
         .output()

@@ -1,0 +1,128 @@
+//! The JavaScript API as JavaScript sees it, in Node.js (wasm-bindgen-test): camelCase objects,
+//! UTF-16 columns, the core's messages as `Error`s. `cargo xtask ci` runs these with
+//! `cargo test -p enlist-wasm --target wasm32-unknown-unknown`.
+#![cfg(target_arch = "wasm32")]
+
+use enlist_wasm::{build_requests, export_results, parse};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// What JavaScript receives for `value`, as JSON (the same conversion the bindings make).
+fn as_js<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    let js = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap();
+    serde_json::from_str(&String::from(js_sys::JSON::stringify(&js).unwrap())).unwrap()
+}
+
+/// An object as JavaScript would pass it.
+fn object(json: &str) -> js_sys::Object {
+    js_sys::JSON::parse(json).unwrap().unchecked_into()
+}
+
+fn options(json: &str) -> Option<js_sys::Object> {
+    Some(object(json))
+}
+
+fn plan(json: &str) -> js_sys::Object {
+    object(json)
+}
+
+/// The message of the JavaScript `Error` a call threw.
+fn message(error: wasm_bindgen::JsError) -> String {
+    let value: JsValue = error.into();
+    String::from(value.dyn_into::<js_sys::Error>().unwrap().message())
+}
+
+const DETECTOR: &str = "12abc34d567e8fa901bc2d34e56789f0";
+
+#[wasm_bindgen_test]
+fn parse_reports_in_camel_case_with_utf16_columns() {
+    // "🔐" is one character but two UTF-16 units: the column JavaScript needs counts two.
+    let text = "Account ID,Email,Note\n11122223333,a@example.com,🔐\n🔐 111122224444,b@example.com,x\n";
+    let report = as_js(&parse(text, options(r#"{"services":["guardduty"]}"#)).unwrap());
+    assert_eq!(report["summary"]["errors"], 2, "{report}");
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let lost_zero = diagnostics.iter().find(|d| d["code"] == "E003").unwrap();
+    assert_eq!(lost_zero["severity"], "error");
+    assert_eq!(
+        (lost_zero["line"].as_u64(), lost_zero["column"].as_u64(), lost_zero["endColumn"].as_u64()),
+        (Some(2), Some(1), Some(12))
+    );
+    assert_eq!(lost_zero["fix"], "011122223333");
+    let emoji_line = diagnostics.iter().find(|d| d["line"] == 3 && d["severity"] == "error").unwrap();
+    let column = emoji_line["column"].as_u64().unwrap() as usize;
+    let line = text.lines().nth(2).unwrap();
+    let utf16: Vec<u16> = line.encode_utf16().collect();
+    assert_eq!(String::from_utf16(&utf16[column - 1..]).unwrap(), line[line.find('🔐').unwrap()..], "{emoji_line}");
+    assert!(report.get("accounts").and_then(|a| a.as_array()).is_some());
+    assert!(report["batches"].is_array());
+}
+
+#[wasm_bindgen_test]
+fn bad_options_throw_errors_with_the_cores_words() {
+    let error = parse("111122223333,a@example.com", options(r#"{"services":["inspector"]}"#)).unwrap_err();
+    assert_eq!(message(error), "services: expected `guardduty` or `detective`, found `inspector`");
+    let error = parse("", options(r#"{"adminAccount":"12"}"#)).unwrap_err();
+    assert!(message(error).starts_with("adminAccount: expected a 12-digit account ID"));
+    // A misspelled option is named, not ignored.
+    let error = parse("", options(r#"{"service":["guardduty"]}"#)).unwrap_err();
+    let error = message(error);
+    assert!(error.starts_with("options: unknown field `service`, expected one of `services`"), "{error}");
+    assert!(!error.contains(" at line "), "{error}");
+    assert!(parse("111122223333,a@example.com", None).is_ok());
+}
+
+#[wasm_bindgen_test]
+fn build_requests_batches_per_target_and_refuses_errors_unless_told() {
+    let text: String = (0..120).map(|i| format!("{},m{i}@example.com\n", 111_122_220_000_u64 + i)).collect();
+    let json = format!(
+        r#"{{"text":{text:?},"options":{{"services":["guardduty","detective"]}},"targets":[
+            {{"service":"guardduty","region":"us-east-1","detectorId":"{DETECTOR}"}},
+            {{"service":"detective","region":"eu-west-1","graphArn":"arn:aws:detective:eu-west-1:111122223333:graph:0123456789abcdef0123456789abcdef","message":"hi"}}]}}"#
+    );
+    let built = as_js(&build_requests(&plan(&json)).unwrap());
+    let requests = built["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 6, "3 batches of at most 50 to each of 2 targets");
+    assert_eq!(requests[0]["path"], format!("/detector/{DETECTOR}/member"));
+    assert_eq!(requests[0]["method"], "POST");
+    let body: serde_json::Value = serde_json::from_str(requests[2]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["accountDetails"].as_array().unwrap().len(), 20);
+    assert_eq!(
+        (requests[3]["service"].as_str(), requests[3]["region"].as_str()),
+        (Some("detective"), Some("eu-west-1"))
+    );
+    assert_eq!(requests[3]["path"], "/graph/members");
+    let body: serde_json::Value = serde_json::from_str(requests[3]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["Message"], "hi");
+
+    let with_error = json.replace("111122220000,", "11122220000,");
+    let error = build_requests(&plan(&with_error)).unwrap_err();
+    assert_eq!(
+        message(error),
+        "expected a list without errors, found 1; fix them, or set skipInvalid to send the valid accounts"
+    );
+    let skipping = with_error.replacen(r#""targets""#, r#""skipInvalid":true,"targets""#, 1);
+    assert_eq!(as_js(&build_requests(&plan(&skipping)).unwrap())["requests"].as_array().unwrap().len(), 6);
+
+    let bad_target = json.replace(DETECTOR, "not/a/detector");
+    assert!(message(build_requests(&plan(&bad_target)).unwrap_err()).starts_with("targets[0].detectorId: expected"));
+    let typo = json.replace("detectorId", "detectorID");
+    assert!(message(build_requests(&plan(&typo)).unwrap_err()).starts_with("plan: unknown field `detectorID`"));
+}
+
+#[wasm_bindgen_test]
+fn export_results_reads_a_journal() {
+    use enlist_core::engine::{Run, RunConfig};
+    let text = "111122224444,a@example.com\nnot an account\n";
+    let parsed = enlist_core::parse(text, &enlist_core::Options::default());
+    let target =
+        enlist_core::Target::GuardDuty { region: "us-east-1".parse().unwrap(), detector_id: DETECTOR.parse().unwrap() };
+    let mut run = Run::new(text, &parsed, vec![target], RunConfig::default()).unwrap();
+    run.cancel();
+    let journal = run.to_journal();
+    let csv = export_results(&journal, "csv").unwrap();
+    assert!(csv.starts_with("line,account,email,service,region,outcome"), "{csv}");
+    assert!(csv.contains("111122224444") && csv.contains("cancelled") && csv.contains("skipped"), "{csv}");
+    assert_eq!(export_results(&journal, "retry").unwrap(), "Account ID,Email\n111122224444,a@example.com\n");
+    assert!(message(export_results(&journal, "xml").unwrap_err()).contains("found `xml`"));
+    assert!(message(export_results("{}", "csv").unwrap_err()).contains("expected an Enlist run journal"));
+}

@@ -1,0 +1,56 @@
+// The embed package as `cargo xtask dist-embed` builds it: web/embed/example.html, a docs-like page,
+// validates a paste through the JavaScript API and runs a submission through <enlist-members>,
+// which sits inside the page's own shadow root, against `enlist serve --emulator`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { accounts, launch, serve, serveStatic, stopServers } from './harness.mjs';
+
+const embed = process.env.ENLIST_EMBED;
+const shots = process.env.ENLIST_SCREENSHOTS ?? '/tmp/enlist-screenshots';
+let browser;
+
+before(async () => {
+  assert.ok(embed, 'ENLIST_EMBED is set by cargo xtask ci');
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  stopServers();
+});
+
+test('a docs page validates with the JS API and submits through the element in a shadow root', async () => {
+  const proxy = await serve();
+  const site = await serveStatic(embed, proxy.url);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error));
+  await page.goto(`${site.url}/example.html#token=${proxy.token}`);
+
+  // The JS API: problems with 1-based lines and UTF-16 columns, as the page's editor counts.
+  await page.fill('#docs-input', 'Account ID,Email\n🔐11122223333,a@example.com\n111122224444,b@example.com\n');
+  await page.locator('#docs-summary').filter({ hasText: '1 accounts, 1 errors' }).waitFor();
+  const problems = await page.locator('#problems li.error').allTextContents();
+  assert.equal(problems.length, 1, problems.join('\n'));
+  assert.match(problems[0], /^line 2:1 error\[E00\d\]/);
+
+  // The element: the whole app in its shadow root, itself inside the page's component's shadow root.
+  const list = page.locator('runbook-panel enlist-members #list');
+  await list.waitFor();
+  assert.equal(await page.evaluate(() => document.querySelector('#list')), null, 'the app lives in shadow DOM');
+  await list.evaluate((element, text) => {
+    element.value = text;
+    element.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true, inputType: 'insertFromPaste' }));
+  }, accounts(60, 500000000000));
+  await page.locator('enlist-members [data-testid=counts]').filter({ hasText: '60 accounts to send in 2 batches' }).waitFor();
+  await page.click('enlist-members >> text=Find detectors and graphs');
+  await page.click('enlist-members button.primary:has-text("Send")');
+  await page.locator('enlist-members [data-testid=progress]').filter({ hasText: '2 of 2 batches done' }).waitFor({ timeout: 30_000 });
+  const outcomes = await page.locator('enlist-members select option').allTextContents();
+  assert.ok(outcomes.includes('created (60)'), outcomes.join(' | '));
+  // The app's style sheet applies inside the shadow root.
+  const display = await page.locator('enlist-members .editor').evaluate((e) => getComputedStyle(e).display);
+  assert.equal(display, 'grid');
+  await page.screenshot({ path: `${shots}/10-embed.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+});
