@@ -71,7 +71,8 @@ pub(crate) struct SubmitArgs {
     /// Write the accounts to retry as a list to check and submit again.
     #[arg(long, value_name = "PATH")]
     retry_list: Option<PathBuf>,
-    /// Attempts per batch.
+    /// Attempts per batch, throttled ones not counted (a throttled batch is retried up to 10 times
+    /// in all, at the pace the service allows).
     #[arg(long, value_name = "N", default_value_t = 3)]
     max_attempts: u32,
 }

@@ -8,10 +8,15 @@
 //!
 //! Retries follow the AWS SDKs' standard mode: at most `max_attempts` attempts, full-jitter
 //! exponential backoff (1 s base, 20 s cap), a retry token bucket (500 tokens; 5 per retry, 10 after
-//! a timeout; refunded on success) and `x-amz-retry-after` honoured. Pacing is AIMD per service and
-//! region: the number of batches in flight halves on throttling and grows by one per window of
-//! successes, and the spacing between sends doubles on throttling and shrinks with each success, so
-//! a run settles at the rate the service allows.
+//! a timeout; refunded on success) and `x-amz-retry-after` honoured. A throttled attempt did nothing,
+//! so it does not use up `max_attempts`: throttled batches are retried up to `max_throttled_attempts`.
+//! Pacing is AIMD per service and region: the number of batches in flight halves on throttling and
+//! grows by one per window of successes, and the spacing between sends doubles on throttling and
+//! shrinks with each success, so a run settles at the rate the service allows. Two guards keep
+//! throttling that has nothing to do with our pace (services throttle some requests at random) from
+//! collapsing the pace: a lane slows down only while throttling is more than a fifth of its recent
+//! answers, and at most once for requests sent at the same pace (a throttled request sent before
+//! the last slow-down says nothing about the new pace).
 
 use std::ops::Range;
 
@@ -34,8 +39,11 @@ pub type Millis = u64;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RetryPolicy {
-    /// Attempts per batch, the first included.
+    /// Attempts per batch, the first included, not counting throttled ones.
     pub max_attempts: u32,
+    /// Attempts per batch while the service answers with throttling (a throttled request did
+    /// nothing; the pace slows down instead).
+    pub max_throttled_attempts: u32,
     /// The backoff base: the first retry waits up to this long.
     pub base_delay_ms: u64,
     /// No backoff waits longer than this.
@@ -52,6 +60,7 @@ impl Default for RetryPolicy {
     fn default() -> RetryPolicy {
         RetryPolicy {
             max_attempts: 3,
+            max_throttled_attempts: 10,
             base_delay_ms: 1_000,
             max_delay_ms: 20_000,
             bucket_capacity: 500,
@@ -188,6 +197,12 @@ struct BatchState {
     end: usize,
     phase: Phase,
     attempts: u32,
+    /// How many of the attempts were answered with throttling.
+    #[serde(default)]
+    throttled: u32,
+    /// When the last attempt was sent.
+    #[serde(default)]
+    sent_at: Millis,
     /// An earlier attempt got no answer and may have been applied.
     maybe_applied: bool,
     /// Tokens the pending retry took from the bucket, refunded on success.
@@ -214,11 +229,30 @@ struct Lane {
     next_send_at: Millis,
     in_flight: u32,
     throttled: u32,
+    /// The share of throttling among the recent answers (an exponential moving average).
+    #[serde(default)]
+    throttle_share: f64,
+    /// When the lane last slowed down.
+    #[serde(default)]
+    slowed_at: Millis,
 }
+
+/// A lane slows down on throttling only while throttling is more than this share of its recent
+/// answers: a pace above the service's rate makes most answers throttling, while a service that
+/// throttles some requests at random whatever the pace stays below it.
+const SLOW_DOWN_SHARE: f64 = 0.2;
+
+/// The weight of the newest answer in a lane's throttling share (about the last ten answers count).
+const SHARE_WEIGHT: f64 = 0.1;
 
 impl Lane {
     fn window(&self) -> u32 {
         (self.limit.floor() as u32).max(1)
+    }
+
+    fn note_answer(&mut self, throttled: bool) {
+        let now = if throttled { 1.0 } else { 0.0 };
+        self.throttle_share = self.throttle_share * (1.0 - SHARE_WEIGHT) + now * SHARE_WEIGHT;
     }
 }
 
@@ -354,6 +388,8 @@ impl Run {
                     next_send_at: 0,
                     in_flight: 0,
                     throttled: 0,
+                    throttle_share: 0.0,
+                    slowed_at: 0,
                 });
                 lanes.len() - 1
             });
@@ -369,6 +405,8 @@ impl Run {
                     end,
                     phase: Phase::Ready { not_before: 0 },
                     attempts: 0,
+                    throttled: 0,
+                    sent_at: 0,
                     maybe_applied: false,
                     retry_cost: 0,
                 });
@@ -413,6 +451,7 @@ impl Run {
             lane.next_send_at = now.saturating_add(lane.interval_ms as Millis);
             let batch = &mut self.batches[index];
             batch.attempts += 1;
+            batch.sent_at = now;
             batch.phase = Phase::InFlight;
             let (target, range, attempt) = (batch.target, batch.range(), batch.attempts);
             for cell in self.cells_mut(target, range.clone()) {
@@ -444,17 +483,30 @@ impl Run {
         }
         let error = wire::decode_error(response);
         let kind = wire::classify(&error);
-        if kind == FailureKind::Throttled {
-            let pacing = self.config.pacing.clone();
-            let lane = self.lane_mut(key);
-            lane.limit = (lane.limit / 2.0).max(1.0);
-            lane.interval_ms = if lane.interval_ms < 1.0 {
-                pacing.throttled_interval_ms as f64
-            } else {
-                (lane.interval_ms * 2.0).min(pacing.max_interval_ms as f64)
-            };
-            lane.next_send_at = now.saturating_add(lane.interval_ms as Millis);
+        let throttled = kind == FailureKind::Throttled;
+        let sent_at = self.batches[key.0].sent_at;
+        if throttled {
+            self.batches[key.0].throttled += 1;
+        }
+        let pacing = self.config.pacing.clone();
+        let lane = self.lane_mut(key);
+        // The share before this answer: a throttled answer must not vouch for itself.
+        let share = lane.throttle_share;
+        lane.note_answer(throttled);
+        if throttled {
             lane.throttled += 1;
+            if share > SLOW_DOWN_SHARE && sent_at >= lane.slowed_at {
+                lane.limit = (lane.limit / 2.0).max(1.0);
+                lane.interval_ms = if lane.interval_ms < 1.0 {
+                    pacing.throttled_interval_ms as f64
+                } else {
+                    (lane.interval_ms * 2.0).min(pacing.max_interval_ms as f64)
+                };
+                lane.next_send_at = now.saturating_add(lane.interval_ms as Millis);
+                lane.slowed_at = now;
+                // The new pace is judged by its own answers.
+                lane.throttle_share = 0.0;
+            }
         }
         self.retry_or_fail(key, kind, error.code, error.message, error.retry_after_ms, request_id, now, false);
     }
@@ -654,6 +706,7 @@ impl Run {
                 self.bucket = (self.bucket + if attempts == 1 { 1 } else { refund }).min(capacity);
                 let max = f64::from(self.config.pacing.max.max(1));
                 let lane = self.lane_mut(key);
+                lane.note_answer(false);
                 lane.limit = (lane.limit + 1.0 / lane.limit).min(max);
                 lane.interval_ms = if lane.interval_ms < 1.0 { 0.0 } else { lane.interval_ms * 15.0 / 16.0 };
                 self.batches[key.0].phase = Phase::Finished;
@@ -686,11 +739,20 @@ impl Run {
     ) {
         let policy = &self.config.retry;
         let cost = if timeout { policy.timeout_retry_cost } else { policy.retry_cost };
-        let attempts = self.batches[key.0].attempts;
-        if kind.is_retryable() && !self.cancelled && attempts < policy.max_attempts && self.bucket >= cost {
+        let batch = &self.batches[key.0];
+        let attempts_left = if kind == FailureKind::Throttled {
+            batch.attempts < policy.max_throttled_attempts.max(policy.max_attempts)
+        } else {
+            batch.attempts - batch.throttled.min(batch.attempts) < policy.max_attempts
+        };
+        let attempts = batch.attempts;
+        if kind.is_retryable() && !self.cancelled && attempts_left && self.bucket >= cost {
             let ceiling =
                 policy.base_delay_ms.saturating_mul(1 << (attempts.saturating_sub(1)).min(30)).min(policy.max_delay_ms);
-            let jittered = (self.next_unit() * ceiling as f64) as Millis;
+            // A throttled batch waits for its lane's pace, which has just slowed down if the
+            // throttling was ours; backing off on top of that would only stretch the run's tail.
+            let jittered =
+                if kind == FailureKind::Throttled { 0 } else { (self.next_unit() * ceiling as f64) as Millis };
             let delay = retry_after_ms.unwrap_or(jittered);
             self.bucket -= cost;
             let batch = &mut self.batches[key.0];
@@ -880,11 +942,13 @@ impl Run {
         if journal.lane_of.len() != targets || journal.lane_of.iter().any(|&l| l >= journal.lanes.len()) {
             return Err(damaged("the targets and the pacing lanes do not match"));
         }
-        if journal
-            .lanes
-            .iter()
-            .any(|l| !l.limit.is_finite() || l.limit < 1.0 || !l.interval_ms.is_finite() || l.interval_ms < 0.0)
-        {
+        if journal.lanes.iter().any(|l| {
+            !l.limit.is_finite()
+                || l.limit < 1.0
+                || !l.interval_ms.is_finite()
+                || l.interval_ms < 0.0
+                || !(0.0..=1.0).contains(&l.throttle_share)
+        }) {
             return Err(damaged("a pacing window or spacing is not a usable number"));
         }
         for batch in &journal.batches {

@@ -252,10 +252,12 @@ fn targets() -> Vec<Target> {
 /// Checks every invariant of a finished run against the simulated service.
 fn check_finished(run: &Run, sim: &Sim, record: &Record) {
     assert!(run.is_done());
-    assert!(record.max_attempt <= run.config().retry.max_attempts, "attempts never exceed the policy");
+    let policy = &run.config().retry;
+    let most = policy.max_attempts.max(policy.max_throttled_attempts);
+    assert!(record.max_attempt <= most, "attempts never exceed the policy");
     for view in run.cells() {
         assert!(view.cell.outcome.is_terminal(), "{:?}", view.cell.outcome);
-        assert!(view.cell.attempts >= 1 && view.cell.attempts <= run.config().retry.max_attempts);
+        assert!(view.cell.attempts >= 1 && view.cell.attempts <= most);
         let key = match view.target {
             Target::GuardDuty { region, detector_id } => format!("guardduty {region} /detector/{detector_id}/member"),
             Target::Detective { region, graph_arn, .. } => format!("detective {region} {graph_arn}"),
@@ -439,6 +441,61 @@ fn retries_honour_retry_after_and_stop_at_non_retryable_errors() {
     assert_eq!(run.cell(0, 0).unwrap().outcome.label(), "failed");
 }
 
+/// Answers `key` with `response` at `now` and returns the next send, polling until there is one.
+fn answer_and_resend(run: &mut Run, key: BatchKey, response: &Response, now: &mut Millis) -> Option<u32> {
+    run.on_response(key, response, *now);
+    loop {
+        let actions = run.poll(*now);
+        if let Some((_, attempt)) = sent(&actions).first() {
+            return Some(*attempt);
+        }
+        match actions.first() {
+            Some(Action::WaitUntil(at)) => *now = *at,
+            _ => return None,
+        }
+    }
+}
+
+#[test]
+fn throttled_attempts_do_not_use_up_the_attempts_but_have_their_own_limit() {
+    let throttled = Response {
+        status: 429,
+        headers: vec![("x-amzn-ErrorType".into(), "TooManyRequestsException".into())],
+        body: "{}".into(),
+    };
+    let server_error = Response {
+        status: 500,
+        headers: vec![("x-amzn-ErrorType".into(), "InternalServerErrorException".into())],
+        body: "{}".into(),
+    };
+    // Five throttled answers, then two server errors: the batch still has its third real attempt.
+    let mut run = single_batch_run();
+    let key = sent(&run.poll(0))[0].0;
+    let mut now = 0;
+    for attempt in 2..=6 {
+        assert_eq!(answer_and_resend(&mut run, key, &throttled, &mut now), Some(attempt));
+    }
+    assert_eq!(answer_and_resend(&mut run, key, &server_error, &mut now), Some(7));
+    assert_eq!(answer_and_resend(&mut run, key, &server_error, &mut now), Some(8));
+    let ok = Response { status: 200, headers: vec![], body: r#"{"unprocessedAccounts":[]}"#.into() };
+    run.on_response(key, &ok, now);
+    assert_eq!(run.cell(0, 0).unwrap().outcome.label(), "created");
+    assert_eq!(run.cell(0, 0).unwrap().attempts, 8);
+
+    // Throttled without end: the batch fails after `max_throttled_attempts`, as throttled.
+    let mut run = single_batch_run();
+    let key = sent(&run.poll(0))[0].0;
+    let mut now = 0;
+    let limit = run.config().retry.max_throttled_attempts;
+    for attempt in 2..=limit {
+        assert_eq!(answer_and_resend(&mut run, key, &throttled, &mut now), Some(attempt));
+    }
+    assert_eq!(answer_and_resend(&mut run, key, &throttled, &mut now), None);
+    let cell = run.cell(0, 0).unwrap();
+    assert_eq!((cell.attempts, cell.outcome.label()), (limit, "failed"));
+    assert!(matches!(cell.outcome, Outcome::Failed { kind: FailureKind::Throttled, .. }), "{:?}", cell.outcome);
+}
+
 #[test]
 fn backoff_is_full_jitter_within_the_cap_and_the_bucket_runs_dry() {
     let mut run = single_batch_run();
@@ -563,4 +620,29 @@ fn pacing_settles_near_the_rate_the_service_allows() {
     let floor_ms = 80 * 1_000 / 2;
     assert!(now <= floor_ms * 3 / 2, "finished in {now} ms, more than 1.5 × the {floor_ms} ms floor");
     assert!(sends <= 80 * 2, "{sends} requests for 80 batches: the pace adapts instead of hammering");
+}
+
+#[test]
+fn random_throttling_on_top_of_a_rate_limit_neither_collapses_the_pace_nor_loses_accounts() {
+    // 5,000 accounts to GuardDuty in three regions, each allowing 5 requests a second, and 10% of
+    // requests throttled at random whatever the pace: 100 batches per region, a floor of 20 s.
+    let input = accounts(5_000);
+    let parsed = parse(&input, &Options::default());
+    let mut sim = Sim::new(5, Faults { rate: 5.0, throttle: 0.10, ..Faults::default() });
+    let guardduty = |region: &str| Target::GuardDuty {
+        region: region.parse().unwrap(),
+        detector_id: "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap(),
+    };
+    let targets = vec![guardduty("us-east-1"), guardduty("eu-west-1"), guardduty("ap-southeast-2")];
+    let mut run = Run::new(&input, &parsed, targets, RunConfig { seed: 3, ..RunConfig::default() }).unwrap();
+    let (mut now, mut record) = (0, Record::default());
+    assert!(drive(&mut run, &mut sim, &mut now, &mut record, None));
+    check_finished(&run, &sim, &record);
+    let labels: BTreeMap<&str, usize> = run.cells().fold(BTreeMap::new(), |mut m, v| {
+        *m.entry(v.cell.outcome.label()).or_default() += 1;
+        m
+    });
+    assert_eq!(labels.get("created"), Some(&15_000), "every account gets through: {labels:?}");
+    let floor_ms = 100 * 1_000 / 5;
+    assert!(now <= floor_ms * 6 / 5, "finished in {now} ms, more than 1.2 × the {floor_ms} ms floor");
 }
