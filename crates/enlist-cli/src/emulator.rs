@@ -13,6 +13,10 @@ pub(crate) struct EmulatorArgs {
     /// Faults, as JSON (see `enlist serve --emulator-faults`).
     #[arg(long, value_name = "JSON")]
     faults: Option<String>,
+    /// The administrator is an organization's delegated administrator: GuardDuty takes up to
+    /// 50,000 members per region instead of 1,000 invited ones.
+    #[arg(long)]
+    organization: bool,
 }
 
 pub(crate) fn run(args: &EmulatorArgs) -> ExitCode {
@@ -27,8 +31,11 @@ pub(crate) fn run(args: &EmulatorArgs) -> ExitCode {
             ));
         }
     };
-    let emulator =
-        enlist_emulator::Emulator::new(enlist_emulator::Config { faults, ..enlist_emulator::Config::default() });
+    let emulator = enlist_emulator::Emulator::new(enlist_emulator::Config {
+        faults,
+        organization: args.organization,
+        ..enlist_emulator::Config::default()
+    });
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => return crate::usage_error(&format!("cannot start: {e}")),

@@ -19,6 +19,10 @@ pub(crate) struct ServeArgs {
     /// "latencyMs":50,"dropRate":0.01,"seed":7}`.
     #[arg(long, value_name = "JSON", requires = "emulator")]
     emulator_faults: Option<String>,
+    /// The emulated administrator is an organization's delegated administrator: GuardDuty takes
+    /// up to 50,000 members per region instead of 1,000 invited ones.
+    #[arg(long, requires = "emulator")]
+    emulator_organization: bool,
     /// Serve the built UI from this folder at `/`.
     #[arg(long, value_name = "DIR")]
     ui_dir: Option<PathBuf>,
@@ -89,6 +93,7 @@ fn configure(args: ServeArgs) -> Result<(Config, SocketAddr, Option<String>), St
     let mut config = if args.emulator {
         Config::emulator(enlist_emulator::Emulator::new(enlist_emulator::Config {
             faults,
+            organization: args.emulator_organization,
             ..enlist_emulator::Config::default()
         }))
     } else {

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 use crate::{Inner, Member, account_id, aws_error, detector_id, ok};
 
+/// Members per detector: invited ones, and ones of an organization (delegated administrator).
 const QUOTA: usize = 1_000;
+const ORGANIZATION_QUOTA: usize = 50_000;
 
 fn bad_request(message: &str) -> Response {
     // A real 400 names BadRequestException in the header and InvalidInputException in the body.
@@ -116,6 +118,7 @@ fn create_members(inner: &mut Inner, key: (String, String), input: &Value, now: 
     }
     let admin = inner.config.admin_account.clone();
     let foreign = inner.config.foreign_members.clone();
+    let quota = if inner.config.organization { ORGANIZATION_QUOTA } else { QUOTA };
     let members = inner.guardduty.entry(key).or_default();
     let mut unprocessed = Vec::new();
     for (id, email) in accounts {
@@ -129,7 +132,7 @@ fn create_members(inner: &mut Inner, key: (String, String), input: &Value, now: 
             Some(
                 "The request is rejected because the input account is already a member or associated member of the current account.",
             )
-        } else if members.len() >= QUOTA {
+        } else if members.len() >= quota {
             Some("The request is rejected because the current account cannot create more members.")
         } else {
             None

@@ -69,6 +69,9 @@ pub struct Config {
     pub failing_emails: Vec<String>,
     /// Accounts that are members of another administrator already.
     pub foreign_members: Vec<String>,
+    /// The administrator is the organization's delegated GuardDuty administrator: a detector takes
+    /// up to 50,000 members instead of 1,000 invited ones.
+    pub organization: bool,
     /// Faults to inject.
     pub faults: Faults,
 }
@@ -82,6 +85,7 @@ impl Default for Config {
             verification_delay_ms: 5_000,
             failing_emails: Vec::new(),
             foreign_members: Vec::new(),
+            organization: false,
             faults: Faults::default(),
         }
     }

@@ -39,6 +39,17 @@ fn guardduty_batch(start: u64) -> Value {
 }
 
 #[tokio::test]
+async fn an_organization_detector_takes_more_than_a_thousand_members() {
+    let emulator = Emulator::new(enlist_emulator::Config { organization: true, ..enlist_emulator::Config::default() });
+    let router = router(&emulator);
+    let path = format!("/v1/guardduty/eu-west-1/detector/{}/member", emulator.detector_id());
+    for batch in 0..30 {
+        let (status, body) = post(&router, &path, &guardduty_batch(batch * 50)).await;
+        assert_eq!((status, &body), (StatusCode::OK, &json!({"unprocessedAccounts": []})), "batch {batch}");
+    }
+}
+
+#[tokio::test]
 async fn quotas_match_each_service() {
     let emulator = Emulator::new(enlist_emulator::Config::default());
     let router = router(&emulator);
