@@ -18,8 +18,10 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   ci      install what is missing, then fmt, clippy (native and wasm32), docs, fuzz build, the static
           Lambda binary, and every test
-  bench   every benchmark (parse against Python, engine, proxy with wrk, UI size, UI in Chromium);
-          writes docs/BENCHMARKS.md. `bench ui`: only the UI's size and its Chromium figures
+  bench   every benchmark (parse against Python, engine, proxy with wrk, UI and embed sizes, UI in
+          Chromium against PapaParse, a whole run against the aws-samples way); writes
+          docs/BENCHMARKS.md and prints any figure 20% worse than last time. `bench ui`: only the
+          UI's sizes and Chromium figures; `bench run`: only the whole run
   demo    build the UI and serve it with the proxy and the embedded emulator on 127.0.0.1:8080
   dist    dist/site (the UI for S3 and CloudFront, with headers.json) and dist/lambda/bootstrap.zip
   dist-embed  dist/embed: the validator as an npm package (ES module, wasm, .d.ts) and <enlist-members>";
@@ -30,8 +32,10 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => match args.get(1).map(String::as_str) {
             None => bench::run(None),
-            Some("ui") => bench::run(Some("ui")),
-            Some(other) => Err(format!("expected `cargo xtask bench` or `cargo xtask bench ui`, found `{other}`")),
+            Some(only @ ("ui" | "run")) => bench::run(Some(only)),
+            Some(other) => Err(format!(
+                "expected `cargo xtask bench`, `cargo xtask bench ui` or `cargo xtask bench run`, found `{other}`"
+            )),
         },
         Some("demo") => web::demo(),
         Some("dist") => dist::run(),

@@ -25,7 +25,7 @@ fn locked_wasm_bindgen() -> Result<String, String> {
     Err("Cargo.lock has no wasm-bindgen".to_owned())
 }
 
-fn cargo_bin(name: &str) -> PathBuf {
+pub(crate) fn cargo_bin(name: &str) -> PathBuf {
     #[allow(clippy::disallowed_methods)]
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
@@ -58,7 +58,10 @@ pub(crate) fn ensure_tools() -> Result<(), String> {
         run("cargo", &["install", "wasm-bindgen-cli", "--version", &bindgen], &[])?;
     }
     let tests = root().join("web/tests");
-    if tests.join("node_modules/.bin/wasm-opt").exists() && tests.join("node_modules/playwright-core").exists() {
+    if ["node_modules/.bin/wasm-opt", "node_modules/playwright-core", "node_modules/papaparse"]
+        .iter()
+        .all(|p| tests.join(p).exists())
+    {
         println!("ok: the npm packages of the browser tests are installed");
     } else {
         run("npm", &["ci", "--prefix", "web/tests", "--no-audit", "--no-fund"], &[])?;
