@@ -33,6 +33,13 @@ test('a docs page validates with the JS API and submits through the element in a
   const problems = await page.locator('#problems li.error').allTextContents();
   assert.equal(problems.length, 1, problems.join('\n'));
   assert.match(problems[0], /^line 2:1 error\[E00\d\]/);
+  // The page uses the parse-only module; the full one also builds requests and exports results.
+  const exported = await page.evaluate(async () => [
+    Object.keys(await import('./enlist-parse.js')).sort(),
+    Object.keys(await import('./enlist.js')).sort(),
+  ]);
+  assert.ok(exported[0].includes('parse') && !exported[0].includes('buildRequests'), exported[0].join());
+  assert.ok(['parse', 'buildRequests', 'exportResults'].every((f) => exported[1].includes(f)), exported[1].join());
 
   // The element: the whole app in its shadow root, itself inside the page's component's shadow root.
   const list = page.locator('runbook-panel enlist-members #list');

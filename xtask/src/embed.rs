@@ -1,5 +1,6 @@
 //! `cargo xtask dist-embed`: `dist/embed/`, an npm-ready package for docs sites and portals — the
-//! validator (`enlist.js`, `enlist_bg.wasm`, `enlist.d.ts`: `crates/enlist-wasm`), the whole app for
+//! validator (`enlist.js`, `enlist_bg.wasm`, `enlist.d.ts`: `crates/enlist-wasm`), the same with
+//! `parse` alone (`enlist-parse.js`, for pages that only check lists), the whole app for
 //! the `<enlist-members>` element (`enlist-ui.js`, `enlist-ui_bg.wasm`, `enlist.css`), the element,
 //! `package.json`, a README and `example.html`.
 
@@ -27,6 +28,7 @@ pub(crate) fn run() -> Result<PathBuf, String> {
     }
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     module(&[], "enlist", &out)?;
+    module(&["--no-default-features"], "enlist-parse", &out)?;
     module(&["--features", "ui"], "enlist-ui", &out)?;
     let copy = |from: &Path, to: &str| {
         std::fs::copy(from, out.join(to)).map(|_| ()).map_err(|e| format!("cannot copy {}: {e}", from.display()))

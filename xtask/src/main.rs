@@ -210,23 +210,13 @@ fn ci() -> Result<(), String> {
         ],
         &[],
     )?;
-    run(
-        "cargo",
-        &[
-            "clippy",
-            "-p",
-            "enlist-wasm",
-            "--features",
-            "ui",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--locked",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &[],
-    )?;
+    // The bindings with the whole app, and with `parse` alone (the parse-only module).
+    for features in [&["--features", "ui"][..], &["--no-default-features"][..]] {
+        let mut args = vec!["clippy", "-p", "enlist-wasm", "--target", "wasm32-unknown-unknown", "--locked"];
+        args.extend_from_slice(features);
+        args.extend_from_slice(&["--", "-D", "warnings"]);
+        run("cargo", &args, &[])?;
+    }
     run("cargo", &["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
     // The fuzz target must keep compiling; running it is a documented command (README).
     run("cargo", &["check", "--manifest-path", "fuzz/Cargo.toml", "--locked"], &[])?;
