@@ -158,7 +158,7 @@ try {
     paste_100k_ms: median(pick(pasteRuns, 'total')),
     paste_100k_handler_ms: median(pick(pasteRuns, 'handler')),
     parse_100k_wasm_ms: parse,
-    papaparse_100k_ms: median(papa.runs),
+    ref_papaparse_100k_ms: median(papa.runs),
     core_vs_papaparse_x: median(papa.runs) / parse,
     keystroke_10k_ms: median(pick(keys, 'total')),
     keystroke_10k_handler_ms: median(pick(keys, 'handler')),
