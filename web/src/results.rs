@@ -75,7 +75,8 @@ pub fn Results(app: AppState) -> impl IntoView {
     let failures = Memo::new(move |_| {
         app.run.with(|r| r.as_ref().is_some_and(|r| r.cells().any(|v| v.cell.outcome.needs_retry())))
     });
-    let progress = Memo::new(move |_| app.run.with(|run| run.as_ref().map(|r| (r.progress(), r.is_done()))));
+    let progress =
+        Memo::new(move |_| app.run.with(|run| run.as_ref().map(|r| (r.progress(), r.is_done(), r.is_cancelled()))));
     let scroll = RwSignal::new(0_i64);
     let viewport = RwSignal::new(480_i64);
     let table = NodeRef::<leptos::html::Div>::new();
@@ -89,11 +90,11 @@ pub fn Results(app: AppState) -> impl IntoView {
     });
 
     move || {
-        let (progress, done) = progress.get()?;
+        let (progress, done, cancelled) = progress.get()?;
         Some(view! {
             <section class="step" aria-labelledby="results-title">
                 <h2 id="results-title">"4. Outcomes"</h2>
-                <ProgressView progress=progress done=done/>
+                <ProgressView progress=progress done=done cancelled=cancelled/>
                 <div class="row">
                     <button on:click=move |_| app.cancel() disabled=done>"Cancel"</button>
                     <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::download("enlist-results.csv", "text/csv", &enlist_core::export::results_csv(r)) })>"Export CSV"</button>
@@ -163,15 +164,16 @@ fn row(r: &ResultRow) -> impl IntoView + use<> {
 }
 
 #[component]
-fn ProgressView(progress: Progress, done: bool) -> impl IntoView {
+fn ProgressView(progress: Progress, done: bool, cancelled: bool) -> impl IntoView {
+    let state = match (done, cancelled) {
+        (false, false) => "",
+        (false, true) => " · cancelling (answers still on their way are recorded)",
+        (true, false) => " · finished",
+        (true, true) => " · cancelled",
+    };
     let overall = format!(
         "{} of {} batches done · {} in flight · {} waiting · {} throttled{}",
-        progress.done,
-        progress.batches,
-        progress.in_flight,
-        progress.waiting,
-        progress.throttled,
-        if done { " · finished" } else { "" }
+        progress.done, progress.batches, progress.in_flight, progress.waiting, progress.throttled, state
     );
     let lanes = progress
         .lanes

@@ -2,27 +2,18 @@
 // (its Content-Security-Policy, nosniff, HSTS; each file's type from headers.json), with /v1/*
 // passed to `enlist serve --emulator` as CloudFront passes it to the Lambda proxy. The app must load
 // and run a submission without one CSP violation.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { accounts, launch, paste, send, serve, serveStatic, stopServers } from './harness.mjs';
+import { accounts, paste, send, serve, serveStatic } from './harness.mjs';
+import { useBrowser } from './suite.mjs';
 
 const dist = process.env.ENLIST_DIST_SITE;
 const template = readFileSync(new URL('../../deploy/template.yaml', import.meta.url), 'utf8');
 const csp = template.match(/ContentSecurityPolicy: "([^"]+)"/)[1];
 
-let browser;
-
-before(async () => {
-  assert.ok(dist, 'ENLIST_DIST_SITE is set by cargo xtask ci');
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  stopServers();
-});
+const shared = useBrowser(() => assert.ok(dist, 'ENLIST_DIST_SITE is set by cargo xtask ci'));
 
 /** Serves `dist` like CloudFront with the template's headers, forwarding /v1/* to `proxy`. */
 function cloudfront(proxy) {
@@ -44,7 +35,7 @@ function cloudfront(proxy) {
 test('the built site runs under the template\'s CSP: no violation from loading to a finished run', async () => {
   const proxy = await serve();
   const { url } = await cloudfront(proxy.url);
-  const page = await browser.newPage();
+  const page = await shared.browser.newPage();
   const violations = [];
   page.on('console', (message) => {
     if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());

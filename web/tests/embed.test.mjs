@@ -1,28 +1,19 @@
 // The embed package as `cargo xtask dist-embed` builds it: web/embed/example.html, a docs-like page,
 // validates a paste through the JavaScript API and runs a submission through <enlist-members>,
 // which sits inside the page's own shadow root, against `enlist serve --emulator`.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accounts, launch, serve, serveStatic, stopServers } from './harness.mjs';
+import { accounts, serve, serveStatic } from './harness.mjs';
+import { useBrowser } from './suite.mjs';
 
 const embed = process.env.ENLIST_EMBED;
 const shots = process.env.ENLIST_SCREENSHOTS ?? '/tmp/enlist-screenshots';
-let browser;
-
-before(async () => {
-  assert.ok(embed, 'ENLIST_EMBED is set by cargo xtask ci');
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  stopServers();
-});
+const shared = useBrowser(() => assert.ok(embed, 'ENLIST_EMBED is set by cargo xtask ci'));
 
 test('a docs page validates with the JS API and submits through the element in a shadow root', async () => {
   const proxy = await serve();
   const site = await serveStatic(embed, proxy.url);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await shared.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on('pageerror', (error) => errors.push(error));
   await page.goto(`${site.url}/example.html#token=${proxy.token}`);

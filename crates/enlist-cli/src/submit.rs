@@ -10,9 +10,7 @@ use axum::body::Body;
 use clap::Args;
 use enlist_core::engine::{Action, BatchKey, Millis, Run, RunConfig, TransportError};
 use enlist_core::wire::{self, Request, Response};
-use enlist_core::{
-    AccountId, DetectiveOptions, DetectorId, GraphArn, Options, Region, Service, Services, Target, parse,
-};
+use enlist_core::{AccountId, DetectiveOptions, DetectorId, GraphArn, Options, Region, Service, Target, parse};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
@@ -205,11 +203,12 @@ async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
         .as_deref()
         .map(|a| a.parse::<AccountId>().map_err(|e| format!("--admin-account: {e}")))
         .transpose()?;
-    let wanted = Services {
-        guardduty: services.contains(&Service::GuardDuty),
-        detective: services.contains(&Service::Detective),
+    let options = Options {
+        services: services.iter().copied().collect(),
+        organization_mode: args.org_mode,
+        admin_account,
+        format: None,
     };
-    let options = Options { services: wanted, organization_mode: args.org_mode, admin_account, format: None };
     let parsed = parse(&text, &options);
     let name = args.path.display().to_string();
     if parsed.has_errors() && !args.skip_invalid {

@@ -740,15 +740,18 @@ impl Run {
         let policy = &self.config.retry;
         let cost = if timeout { policy.timeout_retry_cost } else { policy.retry_cost };
         let batch = &self.batches[key.0];
+        // Throttled attempts count only against their own limit, and do not lengthen the backoff.
+        let unthrottled = batch.attempts - batch.throttled.min(batch.attempts);
         let attempts_left = if kind == FailureKind::Throttled {
             batch.attempts < policy.max_throttled_attempts.max(policy.max_attempts)
         } else {
-            batch.attempts - batch.throttled.min(batch.attempts) < policy.max_attempts
+            unthrottled < policy.max_attempts
         };
-        let attempts = batch.attempts;
         if kind.is_retryable() && !self.cancelled && attempts_left && self.bucket >= cost {
-            let ceiling =
-                policy.base_delay_ms.saturating_mul(1 << (attempts.saturating_sub(1)).min(30)).min(policy.max_delay_ms);
+            let ceiling = policy
+                .base_delay_ms
+                .saturating_mul(1 << (unthrottled.saturating_sub(1)).min(30))
+                .min(policy.max_delay_ms);
             // A throttled batch waits for its lane's pace, which has just slowed down if the
             // throttling was ours; backing off on top of that would only stretch the run's tail.
             let jittered =

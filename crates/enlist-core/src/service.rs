@@ -110,8 +110,35 @@ impl Services {
     }
 }
 
+/// The services named, in any order and with repeats: `[GuardDuty, GuardDuty]` is GuardDuty alone.
+impl FromIterator<Service> for Services {
+    fn from_iter<I: IntoIterator<Item = Service>>(services: I) -> Services {
+        let mut chosen = Services { guardduty: false, detective: false };
+        for service in services {
+            match service {
+                Service::GuardDuty => chosen.guardduty = true,
+                Service::Detective => chosen.detective = true,
+            }
+        }
+        chosen
+    }
+}
+
 impl Default for Services {
     fn default() -> Services {
         Services::BOTH
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_collect_from_names_in_any_order_with_repeats() {
+        let collect = |list: &[Service]| list.iter().copied().collect::<Services>();
+        assert_eq!(collect(&[Service::GuardDuty, Service::GuardDuty]), Services::only(Service::GuardDuty));
+        assert_eq!(collect(&[Service::Detective, Service::GuardDuty]), Services::BOTH);
+        assert_eq!(collect(&[]), Services { guardduty: false, detective: false });
     }
 }

@@ -475,8 +475,13 @@ fn throttled_attempts_do_not_use_up_the_attempts_but_have_their_own_limit() {
     for attempt in 2..=6 {
         assert_eq!(answer_and_resend(&mut run, key, &throttled, &mut now), Some(attempt));
     }
+    // Their backoff is that of a first and a second real attempt: throttling does not lengthen it.
+    let before = now;
     assert_eq!(answer_and_resend(&mut run, key, &server_error, &mut now), Some(7));
+    assert!(now - before <= 1_000, "waited {} ms after the first server error", now - before);
+    let before = now;
     assert_eq!(answer_and_resend(&mut run, key, &server_error, &mut now), Some(8));
+    assert!(now - before <= 2_000, "waited {} ms after the second server error", now - before);
     let ok = Response { status: 200, headers: vec![], body: r#"{"unprocessedAccounts":[]}"#.into() };
     run.on_response(key, &ok, now);
     assert_eq!(run.cell(0, 0).unwrap().outcome.label(), "created");

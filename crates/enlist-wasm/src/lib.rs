@@ -53,16 +53,10 @@ impl ParseOptions {
             Some(names) if names.is_empty() => {
                 return Err("services: expected `guardduty`, `detective` or both, found an empty list".to_owned());
             }
-            Some(names) => {
-                let mut services = Services { guardduty: false, detective: false };
-                for name in names {
-                    match name.parse::<Service>().map_err(|e| format!("services: {e}"))? {
-                        Service::GuardDuty => services.guardduty = true,
-                        Service::Detective => services.detective = true,
-                    }
-                }
-                services
-            }
+            Some(names) => names
+                .iter()
+                .map(|name| name.parse::<Service>().map_err(|e| format!("services: {e}")))
+                .collect::<Result<Services, _>>()?,
         };
         Ok(Options {
             services,
