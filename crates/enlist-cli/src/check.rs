@@ -66,7 +66,7 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
     };
     let options = Options { services, organization_mode: args.org_mode, admin_account, format };
     let parsed = parse(&text, &options);
-    let output = if args.json { render::json(&text, &parsed) } else { render::text(&name, &text, &parsed) };
+    let output = if args.json { render::json(&parsed) } else { render::text(&name, &parsed) };
     let mut stdout = std::io::stdout().lock();
     if stdout.write_all(output.as_bytes()).and_then(|()| stdout.flush()).is_err() {
         return ExitCode::from(2);

@@ -9,7 +9,8 @@ use enlist_core::{ColumnEncoding, Diagnostic, Parsed, Severity, Span};
 const INFO_SHOWN: usize = 5;
 
 /// `accounts.csv:3:14: error[E003]: …` with the line and a caret under the span.
-pub(crate) fn text(name: &str, input: &str, parsed: &Parsed) -> String {
+pub(crate) fn text(name: &str, parsed: &Parsed) -> String {
+    let input = parsed.text();
     let mut out = String::new();
     let mut infos: BTreeMap<&str, usize> = BTreeMap::new();
     for diagnostic in &parsed.diagnostics {
@@ -107,8 +108,8 @@ fn is_format_char(c: char) -> bool {
 }
 
 /// One JSON object: accounts, diagnostics (1-based lines and character columns), batches, summary.
-pub(crate) fn json(input: &str, parsed: &Parsed) -> String {
-    let output = enlist_core::report(input, parsed, ColumnEncoding::Chars);
+pub(crate) fn json(parsed: &Parsed) -> String {
+    let output = enlist_core::report(parsed, ColumnEncoding::Chars);
     let mut text = serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     text.push('\n');
     text

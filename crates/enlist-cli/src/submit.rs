@@ -212,7 +212,7 @@ async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
     let parsed = parse(&text, &options);
     let name = args.path.display().to_string();
     if parsed.has_errors() && !args.skip_invalid {
-        let report = crate::render::text(&name, &text, &parsed);
+        let report = crate::render::text(&name, &parsed);
         crate::say(&report);
         crate::say("enlist: fix the errors above, or pass --skip-invalid to send only the valid accounts\n");
         return Ok(ExitCode::from(1));

@@ -33,7 +33,9 @@ pub use batch::{Batch, BatchError, MAX_BATCH, batches};
 pub use diagnostic::{Code, Diagnostic, Fix, Severity, thousands};
 pub use email::{EmailProblem, check_email};
 pub use outcome::{DetectiveStatus, Outcome, UnprocessedReason, classify_unprocessed};
-pub use parse::{Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse};
+pub use parse::{
+    Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse, parse_shared,
+};
 pub use report::{Report, ReportAccount, ReportDiagnostic, ReportExcluded, report};
 pub use service::{Service, Services, UnknownService};
 pub use span::{ColumnEncoding, LineCol, LineIndex, Span};

@@ -86,12 +86,13 @@ pub struct ReportDiagnostic {
 /// ```
 /// use enlist_core::{ColumnEncoding, Options, parse, report};
 /// let input = "Account ID,Email\n11122223333,a@example.com\n";
-/// let report = report(input, &parse(input, &Options::default()), ColumnEncoding::Utf16);
+/// let report = report(&parse(input, &Options::default()), ColumnEncoding::Utf16);
 /// let lost_zero = report.diagnostics.iter().find(|d| d.code == "E003").unwrap();
 /// assert_eq!((lost_zero.line, lost_zero.column, lost_zero.end_column), (2, 1, 12));
 /// assert_eq!(lost_zero.fix.as_deref(), Some("011122223333"));
 /// ```
-pub fn report(input: &str, parsed: &Parsed, encoding: ColumnEncoding) -> Report {
+pub fn report(parsed: &Parsed, encoding: ColumnEncoding) -> Report {
+    let input = parsed.text();
     let index = &parsed.line_index;
     let position = |offset| index.line_col(input, offset, encoding);
     Report {
@@ -153,7 +154,7 @@ mod tests {
         }
         input.push_str("999988887777,admin@example.com\n");
         let options = Options { admin_account: Some("999988887777".parse().unwrap()), ..Options::default() };
-        let report = report(&input, &parse(&input, &options), ColumnEncoding::Chars);
+        let report = report(&parse(&input, &options), ColumnEncoding::Chars);
         assert_eq!(report.format, "csv");
         assert_eq!(report.accounts.len(), 120);
         assert_eq!(report.accounts[0].account_id, "111122220000");
@@ -172,7 +173,7 @@ mod tests {
     #[test]
     fn a_diagnostic_without_a_fix_has_no_fix_field() {
         let input = "111122223333,not-an-email\n";
-        let report = report(input, &parse(input, &Options::default()), ColumnEncoding::Chars);
+        let report = report(&parse(input, &Options::default()), ColumnEncoding::Chars);
         let error = report.diagnostics.iter().find(|d| d.severity == Severity::Error).unwrap();
         let json = serde_json::to_value(error).unwrap();
         assert_eq!(error.fix, None, "{json}");

@@ -108,7 +108,7 @@ pub fn parse(
     };
     let options = options.to_core().map_err(|e| JsError::new(&e))?;
     let parsed = enlist_core::parse(text, &options);
-    Ok(report(text, &parsed, ColumnEncoding::Utf16))
+    Ok(report(&parsed, ColumnEncoding::Utf16))
 }
 
 /// Mounts the whole Enlist app into `element` (with the `ui` feature; the `<enlist-members>` element

@@ -162,5 +162,5 @@ pub fn build_requests(
             });
         }
     }
-    Ok(Requests { requests, report: report(&plan.text, &parsed, ColumnEncoding::Utf16) })
+    Ok(Requests { requests, report: report(&parsed, ColumnEncoding::Utf16) })
 }

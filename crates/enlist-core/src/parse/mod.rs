@@ -162,10 +162,14 @@ pub struct Excluded {
     pub reason: Exclusion,
 }
 
-/// Everything `parse` found. Nothing the user gave is missing from it: each non-blank,
-/// non-comment line is an account, part of one, or carries a diagnostic.
+/// Everything `parse` found, with the text it was found in. Nothing the user gave is missing from
+/// it: each non-blank, non-comment line is an account, part of one, or carries a diagnostic.
+///
+/// A `Parsed` owns its text (shared, so cloning it copies nothing), as rust-analyzer's `Parse`
+/// does: spans, fixes and skipped lines are always read against the very text they describe.
 #[derive(Clone, Debug)]
 pub struct Parsed {
+    text: Arc<str>,
     /// The format the input was read as.
     pub format: Format,
     /// The accounts to send, deduplicated, in input order (shared with `batches`).
@@ -197,6 +201,16 @@ pub struct Summary {
 }
 
 impl Parsed {
+    /// The text that was parsed; every span points into it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text, shared.
+    pub fn shared_text(&self) -> Arc<str> {
+        Arc::clone(&self.text)
+    }
+
     /// Counts of accounts, diagnostics by severity, and batches.
     pub fn summary(&self) -> Summary {
         let mut summary = Summary { accounts: self.accounts.len(), batches: self.batches.len(), ..Summary::default() };
@@ -231,6 +245,13 @@ impl Parsed {
 /// assert_eq!(lost_zero.fix.as_ref().unwrap().replacement, "011112222333");
 /// ```
 pub fn parse(input: &str, options: &Options) -> Parsed {
+    parse_shared(Arc::from(input), options)
+}
+
+/// [`parse`] for a text the caller already shares (the browser keeps the editor's text this way),
+/// so it is not copied again.
+pub fn parse_shared(text: Arc<str>, options: &Options) -> Parsed {
+    let input: &str = &text;
     let mut diagnostics = Vec::new();
     let body = if input.starts_with('\u{FEFF}') {
         diagnostics.push(Diagnostic::new(
@@ -256,5 +277,6 @@ pub fn parse(input: &str, options: &Options) -> Parsed {
     // Stable: diagnostics on the same bytes keep the order they were found in.
     diagnostics.sort_by_key(|d| d.span.start);
     let batches = crate::batch::chunk_unique(&accounts);
-    Parsed { format, accounts, excluded, diagnostics, batches, line_index: LineIndex::new(input) }
+    let line_index = LineIndex::new(input);
+    Parsed { text, format, accounts, excluded, diagnostics, batches, line_index }
 }
