@@ -89,6 +89,11 @@ impl Batch {
         self.all.get(self.range.clone()).unwrap_or_default()
     }
 
+    /// Where its accounts stand in the list the batch was made from.
+    pub fn range(&self) -> Range<usize> {
+        self.range.clone()
+    }
+
     /// How many accounts; between 1 and 50.
     pub fn len(&self) -> usize {
         self.range.len()

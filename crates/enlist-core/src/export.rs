@@ -1,10 +1,10 @@
-//! Results as CSV and JSON (one row per account and target, plus one per skipped input line), and
-//! the accounts that need another try as a list ready to paste back.
+//! Results as CSV and JSON (one row per account and destination, plus one per skipped input
+//! line), the accounts worth another try as a list ready to paste back, and the accounts whose
+//! email verification failed, to correct and repair. Every text export ends with a newline.
 
 use serde::Serialize;
 
 use crate::engine::Run;
-use crate::outcome::Outcome;
 
 /// One row of the results table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -12,7 +12,7 @@ use crate::outcome::Outcome;
 pub struct ResultRow {
     /// 1-based input line.
     pub line: usize,
-    /// The account ID; for a skipped line, the line as given.
+    /// The account ID (for a skipped line, what could be read of it, if anything).
     pub account: String,
     /// The email, if any.
     pub email: Option<String>,
@@ -20,19 +20,20 @@ pub struct ResultRow {
     pub service: String,
     /// The region; empty for a skipped line.
     pub region: String,
-    /// A stable word: `created`, `invited`, `unprocessed`, `failed`, `skipped`, …
-    pub outcome: String,
-    /// The reason or status in plain words.
+    /// A stable word: the member status (`enabled`, `invited`, `verification-failed`, …), or
+    /// `not-added`, `failed`, `unknown`, `cancelled`, `unavailable`, `skipped`, …
+    pub status: String,
+    /// What this run did: `created and invited by this run`, `already a member`, or empty.
+    pub action: String,
+    /// The outcome in plain words, with what to do when something is wrong.
     pub detail: String,
-    /// The error code, for failures.
+    /// The error code of a failure.
     pub error_code: Option<String>,
-    /// Attempts made.
-    pub attempts: u32,
-    /// `x-amzn-RequestId` of the last answer.
+    /// `x-amzn-RequestId` of the last answer for the account's batch.
     pub request_id: Option<String>,
 }
 
-/// Every row: accounts target by target, then the skipped lines.
+/// Every row: accounts destination by destination, then the skipped lines.
 pub fn result_rows(run: &Run) -> Vec<ResultRow> {
     let mut rows: Vec<ResultRow> = run
         .cells()
@@ -40,28 +41,25 @@ pub fn result_rows(run: &Run) -> Vec<ResultRow> {
             line: view.line,
             account: view.account.id().to_string(),
             email: view.account.email().map(str::to_owned),
-            service: view.target.service().as_str().to_owned(),
-            region: view.target.region().to_string(),
-            outcome: view.cell.outcome.label().to_owned(),
-            detail: view.cell.outcome.detail(),
-            error_code: match &view.cell.outcome {
-                Outcome::Failed { code, .. } => Some(code.clone()),
-                _ => None,
-            },
-            attempts: view.cell.attempts,
-            request_id: view.cell.request_id.clone(),
+            service: view.destination.service().as_str().to_owned(),
+            region: view.destination.region().to_string(),
+            status: view.outcome.label().to_owned(),
+            action: view.outcome.action().to_owned(),
+            detail: view.outcome.detail(),
+            error_code: view.outcome.error_code().map(str::to_owned),
+            request_id: view.request_id.map(str::to_owned),
         })
         .collect();
     rows.extend(run.skipped().iter().map(|s| ResultRow {
         line: s.line,
-        account: s.text.clone(),
-        email: None,
+        account: s.account.clone().unwrap_or_default(),
+        email: s.email.clone(),
         service: String::new(),
         region: String::new(),
-        outcome: "skipped".to_owned(),
-        detail: s.reason.clone(),
+        status: "skipped".to_owned(),
+        action: String::new(),
+        detail: format!("{} (line: {})", s.reason, s.text),
         error_code: None,
-        attempts: 0,
         request_id: None,
     }));
     rows
@@ -72,7 +70,7 @@ pub fn result_rows(run: &Run) -> Vec<ResultRow> {
 /// Text fields that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab
 /// or a carriage return) get a leading `'`, so opening the export never executes pasted content.
 pub fn results_csv(run: &Run) -> String {
-    let mut out = String::from("line,account,email,service,region,outcome,detail,error_code,attempts,request_id\n");
+    let mut out = String::from("line,account,email,service,region,status,action,detail,error_code,request_id\n");
     for row in result_rows(run) {
         let fields = [
             row.line.to_string(),
@@ -80,10 +78,10 @@ pub fn results_csv(run: &Run) -> String {
             guard(row.email.as_deref().unwrap_or("")),
             row.service,
             row.region,
-            row.outcome,
+            row.status,
+            row.action,
             guard(&row.detail),
             guard(row.error_code.as_deref().unwrap_or("")),
-            row.attempts.to_string(),
             guard(row.request_id.as_deref().unwrap_or("")),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
@@ -95,18 +93,30 @@ pub fn results_csv(run: &Run) -> String {
 
 /// The results as a JSON array of rows.
 pub fn results_json(run: &Run) -> String {
-    serde_json::to_string_pretty(&result_rows(run)).unwrap_or_else(|_| "[]".to_owned())
+    let mut text = serde_json::to_string_pretty(&result_rows(run)).unwrap_or_else(|_| "[]".to_owned());
+    text.push('\n');
+    text
 }
 
-/// The accounts whose outcome on any target calls for another try (failed, cancelled, not
-/// processed for an unknown reason or the limit, email verification failed), as a console CSV
-/// ready to paste back into Enlist. Each account once, in input order.
+/// The accounts whose outcome on any destination another try could change (a failure, an
+/// account that could not be read back, a cancel), as a console CSV to paste back into Enlist.
+/// Each account once, in input order.
 pub fn retry_list(run: &Run) -> String {
-    let n = run.accounts().len();
+    list(run, |run, d, a| run.outcome(d, a).is_some_and(|o| o.needs_retry()))
+}
+
+/// The accounts whose email verification failed anywhere, with their email in the list, as a
+/// console CSV: correct the emails and send it with the repair option.
+pub fn repair_list(run: &Run) -> String {
+    list(run, |run, d, a| {
+        run.cell(d, a).is_some_and(|c| c.held == crate::engine::Held::Member(crate::MemberStatus::VerificationFailed))
+    })
+}
+
+fn list(run: &Run, wanted: impl Fn(&Run, usize, usize) -> bool) -> String {
     let mut out = String::from("Account ID,Email\n");
     for (index, account) in run.accounts().iter().enumerate() {
-        let needs = (0..run.targets().len()).any(|t| run.cell(t, index).is_some_and(|c| c.outcome.needs_retry()));
-        if needs && index < n {
+        if (0..run.destinations().len()).any(|d| wanted(run, d, index)) {
             out.push_str(&account.id().to_string());
             out.push(',');
             out.push_str(&csv_field(account.email().unwrap_or("")));

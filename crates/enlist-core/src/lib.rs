@@ -16,11 +16,14 @@
 mod account;
 mod batch;
 mod diagnostic;
+mod discover;
 mod email;
 pub mod engine;
 pub mod export;
+mod member;
 mod outcome;
 mod parse;
+mod plan;
 mod report;
 mod service;
 mod span;
@@ -31,14 +34,19 @@ pub mod wire;
 pub use account::{Account, AccountId, AccountIdError};
 pub use batch::{Batch, BatchError, MAX_BATCH, batches};
 pub use diagnostic::{Code, Diagnostic, Fix, Severity, thousands};
+pub use discover::{Discovery, Found, Given};
 pub use email::{EmailProblem, check_email};
-pub use outcome::{DetectiveStatus, Outcome, UnprocessedReason, classify_unprocessed};
+pub use member::MemberStatus;
+pub use outcome::{Outcome, Stage, UnprocessedReason, classify_unprocessed};
 pub use parse::{
     Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse, parse_shared,
 };
+pub use plan::{Plan, PlanError, PlannedRequest, Policy, apply_fix, apply_fixes};
 pub use report::{Report, ReportAccount, ReportDiagnostic, ReportExcluded, report};
 pub use service::{Service, Services, UnknownService};
 pub use span::{ColumnEncoding, LineCol, LineIndex, Span};
-pub use target::{DetectiveOptions, DetectorId, GraphArn, InvalidIdentifier, Region, Target};
+pub use target::{
+    Destination, DetectorId, GraphArn, InvalidIdentifier, Invitation, MAX_MESSAGE, Region, Target, Unreachable,
+};
 pub use text::{Undecodable, decode_text};
 pub use wire::FailureKind;

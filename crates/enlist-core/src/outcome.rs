@@ -1,8 +1,11 @@
-//! What happened to each account on each target: the states a run moves through and the
-//! service's own words, classified.
+//! What happened to each account on each target, as people read it: the service's own words
+//! classified, and the outcome a results row shows (derived from the run's facts).
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::{Did, Held, Op, Problem};
+use crate::member::MemberStatus;
+use crate::target::Unreachable;
 use crate::wire::FailureKind;
 
 /// Why CreateMembers did not process an account, read from the service's text. GuardDuty's wording
@@ -60,158 +63,136 @@ pub fn classify_unprocessed(text: &str) -> UnprocessedReason {
     }
 }
 
-/// A Detective member's status.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "status", content = "value")]
-pub enum DetectiveStatus {
-    /// `INVITED`: waiting for the member to accept.
-    Invited,
-    /// `VERIFICATION_IN_PROGRESS`: Detective is checking the email.
-    VerificationInProgress,
-    /// `VERIFICATION_FAILED`: the email does not match the account's root email.
-    VerificationFailed,
-    /// `ENABLED`: contributing data.
-    Enabled,
-    /// `ACCEPTED_BUT_DISABLED`: accepted, but over the graph's data volume (see the reason).
-    AcceptedButDisabled,
-    /// A status this version does not know, as the service sent it.
-    Other(String),
-}
-
-impl DetectiveStatus {
-    /// Reads the wire value.
-    pub fn from_wire(text: &str) -> DetectiveStatus {
-        match text {
-            "INVITED" => DetectiveStatus::Invited,
-            "VERIFICATION_IN_PROGRESS" => DetectiveStatus::VerificationInProgress,
-            "VERIFICATION_FAILED" => DetectiveStatus::VerificationFailed,
-            "ENABLED" => DetectiveStatus::Enabled,
-            "ACCEPTED_BUT_DISABLED" => DetectiveStatus::AcceptedButDisabled,
-            other => DetectiveStatus::Other(other.to_owned()),
-        }
-    }
-
-    /// Plain words for tables.
-    pub fn describe(&self) -> &str {
-        match self {
-            DetectiveStatus::Invited => "invited",
-            DetectiveStatus::VerificationInProgress => "email verification in progress",
-            DetectiveStatus::VerificationFailed => "email verification failed",
-            DetectiveStatus::Enabled => "enabled",
-            DetectiveStatus::AcceptedButDisabled => "accepted but disabled",
-            DetectiveStatus::Other(text) => text,
-        }
-    }
-}
-
-/// Where one account stands on one target. At any moment each account has exactly one.
+/// Where an account's outcome stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "outcome")]
-pub enum Outcome {
-    /// Not sent yet (or waiting for a retry).
-    Pending,
-    /// In a request that has not answered yet.
-    Sending,
-    /// GuardDuty accepted the account as a member.
-    Created,
-    /// Detective accepted the account, with its member status.
-    #[serde(rename_all = "camelCase")]
-    Member {
-        /// The member status.
-        status: DetectiveStatus,
-        /// Why an accepted member is disabled (`VOLUME_TOO_HIGH`, `VOLUME_UNKNOWN`).
-        disabled_reason: Option<String>,
-    },
-    /// "Already a member" after an attempt that timed out: most likely that attempt created it.
-    ProbablyCreated {
-        /// What the service said and why it is read this way.
-        note: String,
-    },
-    /// The service did not process the account, and said why.
-    Unprocessed {
-        /// The classified reason.
-        reason: UnprocessedReason,
-        /// The service's words.
-        text: String,
-    },
-    /// The whole request failed and will not be retried.
-    Failed {
-        /// The kind of failure.
-        kind: FailureKind,
-        /// The error code.
-        code: String,
-        /// The service's (or the transport's) message.
-        message: String,
-    },
-    /// The run was cancelled before the account was sent.
+#[serde(rename_all = "camelCase", tag = "stage", content = "op")]
+pub enum Stage {
+    /// Work remains; this request comes next.
+    Pending(Op),
+    /// In this request now.
+    Sending(Op),
+    /// A member whose status has not settled: read again later.
+    Watching,
+    /// Final.
+    Done,
+    /// Final because the run was cancelled first.
     Cancelled,
+    /// Final: the run stopped watching before the status settled.
+    WatchEnded,
+    /// Nothing could be sent to this service in this region.
+    Unavailable(Unreachable),
+}
+
+/// One account on one target, as the results show it: what the service holds, what this run
+/// did, what went wrong, and where the run stands with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// What the service holds, as last read or answered.
+    pub held: Held,
+    /// What this run did.
+    pub did: Did,
+    /// What went wrong, if anything.
+    pub problem: Option<Problem>,
+    /// Where the run stands with it.
+    pub stage: Stage,
 }
 
 impl Outcome {
-    /// Whether the account has reached its end state.
-    pub const fn is_terminal(&self) -> bool {
-        !matches!(self, Outcome::Pending | Outcome::Sending)
+    /// Whether the run is done with it.
+    pub fn is_final(&self) -> bool {
+        !matches!(self.stage, Stage::Pending(_) | Stage::Sending(_) | Stage::Watching)
     }
 
-    /// Whether the account is (most likely) a member now, by this run or before it.
-    pub fn is_member(&self) -> bool {
-        matches!(
-            self,
-            Outcome::Created
-                | Outcome::Member { .. }
-                | Outcome::ProbablyCreated { .. }
-                | Outcome::Unprocessed { reason: UnprocessedReason::AlreadyMember, .. }
-        )
+    /// Whether it ended where the user wanted it: a member, invited or enabled.
+    pub fn is_good(&self) -> bool {
+        self.stage == Stage::Done && self.held.status().is_some_and(MemberStatus::is_good)
     }
 
-    /// Whether the account belongs on a "retry the failures" list.
-    pub fn needs_retry(&self) -> bool {
-        match self {
-            Outcome::Failed { .. } | Outcome::Cancelled => true,
-            Outcome::Unprocessed { reason, .. } => {
-                matches!(reason, UnprocessedReason::Other | UnprocessedReason::LimitReached)
+    /// A stable word for filters and exports: the member status (`enabled`, `invited`,
+    /// `verification-failed`, …), or `not-added`, `failed`, `unknown`, `not-a-member`,
+    /// `cancelled`, `unavailable`, `pending`, `sending`.
+    pub fn label(&self) -> &'static str {
+        match (&self.stage, &self.held) {
+            (Stage::Unavailable(_), _) => "unavailable",
+            (Stage::Pending(_), Held::Member(status)) if status.is_settled() => status.label(),
+            (Stage::Pending(_), _) => "pending",
+            (Stage::Sending(_), _) => "sending",
+            (_, Held::Member(status)) => status.label(),
+            (Stage::Cancelled, _) => "cancelled",
+            (_, Held::Absent) => match &self.problem {
+                Some(Problem::Refused { .. }) => "not-added",
+                Some(Problem::Failed { .. }) => "failed",
+                None => "not-a-member",
+            },
+            (_, Held::Unknown) => "unknown",
+        }
+    }
+
+    /// What this run did, in words: `created and invited by this run`, `already a member`, or
+    /// nothing.
+    pub fn action(&self) -> &'static str {
+        self.did.describe(matches!(self.held, Held::Member(_)))
+    }
+
+    /// The outcome in plain words: what the service holds, what went wrong, and what to do.
+    pub fn detail(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        match &self.stage {
+            Stage::Unavailable(unreachable) => return unreachable.describe(),
+            Stage::Pending(op) => parts.push(format!("{} next", op.progressive())),
+            Stage::Sending(op) => parts.push(format!("{} now", op.progressive())),
+            Stage::Watching => parts.push("waiting for the status to settle".to_owned()),
+            _ => {}
+        }
+        match &self.held {
+            Held::Member(status) => parts.push(status.describe()),
+            Held::Absent if self.problem.is_none() && self.is_final() && self.stage != Stage::Cancelled => {
+                parts.push("not a member (nothing was changed)".to_owned());
             }
-            Outcome::Member { status, .. } => *status == DetectiveStatus::VerificationFailed,
+            Held::Absent if self.problem.as_ref().is_some_and(|p| matches!(p, Problem::Failed { .. })) => {
+                parts.push("not a member (read back)".to_owned());
+            }
+            _ => {}
+        }
+        if let Some(problem) = &self.problem {
+            parts.push(problem.describe());
+        }
+        match (&self.stage, &self.held) {
+            (Stage::Cancelled, _) => parts.push("cancelled before it was done".to_owned()),
+            (Stage::WatchEnded, _) => {
+                parts.push("Enlist stopped watching before it settled; run again to check".to_owned());
+            }
+            (Stage::Done, Held::Unknown) if self.problem.is_none() => parts.push("not known".to_owned()),
+            (Stage::Done, Held::Member(status)) => {
+                if let Some(advice) = status.advice() {
+                    parts.push(advice.to_owned());
+                }
+            }
+            _ => {}
+        }
+        parts.join("; ")
+    }
+
+    /// Whether another try could change it: a request that failed, an account that could not be
+    /// read back, a cancel or a watch that ended early. Refusals (another administrator, the
+    /// member limit, the own account) and settled statuses could not.
+    pub fn needs_retry(&self) -> bool {
+        match self.stage {
+            Stage::Cancelled | Stage::WatchEnded => true,
+            Stage::Done => match &self.problem {
+                Some(Problem::Failed { kind, .. }) => *kind != FailureKind::Quota,
+                Some(Problem::Refused { .. }) => false,
+                None => self.held.is_unknown(),
+            },
             _ => false,
         }
     }
 
-    /// A stable word for filters and exports: `pending`, `created`, `invited`, `failed`, …
-    pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Pending => "pending",
-            Outcome::Sending => "sending",
-            Outcome::Created => "created",
-            Outcome::Member { status, .. } => match status {
-                DetectiveStatus::Invited => "invited",
-                DetectiveStatus::VerificationInProgress => "verification-in-progress",
-                DetectiveStatus::VerificationFailed => "verification-failed",
-                DetectiveStatus::Enabled => "enabled",
-                DetectiveStatus::AcceptedButDisabled => "accepted-but-disabled",
-                DetectiveStatus::Other(_) => "member",
-            },
-            Outcome::ProbablyCreated { .. } => "probably-created",
-            Outcome::Unprocessed { .. } => "unprocessed",
-            Outcome::Failed { .. } => "failed",
-            Outcome::Cancelled => "cancelled",
-        }
-    }
-
-    /// The reason or status in plain words, for tables and exports.
-    pub fn detail(&self) -> String {
-        match self {
-            Outcome::Pending => "waiting to be sent".to_owned(),
-            Outcome::Sending => "sent, waiting for the answer".to_owned(),
-            Outcome::Created => "member created; GuardDuty invites it when you run InviteMembers".to_owned(),
-            Outcome::Member { status, disabled_reason } => match disabled_reason {
-                Some(reason) => format!("{} ({reason})", status.describe()),
-                None => status.describe().to_owned(),
-            },
-            Outcome::ProbablyCreated { note } => note.clone(),
-            Outcome::Unprocessed { reason, text } => format!("{}: {text}", reason.describe()),
-            Outcome::Failed { code, message, .. } if message.is_empty() => code.clone(),
-            Outcome::Failed { code, message, .. } => format!("{code}: {message}"),
-            Outcome::Cancelled => "cancelled before it was sent".to_owned(),
+    /// The error code of a failure.
+    pub fn error_code(&self) -> Option<&str> {
+        match &self.problem {
+            Some(Problem::Failed { code, .. }) => Some(code),
+            _ => None,
         }
     }
 }
@@ -256,16 +237,66 @@ mod tests {
     }
 
     #[test]
-    fn outcomes_know_whether_they_are_done() {
-        assert!(!Outcome::Pending.is_terminal() && !Outcome::Sending.is_terminal());
-        assert!(Outcome::Created.is_terminal() && Outcome::Cancelled.is_terminal());
-        let failed =
-            Outcome::Failed { kind: FailureKind::Auth, code: "AccessDeniedException".into(), message: "no".into() };
-        assert!(failed.needs_retry());
-        assert_eq!(failed.detail(), "AccessDeniedException: no");
-        let verification = Outcome::Member { status: DetectiveStatus::VerificationFailed, disabled_reason: None };
-        assert_eq!(verification.label(), "verification-failed");
-        assert!(verification.needs_retry());
-        assert_eq!(DetectiveStatus::from_wire("NEW_THING"), DetectiveStatus::Other("NEW_THING".into()));
+    fn outcomes_in_words() {
+        let member = |status: MemberStatus, did: Did| Outcome {
+            held: Held::Member(status),
+            did,
+            problem: None,
+            stage: Stage::Done,
+        };
+        let created = Did { created: true, invited: true, deleted: false };
+        let invited = member(MemberStatus::Invited, created);
+        assert_eq!((invited.label(), invited.action()), ("invited", "created and invited by this run"));
+        assert!(invited.is_good() && !invited.needs_retry());
+        let already = member(MemberStatus::Enabled, Did::default());
+        assert_eq!(
+            (already.label(), already.action(), already.detail().as_str()),
+            ("enabled", "already a member", "enabled")
+        );
+        let failed = member(MemberStatus::VerificationFailed, created);
+        assert!(!failed.is_good());
+        assert!(failed.detail().contains("correct it in the list"), "{}", failed.detail());
+        let refused = Outcome {
+            held: Held::Absent,
+            did: Did::default(),
+            problem: Some(Problem::Refused {
+                op: Op::Create,
+                reason: UnprocessedReason::LimitReached,
+                text: "cannot create more members".into(),
+            }),
+            stage: Stage::Done,
+        };
+        assert_eq!(refused.label(), "not-added");
+        assert!(!refused.needs_retry(), "the member limit will not go away by trying again");
+        let lost = Outcome {
+            held: Held::Absent,
+            did: Did::default(),
+            problem: Some(Problem::Failed {
+                op: Op::Create,
+                kind: FailureKind::Transient,
+                code: "500".into(),
+                message: "boom".into(),
+            }),
+            stage: Stage::Done,
+        };
+        assert_eq!(
+            (lost.label(), lost.detail().as_str()),
+            ("failed", "not a member (read back); could not create it: 500: boom")
+        );
+        assert!(lost.needs_retry());
+        let unknown = Outcome {
+            problem: Some(Problem::Failed {
+                op: Op::Read,
+                kind: FailureKind::Throttled,
+                code: "Throttling".into(),
+                message: String::new(),
+            }),
+            held: Held::Unknown,
+            ..lost.clone()
+        };
+        assert_eq!(unknown.label(), "unknown");
+        let pending =
+            Outcome { stage: Stage::Pending(Op::Create), held: Held::Absent, problem: None, did: Did::default() };
+        assert_eq!((pending.label(), pending.detail().as_str()), ("pending", "creating next"));
     }
 }

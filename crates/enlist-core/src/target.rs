@@ -1,6 +1,8 @@
-//! Where a batch goes: a service, a region and a detector or behavior graph, with Detective's
-//! invitation options. Every identifier is validated when it is built, so a `Target` is always
-//! one AWS would accept the shape of.
+//! Where accounts go: a GuardDuty detector or a Detective behavior graph in a region, with the
+//! invitation options. Every identifier is validated when it is built, and a [`Target`] can only
+//! be built through a constructor that checks everything at once (a graph in another region or
+//! partition, an invitation message Detective would refuse), so every frontend applies the same
+//! rules.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,14 +12,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::account::AccountId;
 use crate::service::Service;
 
-/// Why an identifier was refused, saying what was expected and what was found.
+/// Why an identifier or a target was refused, saying what was expected and what was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidIdentifier {
     message: String,
 }
 
 impl InvalidIdentifier {
-    fn new(message: String) -> InvalidIdentifier {
+    pub(crate) fn new(message: String) -> InvalidIdentifier {
         InvalidIdentifier { message }
     }
 }
@@ -64,6 +66,28 @@ macro_rules! string_newtype {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Region(String);
 string_newtype!(Region);
+
+impl Region {
+    /// The partition the region belongs to: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, …
+    pub fn partition(&self) -> &'static str {
+        let name = self.0.as_str();
+        if name.starts_with("cn-") {
+            "aws-cn"
+        } else if name.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else if name.starts_with("us-isob-") {
+            "aws-iso-b"
+        } else if name.starts_with("us-iso-") {
+            "aws-iso"
+        } else if name.starts_with("eu-isoe-") {
+            "aws-iso-e"
+        } else if name.starts_with("us-isof-") {
+            "aws-iso-f"
+        } else {
+            "aws"
+        }
+    }
+}
 
 impl FromStr for Region {
     type Err = InvalidIdentifier;
@@ -123,6 +147,11 @@ impl GraphArn {
     pub fn region(&self) -> Option<Region> {
         self.0.split(':').nth(3)?.parse().ok()
     }
+
+    /// The partition in the ARN (`aws`, `aws-us-gov`, …).
+    pub fn partition(&self) -> &str {
+        self.0.split(':').nth(1).unwrap_or("")
+    }
 }
 
 impl FromStr for GraphArn {
@@ -156,73 +185,330 @@ impl FromStr for GraphArn {
     }
 }
 
-/// Detective's invitation options.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The longest invitation message Detective takes, in characters.
+pub const MAX_MESSAGE: usize = 1_000;
+
+/// What the invitation says: GuardDuty InviteMembers and Detective CreateMembers take the same two
+/// options. Organization accounts get no invitation, so a Detective target in organization mode
+/// drops both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct DetectiveOptions {
-    /// The invitation message (1 to 1,000 characters); `None` sends Detective's default.
+pub struct Invitation {
+    /// The message in the invitation email; `None` sends the service's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Send no invitation email.
+    /// Send no invitation email (the account still has to accept).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub disable_email_notification: bool,
-    /// The graph is an organization behavior graph: accounts are sent without emails.
-    pub organization_mode: bool,
 }
 
-impl DetectiveOptions {
-    /// Checks the message length Detective accepts.
-    pub fn validate(&self) -> Result<(), InvalidIdentifier> {
+impl Invitation {
+    /// An invitation with `message` (blank means none) and the email setting.
+    pub fn new(message: Option<&str>, disable_email_notification: bool) -> Invitation {
+        let message = message.map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned);
+        Invitation { message, disable_email_notification }
+    }
+
+    /// Checks what `service` accepts: Detective takes a message of 1 to 1,000 characters.
+    pub fn check(&self, service: Service) -> Result<(), InvalidIdentifier> {
         match &self.message {
-            Some(m) if !(1..=1000).contains(&m.chars().count()) => Err(InvalidIdentifier::new(format!(
-                "expected an invitation message of 1 to 1,000 characters, found {}",
-                m.chars().count()
-            ))),
+            Some(m) if service == Service::Detective && !(1..=MAX_MESSAGE).contains(&m.chars().count()) => {
+                Err(InvalidIdentifier::new(format!(
+                    "expected an invitation message of 1 to 1,000 characters for Detective, found {}",
+                    crate::diagnostic::thousands(m.chars().count())
+                )))
+            }
+            Some(m) if m.is_empty() => {
+                Err(InvalidIdentifier::new("expected an invitation message with text, found an empty one".to_owned()))
+            }
             _ => Ok(()),
         }
     }
 }
 
-/// One destination for the accounts: a GuardDuty detector or a Detective behavior graph, in a region.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "service")]
-pub enum Target {
-    /// GuardDuty `CreateMembers` on a detector.
-    #[serde(rename = "guardduty", rename_all = "camelCase")]
-    GuardDuty {
-        /// The region of the detector.
-        region: Region,
-        /// The administrator's detector in that region.
-        detector_id: DetectorId,
-    },
-    /// Detective `CreateMembers` on a behavior graph.
-    #[serde(rename = "detective", rename_all = "camelCase")]
-    Detective {
-        /// The region of the graph.
-        region: Region,
-        /// The behavior graph.
-        graph_arn: GraphArn,
-        /// Message, email notification and organization mode.
-        #[serde(default)]
-        options: DetectiveOptions,
-    },
+/// The detector or graph of a target.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Resource {
+    Detector(DetectorId),
+    Graph { arn: GraphArn, organization: bool },
+}
+
+/// One destination for the accounts: a GuardDuty detector or a Detective behavior graph, in a
+/// region, with the invitation. Built only by [`Target::guardduty`] and [`Target::detective`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Target {
+    region: Region,
+    resource: Resource,
+    invitation: Invitation,
 }
 
 impl Target {
+    /// A GuardDuty detector in `region`; accounts get `invitation` when they are invited.
+    pub fn guardduty(
+        region: Region,
+        detector_id: DetectorId,
+        invitation: Invitation,
+    ) -> Result<Target, InvalidIdentifier> {
+        invitation.check(Service::GuardDuty)?;
+        Ok(Target { region, resource: Resource::Detector(detector_id), invitation })
+    }
+
+    /// A Detective behavior graph in `region`. The ARN must name that region and its partition.
+    /// An organization behavior graph enables organization accounts without an invitation, so its
+    /// accounts are sent without emails and the invitation is dropped.
+    pub fn detective(
+        region: Region,
+        graph_arn: GraphArn,
+        invitation: Invitation,
+        organization: bool,
+    ) -> Result<Target, InvalidIdentifier> {
+        if let Some(arn_region) = graph_arn.region()
+            && arn_region != region
+        {
+            return Err(InvalidIdentifier::new(format!(
+                "expected a behavior graph in {region}, found one in {arn_region} (`{graph_arn}`)"
+            )));
+        }
+        if graph_arn.partition() != region.partition() {
+            return Err(InvalidIdentifier::new(format!(
+                "expected a behavior graph ARN of partition `{}` for {region}, found `{}`",
+                region.partition(),
+                graph_arn.partition()
+            )));
+        }
+        let invitation = if organization { Invitation::default() } else { invitation };
+        invitation.check(Service::Detective)?;
+        Ok(Target { region, resource: Resource::Graph { arn: graph_arn, organization }, invitation })
+    }
+
     /// The service this target belongs to.
     pub fn service(&self) -> Service {
-        match self {
-            Target::GuardDuty { .. } => Service::GuardDuty,
-            Target::Detective { .. } => Service::Detective,
+        match self.resource {
+            Resource::Detector(_) => Service::GuardDuty,
+            Resource::Graph { .. } => Service::Detective,
         }
     }
 
     /// The region this target is in.
     pub fn region(&self) -> &Region {
-        match self {
-            Target::GuardDuty { region, .. } | Target::Detective { region, .. } => region,
+        &self.region
+    }
+
+    /// The GuardDuty detector, for a GuardDuty target.
+    pub fn detector_id(&self) -> Option<&DetectorId> {
+        match &self.resource {
+            Resource::Detector(id) => Some(id),
+            Resource::Graph { .. } => None,
         }
     }
 
+    /// The behavior graph, for a Detective target.
+    pub fn graph_arn(&self) -> Option<&GraphArn> {
+        match &self.resource {
+            Resource::Graph { arn, .. } => Some(arn),
+            Resource::Detector(_) => None,
+        }
+    }
+
+    /// The detector ID or the graph ARN, as text.
+    pub fn resource_id(&self) -> &str {
+        match &self.resource {
+            Resource::Detector(id) => id.as_str(),
+            Resource::Graph { arn, .. } => arn.as_str(),
+        }
+    }
+
+    /// Whether this is an organization behavior graph (accounts sent without emails).
+    pub fn organization_mode(&self) -> bool {
+        matches!(self.resource, Resource::Graph { organization: true, .. })
+    }
+
+    /// The invitation (empty for an organization behavior graph).
+    pub fn invitation(&self) -> &Invitation {
+        &self.invitation
+    }
+
+    /// Whether the accounts need an email to be sent here.
+    pub fn needs_email(&self) -> bool {
+        !self.organization_mode()
+    }
+
+    /// The administrator account, when the target names it (a graph ARN does).
+    pub fn administrator(&self) -> Option<AccountId> {
+        self.graph_arn().and_then(GraphArn::account)
+    }
+
     /// A short label for tables and logs: `guardduty us-east-1`.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.service().as_str(), self.region)
+    }
+}
+
+/// A target as JSON: `{"service":"guardduty","region":…,"detectorId":…}` or
+/// `{"service":"detective","region":…,"graphArn":…,"organizationMode":…}`, each with the
+/// invitation's `message` and `disableEmailNotification`. Journals of version 1 kept Detective's
+/// options in an `options` object; that shape is read too.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TargetRepr {
+    service: Service,
+    region: Region,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    detector_id: Option<DetectorId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    graph_arn: Option<GraphArn>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    organization_mode: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    disable_email_notification: bool,
+    #[serde(default, skip_serializing)]
+    options: Option<OptionsV1>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
+struct OptionsV1 {
+    message: Option<String>,
+    disable_email_notification: bool,
+    organization_mode: bool,
+}
+
+impl Serialize for Target {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        TargetRepr {
+            service: self.service(),
+            region: self.region.clone(),
+            detector_id: self.detector_id().cloned(),
+            graph_arn: self.graph_arn().cloned(),
+            organization_mode: self.organization_mode(),
+            message: self.invitation.message.clone(),
+            disable_email_notification: self.invitation.disable_email_notification,
+            options: None,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Target, D::Error> {
+        let mut repr = TargetRepr::deserialize(deserializer)?;
+        if let Some(v1) = repr.options.take() {
+            repr.message = repr.message.or(v1.message);
+            repr.disable_email_notification |= v1.disable_email_notification;
+            repr.organization_mode |= v1.organization_mode;
+        }
+        let invitation =
+            Invitation { message: repr.message, disable_email_notification: repr.disable_email_notification };
+        let target = match (repr.service, repr.detector_id, repr.graph_arn) {
+            (Service::GuardDuty, Some(detector), None) => Target::guardduty(repr.region, detector, invitation),
+            (Service::Detective, None, Some(arn)) => {
+                Target::detective(repr.region, arn, invitation, repr.organization_mode)
+            }
+            (Service::GuardDuty, ..) => Err(InvalidIdentifier::new(
+                "expected a GuardDuty target with a `detectorId` and no `graphArn`".to_owned(),
+            )),
+            (Service::Detective, ..) => Err(InvalidIdentifier::new(
+                "expected a Detective target with a `graphArn` and no `detectorId`".to_owned(),
+            )),
+        };
+        target.map_err(serde::de::Error::custom)
+    }
+}
+
+/// Why a service cannot be used in a region.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Unreachable {
+    /// The region answers as not enabled for the account (an opt-in region), or does not
+    /// recognize the credentials there.
+    NotEnabled,
+    /// GuardDuty has no detector in the region.
+    NoDetector,
+    /// Detective has no behavior graph in the region.
+    NoGraph,
+    /// The credentials may not call the service there.
+    AccessDenied {
+        /// The service's words.
+        message: String,
+    },
+    /// Discovery failed another way.
+    Failed {
+        /// The error code.
+        code: String,
+        /// The message.
+        message: String,
+    },
+}
+
+impl Unreachable {
+    /// The reason in plain words, with what to do.
+    pub fn describe(&self) -> String {
+        match self {
+            Unreachable::NotEnabled => {
+                "the region is not enabled for this account (an opt-in region?), or the credentials are not valid there; enable it or remove it".to_owned()
+            }
+            Unreachable::NoDetector => {
+                "no GuardDuty detector in this region; enable GuardDuty here first, or give its detector ID".to_owned()
+            }
+            Unreachable::NoGraph => {
+                "no Detective behavior graph in this region; enable Detective here first, or give its ARN".to_owned()
+            }
+            Unreachable::AccessDenied { message } => {
+                format!("the credentials may not use the service in this region: {message}")
+            }
+            Unreachable::Failed { code, message } if message.is_empty() => format!("discovery failed: {code}"),
+            Unreachable::Failed { code, message } => format!("discovery failed: {code}: {message}"),
+        }
+    }
+}
+
+/// A service in a region: a [`Target`] to send to, or why there is none. A run carries both, so a
+/// region that cannot be used is reported on every account's row instead of stopping the others.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Destination {
+    /// Accounts are sent here.
+    Target(Target),
+    /// Nothing can be sent here.
+    Unavailable {
+        /// The service.
+        service: Service,
+        /// The region.
+        region: Region,
+        /// Why.
+        unreachable: Unreachable,
+    },
+}
+
+impl Destination {
+    /// The service.
+    pub fn service(&self) -> Service {
+        match self {
+            Destination::Target(target) => target.service(),
+            Destination::Unavailable { service, .. } => *service,
+        }
+    }
+
+    /// The region.
+    pub fn region(&self) -> &Region {
+        match self {
+            Destination::Target(target) => target.region(),
+            Destination::Unavailable { region, .. } => region,
+        }
+    }
+
+    /// The target, when there is one.
+    pub fn target(&self) -> Option<&Target> {
+        match self {
+            Destination::Target(target) => Some(target),
+            Destination::Unavailable { .. } => None,
+        }
+    }
+
+    /// `guardduty us-east-1`.
     pub fn label(&self) -> String {
         format!("{} {}", self.service().as_str(), self.region())
     }
@@ -232,22 +518,33 @@ impl Target {
 mod tests {
     use super::*;
 
+    const ARN: &str = "arn:aws:detective:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899";
+
+    fn region(name: &str) -> Region {
+        name.parse().unwrap()
+    }
+
     #[test]
-    fn regions() {
+    fn regions_and_partitions() {
         for ok in ["us-east-1", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "il-central-1", "us-isob-east-1"] {
             assert!(ok.parse::<Region>().is_ok(), "{ok}");
         }
         for bad in ["", "us-east", "US-EAST-1", "us_east_1", "useast1", "us-east-1a", "us--1"] {
             assert!(bad.parse::<Region>().is_err(), "{bad}");
         }
+        let partitions: Vec<&str> = ["eu-west-1", "cn-northwest-1", "us-gov-east-1", "us-iso-east-1", "us-isob-east-1"]
+            .iter()
+            .map(|r| region(r).partition())
+            .collect();
+        assert_eq!(partitions, ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"]);
     }
 
     #[test]
     fn graph_arns() {
-        let arn: GraphArn =
-            "arn:aws:detective:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899".parse().unwrap();
+        let arn: GraphArn = ARN.parse().unwrap();
         assert_eq!(arn.account().unwrap().to_string(), "111122223333");
         assert_eq!(arn.region().unwrap().as_str(), "us-east-1");
+        assert_eq!(arn.partition(), "aws");
         assert!(
             "arn:aws-us-gov:detective:us-gov-west-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899"
                 .parse::<GraphArn>()
@@ -255,39 +552,91 @@ mod tests {
         );
         // The AWS CLI documentation's example has only 24 hex digits and fails the service's pattern.
         assert!("arn:aws:detective:us-east-1:111122223333:graph:123412341234123412341234".parse::<GraphArn>().is_err());
-        assert!(
-            "arn:aws:detective:us-east-1:111122223333:graph:027C7C4610EA4AACAF0B883093CAB899"
-                .parse::<GraphArn>()
-                .is_err()
-        );
-        assert!(
-            "arn:aws:guardduty:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899"
-                .parse::<GraphArn>()
-                .is_err()
-        );
+        assert!(ARN.to_uppercase().parse::<GraphArn>().is_err());
+        assert!(ARN.replace("detective", "guardduty").parse::<GraphArn>().is_err());
     }
 
     #[test]
-    fn detectors_and_messages() {
+    fn detectors() {
         assert!("12abc34d567e8fa901bc2d34e56789f0".parse::<DetectorId>().is_ok());
         assert!("".parse::<DetectorId>().is_err());
         assert!("../member".parse::<DetectorId>().is_err());
         assert!("a".repeat(301).parse::<DetectorId>().is_err());
-        let long = DetectiveOptions { message: Some("x".repeat(1001)), ..DetectiveOptions::default() };
-        assert_eq!(
-            long.validate().unwrap_err().to_string(),
-            "expected an invitation message of 1 to 1,000 characters, found 1001"
-        );
+    }
+
+    /// One table for every rule a target's constructor holds.
+    #[test]
+    fn targets_check_everything_at_construction() {
+        let long = "x".repeat(1_001);
+        let gov_arn = "arn:aws-us-gov:detective:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899";
+        type Case<'a> = (&'a str, &'a str, Option<&'a str>, bool, Result<(), &'a str>);
+        let cases: &[Case<'_>] = &[
+            ("us-east-1", ARN, Some("welcome"), false, Ok(())),
+            ("eu-west-1", ARN, None, false, Err("expected a behavior graph in eu-west-1, found one in us-east-1")),
+            (
+                "us-east-1",
+                gov_arn,
+                None,
+                false,
+                Err("expected a behavior graph ARN of partition `aws` for us-east-1, found `aws-us-gov`"),
+            ),
+            (
+                "us-east-1",
+                ARN,
+                Some(&long),
+                false,
+                Err("expected an invitation message of 1 to 1,000 characters for Detective, found 1,001"),
+            ),
+            // An organization graph sends no invitation, so its message is dropped, not checked.
+            ("us-east-1", ARN, Some(&long), true, Ok(())),
+        ];
+        for (name, arn, message, organization, expected) in cases {
+            let result =
+                Target::detective(region(name), arn.parse().unwrap(), Invitation::new(*message, true), *organization);
+            match (result, expected) {
+                (Ok(target), Ok(())) => {
+                    assert_eq!(target.organization_mode(), *organization);
+                    if *organization {
+                        assert_eq!(
+                            target.invitation(),
+                            &Invitation::default(),
+                            "organization mode drops the invitation"
+                        );
+                        assert!(!target.needs_email());
+                    }
+                }
+                (Err(error), Err(message)) => assert!(error.to_string().starts_with(message), "{error}"),
+                (result, expected) => panic!("{name} {arn}: {result:?}, expected {expected:?}"),
+            }
+        }
+        // GuardDuty takes longer messages; an empty one is none.
+        let target =
+            Target::guardduty(region("us-east-1"), "d1".parse().unwrap(), Invitation::new(Some(&long), false)).unwrap();
+        assert_eq!(target.invitation().message.as_deref().map(str::len), Some(1_001));
+        assert_eq!(Invitation::new(Some("  "), false).message, None);
     }
 
     #[test]
-    fn targets_serialize_with_their_service() {
-        let target = Target::GuardDuty { region: "eu-west-1".parse().unwrap(), detector_id: "abc".parse().unwrap() };
+    fn targets_serialize_with_their_service_and_read_version_1() {
+        let target = Target::guardduty(region("eu-west-1"), "abc".parse().unwrap(), Invitation::default()).unwrap();
         let json = serde_json::to_string(&target).unwrap();
         assert_eq!(json, r#"{"service":"guardduty","region":"eu-west-1","detectorId":"abc"}"#);
         assert_eq!(serde_json::from_str::<Target>(&json).unwrap(), target);
-        assert!(
-            serde_json::from_str::<Target>(r#"{"service":"guardduty","region":"nowhere","detectorId":"abc"}"#).is_err()
+        let detective =
+            Target::detective(region("us-east-1"), ARN.parse().unwrap(), Invitation::new(Some("hi"), true), false)
+                .unwrap();
+        let json = serde_json::to_string(&detective).unwrap();
+        assert_eq!(serde_json::from_str::<Target>(&json).unwrap(), detective);
+        let v1 = format!(
+            r#"{{"service":"detective","region":"us-east-1","graphArn":"{ARN}","options":{{"message":"hi","disableEmailNotification":true,"organizationMode":false}}}}"#
         );
+        assert_eq!(serde_json::from_str::<Target>(&v1).unwrap(), detective);
+        for bad in [
+            r#"{"service":"guardduty","region":"nowhere","detectorId":"abc"}"#.to_owned(),
+            format!(r#"{{"service":"detective","region":"eu-west-1","graphArn":"{ARN}"}}"#),
+            r#"{"service":"guardduty","region":"us-east-1"}"#.to_owned(),
+        ] {
+            assert!(serde_json::from_str::<Target>(&bad).is_err(), "{bad}");
+        }
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::account::{Account, AccountId};
+use crate::member::MemberStatus;
 use crate::service::Service;
 use crate::target::{DetectorId, GraphArn, Region, Target};
 
@@ -18,12 +19,24 @@ use crate::target::{DetectorId, GraphArn, Region, Target};
 pub enum Operation {
     /// `POST /detector/{DetectorId}/member`
     GuardDutyCreateMembers,
+    /// `POST /detector/{DetectorId}/member/get`
+    GuardDutyGetMembers,
+    /// `POST /detector/{DetectorId}/member/invite`
+    GuardDutyInviteMembers,
+    /// `POST /detector/{DetectorId}/member/delete` (the proxy allows it only for members whose
+    /// email verification failed)
+    GuardDutyDeleteMembers,
     /// `GET /detector`
     GuardDutyListDetectors,
     /// `GET /detector/{DetectorId}/member`
     GuardDutyListMembers,
     /// `POST /graph/members`
     DetectiveCreateMembers,
+    /// `POST /graph/members/get`
+    DetectiveGetMembers,
+    /// `POST /graph/members/removal` (the proxy allows it only for members whose email
+    /// verification failed)
+    DetectiveDeleteMembers,
     /// `POST /graphs/list`
     DetectiveListGraphs,
     /// `POST /graph/members/list`
@@ -31,12 +44,17 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Every operation.
-    pub const ALL: [Operation; 6] = [
+    /// Every operation, in the order of the table above: what the proxy's IAM role must allow.
+    pub const ALL: [Operation; 11] = [
         Operation::GuardDutyCreateMembers,
+        Operation::GuardDutyGetMembers,
+        Operation::GuardDutyInviteMembers,
+        Operation::GuardDutyDeleteMembers,
         Operation::GuardDutyListDetectors,
         Operation::GuardDutyListMembers,
         Operation::DetectiveCreateMembers,
+        Operation::DetectiveGetMembers,
+        Operation::DetectiveDeleteMembers,
         Operation::DetectiveListGraphs,
         Operation::DetectiveListMembers,
     ];
@@ -44,10 +62,17 @@ impl Operation {
     /// The service the operation belongs to.
     pub const fn service(self) -> Service {
         match self {
-            Operation::GuardDutyCreateMembers | Operation::GuardDutyListDetectors | Operation::GuardDutyListMembers => {
-                Service::GuardDuty
-            }
-            _ => Service::Detective,
+            Operation::GuardDutyCreateMembers
+            | Operation::GuardDutyGetMembers
+            | Operation::GuardDutyInviteMembers
+            | Operation::GuardDutyDeleteMembers
+            | Operation::GuardDutyListDetectors
+            | Operation::GuardDutyListMembers => Service::GuardDuty,
+            Operation::DetectiveCreateMembers
+            | Operation::DetectiveGetMembers
+            | Operation::DetectiveDeleteMembers
+            | Operation::DetectiveListGraphs
+            | Operation::DetectiveListMembers => Service::Detective,
         }
     }
 
@@ -55,6 +80,9 @@ impl Operation {
     pub const fn name(self) -> &'static str {
         match self {
             Operation::GuardDutyCreateMembers | Operation::DetectiveCreateMembers => "CreateMembers",
+            Operation::GuardDutyGetMembers | Operation::DetectiveGetMembers => "GetMembers",
+            Operation::GuardDutyInviteMembers => "InviteMembers",
+            Operation::GuardDutyDeleteMembers | Operation::DetectiveDeleteMembers => "DeleteMembers",
             Operation::GuardDutyListDetectors => "ListDetectors",
             Operation::GuardDutyListMembers | Operation::DetectiveListMembers => "ListMembers",
             Operation::DetectiveListGraphs => "ListGraphs",
@@ -67,6 +95,19 @@ impl Operation {
             Operation::GuardDutyListDetectors | Operation::GuardDutyListMembers => Method::Get,
             _ => Method::Post,
         }
+    }
+
+    /// Whether the operation changes what the service holds. Such a request that got no clear
+    /// answer may have been applied: the engine reads before it acts again.
+    pub const fn changes_members(self) -> bool {
+        matches!(
+            self,
+            Operation::GuardDutyCreateMembers
+                | Operation::GuardDutyInviteMembers
+                | Operation::GuardDutyDeleteMembers
+                | Operation::DetectiveCreateMembers
+                | Operation::DetectiveDeleteMembers
+        )
     }
 }
 
@@ -125,6 +166,22 @@ impl Request {
             self.query.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect();
         format!("{}?{}", self.path, query.join("&"))
     }
+
+    /// Where the request goes on an Enlist proxy: `/v1/{service}/{region}` and the AWS path and
+    /// query. Every client (the CLI, the browser) sends it there, with the method, `headers` and
+    /// `body` as they are.
+    pub fn proxy_path(&self) -> String {
+        format!("/v1/{}/{}{}", self.operation.service().as_str(), self.region, self.path_and_query())
+    }
+
+    /// The accounts this request carries, as the service will see them (for logs and checks).
+    pub fn account_count(&self) -> usize {
+        let Some(body) = self.body.as_deref() else { return 0 };
+        ["accountDetails", "Accounts", "accountIds", "AccountIds"]
+            .iter()
+            .find_map(|key| serde_json::from_str::<Value>(body).ok()?.get(key)?.as_array().map(Vec::len))
+            .unwrap_or(0)
+    }
 }
 
 /// Percent-encodes everything but the unreserved characters `A-Z a-z 0-9 - . _ ~`, as botocore does
@@ -141,10 +198,6 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
-fn json_headers() -> Vec<(String, String)> {
-    vec![("Content-Type".to_owned(), "application/json".to_owned())]
-}
-
 fn request(
     operation: Operation,
     region: &Region,
@@ -152,7 +205,8 @@ fn request(
     query: Vec<(String, String)>,
     body: Option<Value>,
 ) -> Request {
-    let headers = if body.is_some() { json_headers() } else { Vec::new() };
+    let headers =
+        if body.is_some() { vec![("Content-Type".to_owned(), "application/json".to_owned())] } else { Vec::new() };
     Request {
         operation,
         region: region.clone(),
@@ -164,11 +218,19 @@ fn request(
     }
 }
 
+fn detector_path(detector_id: &DetectorId, rest: &str) -> String {
+    format!("/detector/{}/member{rest}", percent_encode(detector_id.as_str()))
+}
+
+fn ids_json(ids: impl IntoIterator<Item = AccountId>) -> Vec<Value> {
+    ids.into_iter().map(|id| Value::from(id.to_string())).collect()
+}
+
 /// `CreateMembers` for `accounts` (a batch) on `target`.
 ///
 /// GuardDuty: `{"accountDetails":[{"accountId","email"}]}`. Detective: `{"GraphArn","Message",
-/// "DisableEmailNotification","Accounts":[{"AccountId","EmailAddress"}]}`, without emails in
-/// organization mode.
+/// "DisableEmailNotification","Accounts":[{"AccountId","EmailAddress"}]}`, without emails for an
+/// organization behavior graph.
 pub fn create_members(target: &Target, accounts: &[Account]) -> Request {
     create_members_for(target, accounts.iter().map(|a| (a.id(), a.email())))
 }
@@ -179,43 +241,98 @@ pub fn create_members_for<'a>(
     target: &Target,
     accounts: impl IntoIterator<Item = (AccountId, Option<&'a str>)>,
 ) -> Request {
-    match target {
-        Target::GuardDuty { region, detector_id } => {
-            let details: Vec<Value> = accounts
-                .into_iter()
-                .map(|(id, email)| serde_json::json!({"accountId": id.to_string(), "email": email.unwrap_or("")}))
-                .collect();
-            request(
-                Operation::GuardDutyCreateMembers,
-                region,
-                format!("/detector/{}/member", percent_encode(detector_id.as_str())),
-                Vec::new(),
-                Some(serde_json::json!({ "accountDetails": details })),
-            )
-        }
-        Target::Detective { region, graph_arn, options } => {
-            let details: Vec<Value> = accounts
-                .into_iter()
-                .map(|(id, email)| match email.filter(|_| !options.organization_mode) {
-                    Some(email) => serde_json::json!({"AccountId": id.to_string(), "EmailAddress": email}),
-                    None => serde_json::json!({"AccountId": id.to_string()}),
-                })
-                .collect();
-            let mut body = serde_json::Map::new();
-            body.insert("GraphArn".to_owned(), graph_arn.as_str().into());
-            if let Some(message) = &options.message {
-                body.insert("Message".to_owned(), message.as_str().into());
-            }
-            body.insert("DisableEmailNotification".to_owned(), options.disable_email_notification.into());
-            body.insert("Accounts".to_owned(), details.into());
-            request(
-                Operation::DetectiveCreateMembers,
-                region,
-                "/graph/members".to_owned(),
-                Vec::new(),
-                Some(body.into()),
-            )
-        }
+    let region = target.region();
+    if let Some(detector_id) = target.detector_id() {
+        let details: Vec<Value> = accounts
+            .into_iter()
+            .map(|(id, email)| serde_json::json!({"accountId": id.to_string(), "email": email.unwrap_or("")}))
+            .collect();
+        return request(
+            Operation::GuardDutyCreateMembers,
+            region,
+            detector_path(detector_id, ""),
+            Vec::new(),
+            Some(serde_json::json!({ "accountDetails": details })),
+        );
+    }
+    let organization = target.organization_mode();
+    let details: Vec<Value> = accounts
+        .into_iter()
+        .map(|(id, email)| match email.filter(|_| !organization) {
+            Some(email) => serde_json::json!({"AccountId": id.to_string(), "EmailAddress": email}),
+            None => serde_json::json!({"AccountId": id.to_string()}),
+        })
+        .collect();
+    let mut body = serde_json::Map::new();
+    body.insert("GraphArn".to_owned(), target.resource_id().into());
+    let invitation = target.invitation();
+    if let Some(message) = &invitation.message {
+        body.insert("Message".to_owned(), message.as_str().into());
+    }
+    body.insert("DisableEmailNotification".to_owned(), invitation.disable_email_notification.into());
+    body.insert("Accounts".to_owned(), details.into());
+    request(Operation::DetectiveCreateMembers, region, "/graph/members".to_owned(), Vec::new(), Some(body.into()))
+}
+
+/// `GetMembers` for `ids` (1 to 50) on `target`: what the service holds for each.
+pub fn get_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) -> Request {
+    match target.detector_id() {
+        Some(detector_id) => request(
+            Operation::GuardDutyGetMembers,
+            target.region(),
+            detector_path(detector_id, "/get"),
+            Vec::new(),
+            Some(serde_json::json!({ "accountIds": ids_json(ids) })),
+        ),
+        None => request(
+            Operation::DetectiveGetMembers,
+            target.region(),
+            "/graph/members/get".to_owned(),
+            Vec::new(),
+            Some(serde_json::json!({ "GraphArn": target.resource_id(), "AccountIds": ids_json(ids) })),
+        ),
+    }
+}
+
+/// GuardDuty `InviteMembers` for `ids` (1 to 50), with the target's invitation. `None` for a
+/// Detective target: Detective invites as it creates.
+pub fn invite_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) -> Option<Request> {
+    let detector_id = target.detector_id()?;
+    let invitation = target.invitation();
+    let mut body = serde_json::Map::new();
+    body.insert("accountIds".to_owned(), ids_json(ids).into());
+    body.insert("disableEmailNotification".to_owned(), invitation.disable_email_notification.into());
+    if let Some(message) = &invitation.message {
+        body.insert("message".to_owned(), message.as_str().into());
+    }
+    Some(request(
+        Operation::GuardDutyInviteMembers,
+        target.region(),
+        detector_path(detector_id, "/invite"),
+        Vec::new(),
+        Some(body.into()),
+    ))
+}
+
+/// `DeleteMembers` for `ids` (1 to 50) on `target`: GuardDuty `POST …/member/delete`, Detective
+/// `POST /graph/members/removal`. Enlist deletes only members whose email verification failed,
+/// to create them again with the right email.
+pub fn delete_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) -> Request {
+    match target.detector_id() {
+        Some(detector_id) => request(
+            Operation::GuardDutyDeleteMembers,
+            target.region(),
+            detector_path(detector_id, "/delete"),
+            Vec::new(),
+            Some(serde_json::json!({ "accountIds": ids_json(ids) })),
+        ),
+        None => request(
+            Operation::DetectiveDeleteMembers,
+            target.region(),
+            "/graph/members/removal".to_owned(),
+            Vec::new(),
+            Some(serde_json::json!({ "GraphArn": target.resource_id(), "AccountIds": ids_json(ids) })),
+        ),
     }
 }
 
@@ -250,13 +367,7 @@ pub fn list_guardduty_members(
 ) -> Request {
     let mut query = page_query(max_results, next_token);
     query.push(("onlyAssociated".to_owned(), "false".to_owned()));
-    request(
-        Operation::GuardDutyListMembers,
-        region,
-        format!("/detector/{}/member", percent_encode(detector_id.as_str())),
-        query,
-        None,
-    )
+    request(Operation::GuardDutyListMembers, region, detector_path(detector_id, ""), query, None)
 }
 
 fn detective_page(max_results: Option<u32>, next_token: Option<&str>, body: &mut serde_json::Map<String, Value>) {
@@ -530,7 +641,12 @@ fn read<T: for<'de> Deserialize<'de>>(operation: Operation, body: &str) -> Resul
     serde_json::from_str(body).map_err(|e| BodyError { operation, message: e.to_string() })
 }
 
-/// A GuardDuty or Detective account that CreateMembers did not process, with the service's words.
+/// A list that a service may also send as `null`.
+fn list<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// An account a member operation did not process, with the service's words.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnprocessedAccount {
     /// The account ID as the service returned it.
@@ -541,41 +657,57 @@ pub struct UnprocessedAccount {
     pub reason: String,
 }
 
-#[derive(Deserialize)]
-struct GuardDutyCreateMembersOutput {
-    #[serde(rename = "unprocessedAccounts", default)]
-    unprocessed_accounts: Vec<UnprocessedAccount>,
-}
-
-/// GuardDuty CreateMembers output: the accounts not processed. Accounts not listed were accepted.
-pub fn parse_guardduty_create_members(body: &str) -> Result<Vec<UnprocessedAccount>, BodyError> {
-    read::<GuardDutyCreateMembersOutput>(Operation::GuardDutyCreateMembers, body).map(|o| o.unprocessed_accounts)
-}
-
-/// Detective's view of one member account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MemberDetail {
-    /// The member's account ID.
+/// A member as GetMembers, ListMembers or Detective's CreateMembers describe it, in either
+/// service's casing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The member's account ID as the service returned it.
     pub account_id: String,
-    /// The email on the invitation.
-    #[serde(default)]
-    pub email_address: Option<String>,
-    /// `INVITED`, `VERIFICATION_IN_PROGRESS`, `VERIFICATION_FAILED`, `ENABLED`, `ACCEPTED_BUT_DISABLED`.
-    #[serde(default)]
-    pub status: Option<String>,
-    /// Why an accepted member is disabled: `VOLUME_TOO_HIGH`, `VOLUME_UNKNOWN`.
-    #[serde(default)]
-    pub disabled_reason: Option<String>,
-    /// `INVITATION` or `ORGANIZATION`.
-    #[serde(default)]
+    /// The email the service holds for it.
+    pub email: Option<String>,
+    /// The relationship status.
+    pub status: MemberStatus,
+    /// The administrator account.
+    pub administrator_id: Option<String>,
+    /// Detective's `InvitationType`: `INVITATION` or `ORGANIZATION`.
     pub invitation_type: Option<String>,
-    /// When it was invited (ISO-8601; epoch milliseconds are turned into text as given).
-    #[serde(default, deserialize_with = "timestamp")]
-    pub invited_time: Option<String>,
-    /// When it last changed.
-    #[serde(default, deserialize_with = "timestamp")]
-    pub updated_time: Option<String>,
+    /// When it was last updated (ISO-8601; epoch milliseconds are kept as given).
+    pub updated_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawMember {
+    #[serde(rename = "accountId", alias = "AccountId")]
+    account_id: String,
+    #[serde(rename = "email", alias = "EmailAddress", default)]
+    email: Option<String>,
+    #[serde(rename = "relationshipStatus", alias = "Status", default)]
+    status: Option<String>,
+    #[serde(rename = "DisabledReason", default)]
+    disabled_reason: Option<String>,
+    #[serde(rename = "administratorId", alias = "AdministratorId", default)]
+    administrator_id: Option<String>,
+    // The deprecated name, sent beside the new one: a separate field, or serde would see a
+    // duplicate.
+    #[serde(rename = "masterId", alias = "MasterId", default)]
+    master_id: Option<String>,
+    #[serde(rename = "InvitationType", default)]
+    invitation_type: Option<String>,
+    #[serde(rename = "updatedAt", alias = "UpdatedTime", default, deserialize_with = "timestamp")]
+    updated_at: Option<String>,
+}
+
+impl From<RawMember> for Member {
+    fn from(raw: RawMember) -> Member {
+        Member {
+            status: MemberStatus::from_wire(raw.status.as_deref().unwrap_or(""), raw.disabled_reason.as_deref()),
+            account_id: raw.account_id,
+            email: raw.email,
+            administrator_id: raw.administrator_id.or(raw.master_id),
+            invitation_type: raw.invitation_type,
+            updated_at: raw.updated_at,
+        }
+    }
 }
 
 /// Timestamps arrive as ISO-8601 strings, or in some documents as epoch milliseconds.
@@ -587,19 +719,38 @@ fn timestamp<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option
     })
 }
 
-/// Detective CreateMembers output.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct DetectiveCreateMembersOutput {
-    /// The accounts Detective took, with their status.
-    pub members: Vec<MemberDetail>,
-    /// The accounts it did not, with the reason (accounts already invited are here too).
-    pub unprocessed_accounts: Vec<UnprocessedAccount>,
+/// What a member operation answered: the members it described, the accounts it did not process,
+/// and the next page of a listing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MembersAnswer {
+    /// Members with their status (GetMembers, ListMembers, Detective CreateMembers).
+    pub members: Vec<Member>,
+    /// Accounts not processed, with the service's words. For GetMembers, accounts that are not
+    /// members.
+    pub unprocessed: Vec<UnprocessedAccount>,
+    /// The token of the next page (ListMembers).
+    pub next_token: Option<String>,
 }
 
-/// Detective CreateMembers output.
-pub fn parse_detective_create_members(body: &str) -> Result<DetectiveCreateMembersOutput, BodyError> {
-    read(Operation::DetectiveCreateMembers, body)
+#[derive(Deserialize)]
+struct RawAnswer {
+    #[serde(rename = "members", alias = "Members", alias = "MemberDetails", default, deserialize_with = "list")]
+    members: Vec<RawMember>,
+    #[serde(rename = "unprocessedAccounts", alias = "UnprocessedAccounts", default, deserialize_with = "list")]
+    unprocessed: Vec<UnprocessedAccount>,
+    #[serde(rename = "nextToken", alias = "NextToken", default)]
+    next_token: Option<String>,
+}
+
+/// Reads the answer of any member operation (CreateMembers, GetMembers, InviteMembers,
+/// DeleteMembers, ListMembers) of either service.
+pub fn parse_members(operation: Operation, body: &str) -> Result<MembersAnswer, BodyError> {
+    let raw: RawAnswer = read(operation, body)?;
+    Ok(MembersAnswer {
+        members: raw.members.into_iter().map(Member::from).collect(),
+        unprocessed: raw.unprocessed,
+        next_token: raw.next_token.filter(|t| !t.is_empty()),
+    })
 }
 
 /// One page of a listing.
@@ -613,7 +764,7 @@ pub struct Page<T> {
 
 #[derive(Deserialize)]
 struct ListDetectorsOutput {
-    #[serde(rename = "detectorIds", default)]
+    #[serde(rename = "detectorIds", default, deserialize_with = "list")]
     detector_ids: Vec<String>,
     #[serde(rename = "nextToken", default)]
     next_token: Option<String>,
@@ -623,38 +774,6 @@ struct ListDetectorsOutput {
 pub fn parse_list_detectors(body: &str) -> Result<Page<String>, BodyError> {
     let out: ListDetectorsOutput = read(Operation::GuardDutyListDetectors, body)?;
     Ok(Page { items: out.detector_ids, next_token: out.next_token.filter(|t| !t.is_empty()) })
-}
-
-/// A GuardDuty member as ListMembers returns it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GuardDutyMember {
-    /// The member's account ID.
-    pub account_id: String,
-    /// The member's email.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// `Created`, `Invited`, `Enabled`, `Disabled`, `Removed`, `Resigned`, `EmailVerificationInProgress`,
-    /// `EmailVerificationFailed`.
-    #[serde(default)]
-    pub relationship_status: Option<String>,
-    /// The administrator (`administratorId`, or the older `masterId`).
-    #[serde(default, alias = "masterId")]
-    pub administrator_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct GuardDutyListMembersOutput {
-    #[serde(default)]
-    members: Vec<GuardDutyMember>,
-    #[serde(rename = "nextToken", default)]
-    next_token: Option<String>,
-}
-
-/// GuardDuty ListMembers output.
-pub fn parse_list_guardduty_members(body: &str) -> Result<Page<GuardDutyMember>, BodyError> {
-    let out: GuardDutyListMembersOutput = read(Operation::GuardDutyListMembers, body)?;
-    Ok(Page { items: out.members, next_token: out.next_token.filter(|t| !t.is_empty()) })
 }
 
 /// A behavior graph as ListGraphs returns it.
@@ -671,7 +790,7 @@ pub struct Graph {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ListGraphsOutput {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list")]
     graph_list: Vec<Graph>,
     #[serde(default)]
     next_token: Option<String>,
@@ -681,21 +800,6 @@ struct ListGraphsOutput {
 pub fn parse_list_graphs(body: &str) -> Result<Page<Graph>, BodyError> {
     let out: ListGraphsOutput = read(Operation::DetectiveListGraphs, body)?;
     Ok(Page { items: out.graph_list, next_token: out.next_token.filter(|t| !t.is_empty()) })
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DetectiveListMembersOutput {
-    #[serde(default)]
-    member_details: Vec<MemberDetail>,
-    #[serde(default)]
-    next_token: Option<String>,
-}
-
-/// Detective ListMembers output.
-pub fn parse_list_detective_members(body: &str) -> Result<Page<MemberDetail>, BodyError> {
-    let out: DetectiveListMembersOutput = read(Operation::DetectiveListMembers, body)?;
-    Ok(Page { items: out.member_details, next_token: out.next_token.filter(|t| !t.is_empty()) })
 }
 
 #[cfg(test)]
@@ -717,6 +821,7 @@ mod tests {
             (403, "UnrecognizedClientException", FailureKind::Auth),
             (400, "UnrecognizedClientException", FailureKind::Auth),
             (500, "InternalServerErrorException", FailureKind::Transient),
+            (502, "EnlistProxy.UpstreamUnavailable", FailureKind::Transient),
             (503, "503", FailureKind::Transient),
             (408, "RequestTimeoutException", FailureKind::Transient),
             (400, "BadRequestException", FailureKind::InvalidRequest),
@@ -745,35 +850,70 @@ mod tests {
     }
 
     #[test]
-    fn parses_outputs() {
-        let unprocessed = parse_guardduty_create_members(
-            r#"{"unprocessedAccounts":[{"accountId":"111122223333","result":"The account is already a member"}]}"#,
+    fn reads_every_member_answer_in_both_casings() {
+        let guardduty = parse_members(
+            Operation::GuardDutyGetMembers,
+            r#"{"members":[{"accountId":"111122223333","email":"a@example.com","relationshipStatus":"Invited","masterId":"9","administratorId":"9","updatedAt":"2024-01-01T00:00:00Z"}],"unprocessedAccounts":[{"accountId":"222233334444","result":"not a member"}]}"#,
         )
         .unwrap();
-        assert_eq!(
-            unprocessed,
-            [UnprocessedAccount {
-                account_id: "111122223333".into(),
-                reason: "The account is already a member".into()
-            }]
-        );
-        assert_eq!(parse_guardduty_create_members("").unwrap(), []);
-        let out = parse_detective_create_members(
-            r#"{"Members":[{"AccountId":"111122223333","EmailAddress":"a@example.com","Status":"VERIFICATION_IN_PROGRESS","InvitedTime":1600000000000,"UpdatedTime":"2020-09-13T12:26:40Z"}],"UnprocessedAccounts":[{"AccountId":"222233334444","Reason":"already invited"}]}"#,
+        let member = &guardduty.members[0];
+        assert_eq!((member.status.clone(), member.administrator_id.as_deref()), (MemberStatus::Invited, Some("9")));
+        assert_eq!(guardduty.unprocessed[0].reason, "not a member");
+        let detective = parse_members(
+            Operation::DetectiveGetMembers,
+            r#"{"MemberDetails":[{"AccountId":"111122223333","EmailAddress":"a@example.com","Status":"ACCEPTED_BUT_DISABLED","DisabledReason":"VOLUME_TOO_HIGH","MasterId":"9","AdministratorId":"9","InvitationType":"INVITATION","UpdatedTime":1600000000000}],"UnprocessedAccounts":null}"#,
         )
         .unwrap();
-        assert_eq!(out.members[0].status.as_deref(), Some("VERIFICATION_IN_PROGRESS"));
-        assert_eq!(out.members[0].invited_time.as_deref(), Some("1600000000000"));
-        assert_eq!(out.unprocessed_accounts[0].reason, "already invited");
+        assert_eq!(detective.members[0].status, MemberStatus::AcceptedButDisabled(Some("VOLUME_TOO_HIGH".into())));
+        assert_eq!(detective.members[0].updated_at.as_deref(), Some("1600000000000"));
+        assert!(detective.unprocessed.is_empty());
+        let created = parse_members(
+            Operation::DetectiveCreateMembers,
+            r#"{"Members":[{"AccountId":"1","Status":"VERIFICATION_IN_PROGRESS"}],"UnprocessedAccounts":[{"AccountId":"2","Reason":"already invited"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(created.members[0].status, MemberStatus::VerifyingEmail);
+        assert_eq!(parse_members(Operation::GuardDutyCreateMembers, "").unwrap(), MembersAnswer::default());
+        let deleted =
+            parse_members(Operation::DetectiveDeleteMembers, r#"{"AccountIds":["1"],"UnprocessedAccounts":[]}"#);
+        assert!(deleted.is_ok());
+        let error = parse_members(Operation::GuardDutyGetMembers, "[1,2]").unwrap_err();
+        assert!(error.to_string().starts_with("expected a GuardDuty GetMembers response body, found "), "{error}");
+    }
+
+    #[test]
+    fn reads_listings() {
         let page = parse_list_detectors(r#"{"detectorIds":["d1","d2"],"nextToken":""}"#).unwrap();
         assert_eq!((page.items.len(), page.next_token), (2, None));
-        let page = parse_list_guardduty_members(r#"{"members":[{"accountId":"1","email":"e","relationshipStatus":"Invited","masterId":"9"}],"nextToken":"n"}"#).unwrap();
-        assert_eq!(page.items[0].administrator_id.as_deref(), Some("9"));
-        assert_eq!(page.next_token.as_deref(), Some("n"));
-        let page = parse_list_graphs(r#"{"GraphList":[{"Arn":"arn","CreatedTime":"2020-01-01T00:00:00Z"}]}"#).unwrap();
-        assert_eq!(page.items[0].arn, "arn");
-        let error = parse_list_graphs("[1,2]").unwrap_err();
-        assert!(error.to_string().starts_with("expected a Detective ListGraphs response body, found "), "{error}");
+        let page =
+            parse_list_graphs(r#"{"GraphList":[{"Arn":"arn","CreatedTime":"2020-01-01T00:00:00Z"}],"NextToken":"n"}"#)
+                .unwrap();
+        assert_eq!((page.items[0].arn.as_str(), page.next_token.as_deref()), ("arn", Some("n")));
+        let page = parse_members(Operation::DetectiveListMembers, r#"{"MemberDetails":[],"NextToken":"2"}"#).unwrap();
+        assert_eq!(page.next_token.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn builds_the_lifecycle_requests() {
+        let region: Region = "eu-west-1".parse().unwrap();
+        let invitation = crate::Invitation::new(Some("hello"), true);
+        let guardduty = Target::guardduty(region.clone(), "d-1".parse().unwrap(), invitation.clone()).unwrap();
+        let id: AccountId = "111122223333".parse().unwrap();
+        let invite = invite_members(&guardduty, [id]).unwrap();
+        assert_eq!(invite.path, "/detector/d-1/member/invite");
+        assert_eq!(
+            invite.body.as_deref(),
+            Some(r#"{"accountIds":["111122223333"],"disableEmailNotification":true,"message":"hello"}"#)
+        );
+        assert_eq!(get_members(&guardduty, [id]).path, "/detector/d-1/member/get");
+        assert_eq!(delete_members(&guardduty, [id]).path, "/detector/d-1/member/delete");
+        assert_eq!(get_members(&guardduty, [id]).proxy_path(), "/v1/guardduty/eu-west-1/detector/d-1/member/get");
+        let arn = "arn:aws:detective:eu-west-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899";
+        let detective = Target::detective(region, arn.parse().unwrap(), invitation, false).unwrap();
+        assert!(invite_members(&detective, [id]).is_none(), "Detective invites as it creates");
+        let removal = delete_members(&detective, [id]);
+        assert_eq!((removal.path.as_str(), removal.account_count()), ("/graph/members/removal", 1));
+        assert!(Operation::ALL.iter().filter(|o| o.changes_members()).count() == 5);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use enlist_core::wire::{self, Request, Response};
-use enlist_core::{DetectiveOptions, GraphArn, Options, Region, Target, parse};
+use enlist_core::{AccountId, GraphArn, Invitation, Options, Region, Target, parse};
 use serde_json::{Value, json};
 
 const GRAPH: &str = "arn:aws:detective:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899";
@@ -51,14 +51,18 @@ fn requests_match_botocore() {
     let region: Region = "eu-central-1".parse().unwrap();
     let graph: GraphArn = GRAPH.parse().unwrap();
     let guardduty =
-        Target::GuardDuty { region: region.clone(), detector_id: "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap() };
-    let detective = |options| Target::Detective { region: region.clone(), graph_arn: graph.clone(), options };
-    let with_message = DetectiveOptions {
-        message: Some("Join our \"security\" graph ✓".into()),
-        disable_email_notification: true,
-        organization_mode: false,
+        Target::guardduty(region.clone(), "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap(), Invitation::default())
+            .unwrap();
+    let graph_here: GraphArn = GRAPH.replace("us-east-1", "eu-central-1").parse().unwrap();
+    let with_message = Invitation::new(Some("Join our \"security\" graph ✓"), true);
+    let detective = |invitation: Invitation, organization: bool| {
+        Target::detective(region.clone(), graph_here.clone(), invitation, organization).unwrap()
     };
-    let organization = DetectiveOptions { organization_mode: true, ..DetectiveOptions::default() };
+    let inviting =
+        Target::guardduty(region.clone(), "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap(), with_message.clone())
+            .unwrap();
+    let ids: Vec<AccountId> = accounts.iter().map(|a| a.id()).collect();
+    let id_strings: Vec<String> = ids.iter().map(AccountId::to_string).collect();
     let account_details = |accounts: &[enlist_core::Account]| -> Vec<Value> {
         accounts.iter().map(|a| json!({"AccountId": a.id().to_string(), "Email": a.email().unwrap()})).collect()
     };
@@ -80,12 +84,32 @@ fn requests_match_botocore() {
             json!({"service": "guardduty", "operation": "CreateMembers", "params": {"DetectorId": "12abc34d567e8fa901bc2d34e56789f0", "AccountDetails": account_details(&gd_accounts)}}),
         ),
         (
-            wire::create_members(&detective(with_message.clone()), &accounts),
-            json!({"service": "detective", "operation": "CreateMembers", "params": {"GraphArn": GRAPH, "Message": with_message.message, "DisableEmailNotification": true, "Accounts": detective_accounts(&accounts, true)}}),
+            wire::create_members(&detective(with_message.clone(), false), &accounts),
+            json!({"service": "detective", "operation": "CreateMembers", "params": {"GraphArn": graph_here.as_str(), "Message": with_message.message, "DisableEmailNotification": true, "Accounts": detective_accounts(&accounts, true)}}),
         ),
         (
-            wire::create_members(&detective(organization), &accounts),
-            json!({"service": "detective", "operation": "CreateMembers", "validate": false, "params": {"GraphArn": GRAPH, "DisableEmailNotification": false, "Accounts": detective_accounts(&accounts, false)}}),
+            wire::create_members(&detective(with_message.clone(), true), &accounts),
+            json!({"service": "detective", "operation": "CreateMembers", "validate": false, "params": {"GraphArn": graph_here.as_str(), "DisableEmailNotification": false, "Accounts": detective_accounts(&accounts, false)}}),
+        ),
+        (
+            wire::get_members(&guardduty, ids.clone()),
+            json!({"service": "guardduty", "operation": "GetMembers", "params": {"DetectorId": "12abc34d567e8fa901bc2d34e56789f0", "AccountIds": id_strings}}),
+        ),
+        (
+            wire::invite_members(&inviting, ids.clone()).unwrap(),
+            json!({"service": "guardduty", "operation": "InviteMembers", "params": {"DetectorId": "12abc34d567e8fa901bc2d34e56789f0", "AccountIds": id_strings, "DisableEmailNotification": true, "Message": with_message.message}}),
+        ),
+        (
+            wire::delete_members(&guardduty, ids.clone()),
+            json!({"service": "guardduty", "operation": "DeleteMembers", "params": {"DetectorId": "12abc34d567e8fa901bc2d34e56789f0", "AccountIds": id_strings}}),
+        ),
+        (
+            wire::get_members(&detective(Invitation::default(), false), ids.clone()),
+            json!({"service": "detective", "operation": "GetMembers", "params": {"GraphArn": graph_here.as_str(), "AccountIds": id_strings}}),
+        ),
+        (
+            wire::delete_members(&detective(Invitation::default(), false), ids.clone()),
+            json!({"service": "detective", "operation": "DeleteMembers", "params": {"GraphArn": graph_here.as_str(), "AccountIds": id_strings}}),
         ),
         (
             wire::list_detectors(&region, None, None),

@@ -1,653 +1,631 @@
-//! The engine against a deterministic simulated upstream: seeded throttling, 5xx, timeouts after
-//! the work was done, dropped connections, existing members and quotas, on a virtual clock.
-//! Every run must end with exactly one terminal outcome per account and target, agree with the
-//! simulated service's member lists, never send a batch again without a reason, never exceed the
-//! attempt policy, and finish the same way when resumed from a journal taken mid-run.
+//! The reconciling engine against a simulated GuardDuty and Detective (`tests/sim`) on a virtual
+//! clock: the member lifecycle, faults of every kind, kills and resumes from the journal, pacing
+//! against a rate limit. Every final outcome must equal what the simulated service holds.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+mod sim;
 
-use enlist_core::engine::{Action, BatchKey, Millis, Run, RunConfig, TransportError};
-use enlist_core::wire::{Operation, Request, Response};
-use enlist_core::{FailureKind, Options, Outcome, Target, UnprocessedReason, parse};
+use enlist_core::engine::{Action, CallId, Held, Machine, Op, Problem, Run, RunConfig, WatchPolicy};
+use enlist_core::wire::{Operation, Response};
+use enlist_core::{
+    Destination, FailureKind, Invitation, Options, Plan, Policy, Region, Service, Services, Stage, Target,
+    UnprocessedReason, parse,
+};
 use serde_json::{Value, json};
+use sim::{ADMIN, Behaviour, DETECTOR, Driver, Ended, Fault, Faults, Sim, accounts, check_against_truth};
 
-const GRAPH: &str = "arn:aws:detective:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899";
-
-#[derive(Clone, Copy, Debug, Default)]
-struct Faults {
-    throttle: f64,
-    server_error: f64,
-    /// The work is done but no answer arrives.
-    timeout_after_apply: f64,
-    /// The connection drops before the request arrives.
-    dropped: f64,
-    /// Requests per second per service and region before throttling; 0 for none.
-    rate: f64,
-    /// Enforce GuardDuty's 1,000 and Detective's 1,200 members.
-    quotas: bool,
+fn region(name: &str) -> Region {
+    name.parse().unwrap()
 }
 
-enum Answer {
-    Respond(Response),
-    Timeout,
-    Dropped,
+fn graph(region: &str) -> String {
+    format!("arn:aws:detective:{region}:{ADMIN}:graph:027c7c4610ea4aacaf0b883093cab899")
 }
 
-/// A simulated GuardDuty and Detective: member lists per target, with seeded faults.
-struct Sim {
-    rng: u64,
-    faults: Faults,
-    members: HashMap<String, HashSet<String>>,
-    tokens: HashMap<String, (f64, Millis)>,
+fn guardduty(name: &str) -> Destination {
+    Destination::Target(Target::guardduty(region(name), DETECTOR.parse().unwrap(), Invitation::default()).unwrap())
 }
 
-impl Sim {
-    fn new(seed: u64, faults: Faults) -> Sim {
-        Sim { rng: seed, faults, members: HashMap::new(), tokens: HashMap::new() }
-    }
+fn detective(name: &str) -> Destination {
+    Destination::Target(
+        Target::detective(region(name), graph(name).parse().unwrap(), Invitation::new(Some("welcome"), false), false)
+            .unwrap(),
+    )
+}
 
-    fn roll(&mut self) -> f64 {
-        self.rng = self.rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (self.rng >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn target_key(request: &Request, body: &Value) -> String {
-        match request.operation {
-            Operation::GuardDutyCreateMembers => format!("guardduty {} {}", request.region, request.path),
-            _ => format!("detective {} {}", request.region, body["GraphArn"].as_str().unwrap()),
-        }
-    }
-
-    fn error(status: u16, kind: &str) -> Answer {
-        Answer::Respond(Response {
-            status,
-            headers: vec![("x-amzn-ErrorType".into(), kind.into()), ("x-amzn-RequestId".into(), "sim-error".into())],
-            body: json!({"message": format!("simulated {kind}")}).to_string(),
-        })
-    }
-
-    fn handle(&mut self, request: &Request, now: Millis) -> Answer {
-        let body: Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
-        if self.faults.rate > 0.0 {
-            let lane = format!("{:?} {}", request.operation.service(), request.region);
-            let (tokens, last) = self.tokens.entry(lane).or_insert((self.faults.rate, now));
-            *tokens = (*tokens + (now - *last) as f64 / 1000.0 * self.faults.rate).min(self.faults.rate);
-            *last = now;
-            if *tokens < 1.0 {
-                return Sim::error(400, "ThrottlingException");
-            }
-            *tokens -= 1.0;
-        }
-        if self.roll() < self.faults.throttle {
-            return Sim::error(429, "TooManyRequestsException");
-        }
-        if self.roll() < self.faults.server_error {
-            return Sim::error(500, "InternalServerErrorException");
-        }
-        if self.roll() < self.faults.dropped {
-            return Answer::Dropped;
-        }
-        let timeout = self.roll() < self.faults.timeout_after_apply;
-        let response = self.apply(request, &body);
-        if timeout { Answer::Timeout } else { Answer::Respond(response) }
-    }
-
-    fn apply(&mut self, request: &Request, body: &Value) -> Response {
-        let key = Sim::target_key(request, body);
-        let quotas = self.faults.quotas;
-        let members = self.members.entry(key).or_default();
-        let ok = |body: Value| Response {
-            status: 200,
-            headers: vec![("x-amzn-RequestId".into(), "sim-ok".into())],
-            body: body.to_string(),
-        };
-        if request.operation == Operation::GuardDutyCreateMembers {
-            let mut unprocessed = Vec::new();
-            for detail in body["accountDetails"].as_array().unwrap() {
-                let id = detail["accountId"].as_str().unwrap().to_owned();
-                if members.contains(&id) {
-                    unprocessed.push(json!({"accountId": id, "result": "The request is rejected because the input account is already a member or associated member of the current account."}));
-                } else if quotas && members.len() >= 1_000 {
-                    unprocessed.push(json!({"accountId": id, "result": "The request is rejected because the current account cannot create more members."}));
-                } else {
-                    members.insert(id);
-                }
-            }
-            return ok(json!({"unprocessedAccounts": unprocessed}));
-        }
-        let accounts = body["Accounts"].as_array().unwrap();
-        let new = accounts.iter().filter(|a| !members.contains(a["AccountId"].as_str().unwrap())).count();
-        if quotas && members.len() + new > 1_200 {
-            return Response {
-                status: 402,
-                headers: vec![],
-                body: json!({"Message": "quota", "__type": "ServiceQuotaExceededException"}).to_string(),
-            };
-        }
-        let (mut created, mut unprocessed) = (Vec::new(), Vec::new());
-        for account in accounts {
-            let id = account["AccountId"].as_str().unwrap().to_owned();
-            if members.insert(id.clone()) {
-                created.push(json!({"AccountId": id, "EmailAddress": account["EmailAddress"], "GraphArn": body["GraphArn"], "Status": "VERIFICATION_IN_PROGRESS"}));
-            } else {
-                unprocessed
-                    .push(json!({"AccountId": id, "Reason": "The account is already a member of the behavior graph"}));
-            }
-        }
-        ok(json!({"Members": created, "UnprocessedAccounts": unprocessed}))
+fn key(service: Service, name: &str) -> String {
+    match service {
+        Service::GuardDuty => Sim::key(service, name, DETECTOR),
+        Service::Detective => Sim::key(service, name, &graph(name)),
     }
 }
 
-#[derive(Default)]
-struct Record {
-    sends: BTreeMap<BatchKey, u32>,
-    retryable_failures: BTreeMap<BatchKey, u32>,
-    no_answer: HashSet<BatchKey>,
-    in_flight: HashSet<BatchKey>,
-    max_attempt: u32,
-    deliveries: usize,
+fn start(input: &str, destinations: Vec<Destination>, config: RunConfig) -> Run {
+    let parsed = parse(input, &Options::default());
+    Plan::new(&parsed, destinations, Policy::default()).unwrap().start(config, 0)
 }
 
-enum Delivery {
-    Answer(Response),
-    Timeout,
-    Dropped,
+fn both(regions: &[&str]) -> Vec<Destination> {
+    regions.iter().flat_map(|r| [guardduty(r), detective(r)]).collect()
 }
 
-/// Drives `run` against `sim` on a virtual clock until it is done, or until `stop_after` answers
-/// were delivered (what is still in flight is then lost, as when a tab closes).
-fn drive(run: &mut Run, sim: &mut Sim, now: &mut Millis, record: &mut Record, stop_after: Option<usize>) -> bool {
-    let mut queue: BinaryHeap<Reverse<(Millis, u64, BatchKey)>> = BinaryHeap::new();
-    let mut pending: HashMap<u64, Delivery> = HashMap::new();
-    let mut sequence = 0u64;
-    for _ in 0..1_000_000 {
-        let mut wake = None;
-        for action in run.poll(*now) {
-            match action {
-                Action::Done => {
-                    assert!(queue.is_empty(), "done with answers outstanding");
-                    return true;
-                }
-                Action::WaitUntil(at) => wake = Some(at),
-                Action::Send { key, attempt, request } => {
-                    assert!(record.in_flight.insert(key), "{key:?} sent while already in flight");
-                    let sends = record.sends.entry(key).or_default();
-                    *sends += 1;
-                    assert_eq!(attempt, *sends, "attempt numbers count the sends of a batch");
-                    assert!(
-                        *sends <= 1 + record.retryable_failures.get(&key).copied().unwrap_or(0),
-                        "{key:?} sent again without a retryable failure"
-                    );
-                    record.max_attempt = record.max_attempt.max(attempt);
-                    let (delay, delivery) = match sim.handle(&request, *now) {
-                        Answer::Respond(response) => (40, Delivery::Answer(response)),
-                        Answer::Timeout => (10_000, Delivery::Timeout),
-                        Answer::Dropped => (5, Delivery::Dropped),
-                    };
-                    sequence += 1;
-                    pending.insert(sequence, delivery);
-                    queue.push(Reverse((*now + delay, sequence, key)));
-                }
-            }
-        }
-        let next = match (queue.peek(), wake) {
-            (Some(Reverse((at, ..))), Some(w)) => (*at).min(w),
-            (Some(Reverse((at, ..))), None) => *at,
-            (None, Some(w)) => w,
-            (None, None) => panic!("the run stalled: nothing in flight and nothing to wait for"),
-        };
-        *now = (*now).max(next);
-        while queue.peek().is_some_and(|Reverse((at, ..))| *at <= *now) {
-            let Reverse((_, sequence, key)) = queue.pop().unwrap();
-            record.in_flight.remove(&key);
-            match pending.remove(&sequence).unwrap() {
-                Delivery::Answer(response) => {
-                    if response.status == 429 || response.status >= 500 || response.body.contains("ThrottlingException")
-                    {
-                        *record.retryable_failures.entry(key).or_default() += 1;
-                    }
-                    run.on_response(key, &response, *now);
-                }
-                Delivery::Timeout => {
-                    *record.retryable_failures.entry(key).or_default() += 1;
-                    record.no_answer.insert(key);
-                    run.on_transport_error(key, TransportError::Timeout, *now);
-                }
-                Delivery::Dropped => {
-                    *record.retryable_failures.entry(key).or_default() += 1;
-                    record.no_answer.insert(key);
-                    run.on_transport_error(key, TransportError::Connection("connection reset".into()), *now);
-                }
-            }
-            record.deliveries += 1;
-            if stop_after.is_some_and(|n| record.deliveries >= n) {
-                return false;
-            }
-        }
-    }
-    panic!("the run did not finish");
-}
-
-fn accounts(n: usize) -> String {
-    (0..n).map(|i| format!("{:012},member{i}@example.com\n", 200_000_000_000u64 + i as u64 * 7)).collect()
-}
-
-fn targets() -> Vec<Target> {
-    let guardduty = |region: &str| Target::GuardDuty {
-        region: region.parse().unwrap(),
-        detector_id: "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap(),
-    };
-    vec![
-        guardduty("us-east-1"),
-        guardduty("eu-west-1"),
-        Target::Detective {
-            region: "ap-southeast-2".parse().unwrap(),
-            graph_arn: GRAPH.parse().unwrap(),
-            options: Default::default(),
-        },
-    ]
-}
-
-/// Checks every invariant of a finished run against the simulated service.
-fn check_finished(run: &Run, sim: &Sim, record: &Record) {
-    assert!(run.is_done());
-    let policy = &run.config().retry;
-    let most = policy.max_attempts.max(policy.max_throttled_attempts);
-    assert!(record.max_attempt <= most, "attempts never exceed the policy");
+fn labels(run: &Run) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
     for view in run.cells() {
-        assert!(view.cell.outcome.is_terminal(), "{:?}", view.cell.outcome);
-        assert!(view.cell.attempts >= 1 && view.cell.attempts <= most);
-        let key = match view.target {
-            Target::GuardDuty { region, detector_id } => format!("guardduty {region} /detector/{detector_id}/member"),
-            Target::Detective { region, graph_arn, .. } => format!("detective {region} {graph_arn}"),
-        };
-        let id = view.account.id().to_string();
-        let is_member = sim.members.get(&key).is_some_and(|m| m.contains(&id));
-        if view.cell.outcome.is_member() {
-            assert!(
-                is_member,
-                "{id} on {}: {:?} but the service has no such member",
-                view.target.label(),
-                view.cell.outcome
-            );
-        } else if is_member {
-            // Only an attempt that got no answer can have done work the run did not see.
-            assert!(
-                matches!(
-                    view.cell.outcome,
-                    Outcome::Failed { kind: FailureKind::Transient, .. }
-                        | Outcome::Failed { kind: FailureKind::Throttled, .. }
-                        | Outcome::Cancelled
-                ),
-                "{id} on {}: {:?} but the service made it a member",
-                view.target.label(),
-                view.cell.outcome
-            );
-        }
+        *counts.entry(format!("{} {}", view.outcome.label(), view.outcome.action())).or_insert(0) += 1;
     }
+    counts
 }
 
-#[test]
-fn five_thousand_accounts_three_regions_under_faults() {
-    let input = accounts(5_000);
-    let parsed = parse(&input, &Options::default());
-    let faults =
-        Faults { throttle: 0.10, server_error: 0.05, timeout_after_apply: 0.02, dropped: 0.02, ..Faults::default() };
-    let mut sim = Sim::new(42, faults);
-    // Some accounts are members already.
-    for (i, account) in parsed.accounts.iter().enumerate().filter(|(i, _)| i % 37 == 0) {
-        let key = if i % 2 == 0 {
-            "guardduty us-east-1 /detector/12abc34d567e8fa901bc2d34e56789f0/member".to_owned()
-        } else {
-            format!("detective ap-southeast-2 {GRAPH}")
-        };
-        sim.members.entry(key).or_default().insert(account.id().to_string());
-    }
-    let mut run = Run::new(&input, &parsed, targets(), RunConfig { seed: 7, ..RunConfig::default() }).unwrap();
-    let lanes = |run: &Run| run.progress().lanes.iter().map(|l| (l.batches, l.done, l.waiting)).collect::<Vec<_>>();
-    assert_eq!(lanes(&run), vec![(100, 0, 100); 3], "5,000 accounts are 100 batches in each of the three lanes");
-    let (mut now, mut record) = (0, Record::default());
-    assert!(drive(&mut run, &mut sim, &mut now, &mut record, None));
-    assert_eq!(lanes(&run), vec![(100, 100, 0); 3]);
-    check_finished(&run, &sim, &record);
-    let count = |label: &str| run.cells().filter(|v| v.cell.outcome.label() == label).count();
-    assert_eq!(run.cells().count(), 15_000);
-    assert!(count("created") > 9_000, "most GuardDuty accounts are created");
-    assert!(count("verification-in-progress") > 4_000);
-    assert!(
-        run.cells()
-            .any(|v| matches!(v.cell.outcome, Outcome::Unprocessed { reason: UnprocessedReason::AlreadyMember, .. }))
-    );
-    assert!(record.retryable_failures.values().sum::<u32>() > 20, "the faults happened");
-    assert!(record.sends.values().any(|&n| n > 1), "and were retried");
-    let progress = run.progress();
-    assert_eq!((progress.done, progress.in_flight, progress.waiting), (progress.batches, 0, 0));
-    assert!(progress.lanes.iter().all(|l| l.window >= 1 && l.window <= run.config().pacing.max));
+fn assert_truth(run: &Run, sim: &mut Sim, now: u64) {
+    let (lost, wrong, examples) = check_against_truth(run, sim, now);
+    assert_eq!((lost, wrong), (0, 0), "accounts lost and wrong statuses: {examples:#?}");
 }
 
+fn outcome(run: &Run, service: Service, r: &str, account: usize) -> String {
+    let d = run.destinations().iter().position(|d| d.service() == service && d.region().as_str() == r).unwrap();
+    let o = run.outcome(d, account).unwrap();
+    format!("{} / {}", o.label(), o.action())
+}
+
+/// The whole lifecycle on a mixed list, in two regions of both services: members already there
+/// (some still to invite), organization accounts GuardDuty enables at once, a member of another
+/// administrator, emails that fail verification — then those emails corrected and repaired.
 #[test]
-fn a_run_resumed_from_a_journal_ends_like_an_uninterrupted_one() {
-    let input = accounts(1_200);
-    let parsed = parse(&input, &Options::default());
-    let finish = |stop: Option<usize>| {
-        let mut sim = Sim::new(9, Faults::default());
-        let mut run = Run::new(&input, &parsed, targets(), RunConfig { seed: 3, ..RunConfig::default() }).unwrap();
-        let (mut now, mut record) = (0, Record::default());
-        if stop.is_some() && !drive(&mut run, &mut sim, &mut now, &mut record, stop) {
-            // The tab closes: what was in flight is lost; the journal is all that is left.
-            let journal = run.to_journal();
-            run = Run::from_journal(&journal).unwrap();
-            assert_eq!(
-                Run::from_journal(&run.to_journal()).unwrap().to_journal(),
-                run.to_journal(),
-                "journals round-trip"
-            );
-            // What was in flight got no answer, as far as the resumed run knows.
-            for key in std::mem::take(&mut record.in_flight) {
-                *record.retryable_failures.entry(key).or_default() += 1;
-                record.no_answer.insert(key);
-            }
-        }
-        assert!(drive(&mut run, &mut sim, &mut now, &mut record, None));
-        check_finished(&run, &sim, &record);
-        run.cells().map(|v| v.cell.outcome.clone()).collect::<Vec<_>>()
+fn the_lifecycle_settles_every_account_and_repairs_failed_verification() {
+    let input = "Account ID,Email\n\
+        222200000001,enabled@example.com\n\
+        222200000002,created-before@example.com\n\
+        222200000003,new@example.com\n\
+        222200000004,org@example.com\n\
+        222200000005,wrong@example.com\n\
+        222200000006,foreign@example.com\n";
+    let behaviour = Behaviour {
+        failing_emails: ["wrong@example.com".to_owned()].into(),
+        organization_accounts: ["222200000004".to_owned()].into(),
+        foreign: ["222200000006".to_owned()].into(),
+        verification_ms: 3_000,
+        quotas: false,
     };
-    let whole = finish(None);
-    let resumed = finish(Some(25));
-    assert_eq!(whole.len(), resumed.len());
-    let mut probably = 0;
-    for (a, b) in whole.iter().zip(&resumed) {
-        match b {
-            Outcome::ProbablyCreated { .. } => {
-                probably += 1;
-                assert!(a.is_member(), "{a:?} vs {b:?}");
-            }
-            _ => assert_eq!(a, b),
+    let mut sim = Sim::new(1, Faults::default(), behaviour);
+    for r in ["us-east-1", "eu-west-1"] {
+        sim.seed_member(&key(Service::GuardDuty, r), "222200000001", Some("enabled@example.com"), "Enabled");
+        sim.seed_member(&key(Service::GuardDuty, r), "222200000002", Some("created-before@example.com"), "Created");
+        sim.seed_member(&key(Service::Detective, r), "222200000001", Some("enabled@example.com"), "ENABLED");
+    }
+    let mut run = start(input, both(&["us-east-1", "eu-west-1"]), RunConfig::default());
+    let mut driver = Driver::new(1_000_000);
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    assert_truth(&run, &mut sim, driver.now);
+    let gd = |run: &Run, a| outcome(run, Service::GuardDuty, "eu-west-1", a);
+    let det = |run: &Run, a| outcome(run, Service::Detective, "eu-west-1", a);
+    assert_eq!(gd(&run, 0), "enabled / already a member");
+    assert_eq!(gd(&run, 1), "invited / invited by this run", "a member left uninvited is invited");
+    assert_eq!(gd(&run, 2), "invited / created and invited by this run");
+    assert_eq!(gd(&run, 3), "enabled / created by this run", "organization accounts are not invited");
+    assert_eq!(gd(&run, 4), "verification-failed / created and invited by this run");
+    assert_eq!(gd(&run, 5), "not-added / ");
+    assert_eq!(det(&run, 0), "enabled / already a member");
+    assert_eq!(det(&run, 2), "invited / created by this run");
+    assert_eq!(det(&run, 4), "verification-failed / created by this run");
+    assert!(!run.all_good());
+    let invites = sim.log.iter().filter(|o| **o == Operation::GuardDutyInviteMembers).count();
+    assert_eq!(invites, 2, "one invitation batch per GuardDuty region");
+    let repair_list = enlist_core::export::repair_list(&run);
+    assert_eq!(repair_list, "Account ID,Email\n222200000005,wrong@example.com\n");
+
+    // The user corrects the email on the row and confirms the repair.
+    sim.behaviour.failing_emails.clear();
+    assert_eq!(run.repair(4, "right@example.com").unwrap(), 4, "four destinations to repair");
+    assert!(run.repair(4, "not an email").is_err());
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    assert_truth(&run, &mut sim, driver.now);
+    assert_eq!(gd(&run, 4), "invited / deleted, created again and invited by this run");
+    assert_eq!(det(&run, 4), "invited / deleted and created again by this run");
+    let deletes = sim
+        .log
+        .iter()
+        .filter(|o| matches!(o, Operation::GuardDutyDeleteMembers | Operation::DetectiveDeleteMembers))
+        .count();
+    assert_eq!(deletes, 4, "only the failed members are deleted");
+    // The repaired email is in the journal: a reload shows it.
+    let resumed = driver.resume();
+    assert_eq!(resumed.accounts()[4].email(), Some("right@example.com"));
+}
+
+/// The issue's hard case: 4,000 accounts × 2 services × 3 regions under a rate limit, heavy
+/// random throttling, 5xx, and connections dropped before and after the work, with three kills
+/// and resumes. Nothing is lost, every status is the service's, the retry budget survives the
+/// throttling, and the run keeps the rate-limited lanes busy.
+#[test]
+fn four_thousand_accounts_under_faults_and_kills_lose_nothing() {
+    let input = accounts(4_000);
+    let faults = Faults {
+        rate: 10.0,
+        throttle: 0.20,
+        server_error: 0.10,
+        dropped_before: 0.02,
+        dropped_after: 0.02,
+        // Answers that never come cost a request deadline each (40 s); they have their own test.
+        lost_after: 0.0,
+        proxy_502_after: 0.01,
+    };
+    let behaviour = Behaviour { verification_ms: 0, ..Behaviour::default() };
+    let mut sim = Sim::new(42, faults, behaviour);
+    // Some accounts are members already.
+    for (i, line) in input.lines().enumerate().filter(|(i, _)| i % 37 == 0) {
+        let id = &line[..12];
+        let email = &line[13..];
+        sim.seed_member(
+            &key(Service::GuardDuty, "us-east-1"),
+            id,
+            Some(email),
+            if i % 2 == 0 { "Enabled" } else { "Created" },
+        );
+        sim.seed_member(&key(Service::Detective, "ap-southeast-2"), id, Some(email), "INVITED");
+    }
+    let mut run = start(
+        &input,
+        both(&["us-east-1", "eu-west-1", "ap-southeast-2"]),
+        RunConfig { seed: 7, ..RunConfig::default() },
+    );
+    let mut driver = Driver::new(1_700_000_000_000);
+    let started = driver.now;
+    for kill_after in [700, 700, 700] {
+        assert_eq!(driver.drive(&mut run, &mut sim, Some(kill_after)), Ended::Killed);
+        run = driver.resume();
+    }
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    assert_truth(&run, &mut sim, driver.now);
+    assert!(run.all_good(), "{:?}", labels(&run));
+    let progress = run.progress();
+    assert_eq!((progress.done, progress.good), (24_000, 24_000));
+    assert!(progress.destinations.iter().all(|d| d.retry_tokens > 0), "throttling never drains the retry budget");
+    // Lanes run in parallel, each admitting at most `rate` requests a second: the busiest lane's
+    // admitted requests over the rate is the floor.
+    let busiest = sim.admitted.values().copied().max().unwrap();
+    let floor_ms = busiest as f64 / faults.rate * 1_000.0;
+    let took = (driver.now - started) as f64;
+    assert!(took <= floor_ms * 1.3, "took {took} ms, more than 1.3 × the {floor_ms} ms floor of the busiest lane");
+    // What faults cost: GuardDuty needs 5 requests a batch (read, create, read, invite, read).
+    let minimal = 80 * 5;
+    assert!(busiest <= minimal * 2, "{busiest} requests admitted in the busiest lane for a minimum of {minimal}");
+}
+
+fn one_batch(destinations: Vec<Destination>, script: &[Fault]) -> (Run, Sim, Driver) {
+    let mut sim = Sim::new(3, Faults::default(), Behaviour::default());
+    sim.script = script.iter().copied().collect();
+    let run = start(&accounts(3), destinations, RunConfig::default());
+    (run, sim, Driver::new(0))
+}
+
+/// A request the service applied but whose answer was lost — the connection dropped, the proxy
+/// answered 502, nothing came back — is read back: the accounts are reported as created by this
+/// run, never as "already a member" or failed.
+#[test]
+fn an_answer_lost_after_the_work_is_read_back() {
+    for fault in [Fault::DroppedAfter, Fault::Proxy502After, Fault::LostAfter] {
+        for destination in [guardduty("us-east-1"), detective("us-east-1")] {
+            let service = destination.service();
+            let (mut run, mut sim, mut driver) = one_batch(vec![destination], &[Fault::None, fault]);
+            assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+            assert_truth(&run, &mut sim, driver.now);
+            let outcome = run.outcome(0, 0).unwrap();
+            assert_eq!(outcome.action().split(' ').next(), Some("created"), "{fault:?} {service:?}: {outcome:?}");
+            let creates = sim
+                .log
+                .iter()
+                .filter(|o| matches!(o, Operation::GuardDutyCreateMembers | Operation::DetectiveCreateMembers))
+                .count();
+            assert_eq!(creates, 1, "{fault:?}: read back, not sent again");
+            assert_eq!(
+                sim.log[2],
+                if service == Service::GuardDuty {
+                    Operation::GuardDutyGetMembers
+                } else {
+                    Operation::DetectiveGetMembers
+                }
+            );
         }
     }
-    assert!(probably > 0, "the batches lost in flight were applied and are reported as probably created");
 }
 
+/// A connection that dropped before the service saw the request: the read finds nothing and the
+/// account is created.
 #[test]
-fn quotas_and_permissions_are_not_retried() {
-    let input = accounts(1_300);
-    let parsed = parse(&input, &Options::default());
-    let mut sim = Sim::new(1, Faults { quotas: true, ..Faults::default() });
-    let mut run = Run::new(&input, &parsed, targets(), RunConfig::default()).unwrap();
-    let (mut now, mut record) = (0, Record::default());
-    assert!(drive(&mut run, &mut sim, &mut now, &mut record, None));
-    check_finished(&run, &sim, &record);
-    let limit = run
-        .cells()
-        .filter(|v| matches!(v.cell.outcome, Outcome::Unprocessed { reason: UnprocessedReason::LimitReached, .. }))
-        .count();
-    assert_eq!(limit, 2 * 300, "GuardDuty stops at 1,000 members per region");
-    let quota: Vec<_> =
-        run.cells().filter(|v| matches!(v.cell.outcome, Outcome::Failed { kind: FailureKind::Quota, .. })).collect();
-    assert_eq!(quota.len(), 100, "Detective refuses the batches past 1,200 with 402");
-    assert!(quota.iter().all(|v| v.cell.attempts == 1), "a quota is never retried");
+fn a_request_lost_before_the_work_is_sent_again_after_a_read() {
+    let (mut run, mut sim, mut driver) = one_batch(vec![guardduty("us-east-1")], &[Fault::None, Fault::DroppedBefore]);
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    assert_truth(&run, &mut sim, driver.now);
+    let ops: Vec<Operation> = sim.log.iter().take(4).copied().collect();
+    assert_eq!(
+        ops,
+        [
+            Operation::GuardDutyGetMembers,
+            Operation::GuardDutyCreateMembers,
+            Operation::GuardDutyGetMembers,
+            Operation::GuardDutyCreateMembers
+        ]
+    );
 }
 
-fn single_batch_run() -> Run {
-    let input = accounts(3);
-    let parsed = parse(&input, &Options::default());
-    let target = vec![targets().remove(0)];
-    Run::new(&input, &parsed, target, RunConfig { seed: 5, ..RunConfig::default() }).unwrap()
-}
-
-fn sent(actions: &[Action]) -> Vec<(BatchKey, u32)> {
-    actions
-        .iter()
-        .filter_map(|a| if let Action::Send { key, attempt, .. } = a { Some((*key, *attempt)) } else { None })
-        .collect()
-}
-
+/// Killed right after requests went out, before their answers were journaled: the flight records
+/// written before the send make the resumed run read those accounts back.
 #[test]
-fn retries_honour_retry_after_and_stop_at_non_retryable_errors() {
-    let mut run = single_batch_run();
-    let key = sent(&run.poll(0))[0].0;
-    let throttled = Response {
+fn a_kill_between_send_and_journal_write_loses_nothing() {
+    let mut interrupted = 0;
+    for kill_after in [1, 2, 3, 5, 9, 13, 21] {
+        let mut sim = Sim::new(kill_after, Faults::default(), Behaviour::default());
+        let mut run = start(&accounts(400), both(&["us-east-1"]), RunConfig::default());
+        let mut driver = Driver::new(0);
+        assert_eq!(driver.drive(&mut run, &mut sim, Some(kill_after)), Ended::Killed);
+        // Requests the service applied whose answers the journal does not have.
+        if sim.applied > driver.deliveries {
+            interrupted += 1;
+        }
+        let mut resumed = driver.resume();
+        assert_eq!(driver.drive(&mut resumed, &mut sim, None), Ended::Done);
+        assert_truth(&resumed, &mut sim, driver.now);
+        assert!(resumed.all_good(), "{:?}", labels(&resumed));
+    }
+    assert!(interrupted >= 3, "only {interrupted} kills left requests in flight");
+}
+
+/// A process resumed ten minutes into a run, with a clock behind the dead one's (or ahead): no
+/// timer waits for the old clock, and the watch deadline is kept to.
+#[test]
+fn a_resume_with_another_clock_carries_on_at_once() {
+    for new_clock in [0, 5_000_000] {
+        let mut sim = Sim::new(5, Faults { rate: 0.5, ..Faults::default() }, Behaviour::default());
+        let mut run = start(&accounts(4_000), vec![guardduty("us-east-1")], RunConfig::default());
+        let mut driver = Driver::new(1_000_000);
+        // At a request every two seconds, 300 answers take about ten minutes.
+        assert_eq!(driver.drive(&mut run, &mut sim, Some(300)), Ended::Killed);
+        assert!(driver.now >= 1_000_000 + 120_000, "the first process ran for {} ms", driver.now - 1_000_000);
+        let mut resumed = driver.resume();
+        let mut next = Driver::new(new_clock);
+        next.journal = driver.journal.clone();
+        let actions = resumed.poll(new_clock);
+        assert!(actions.iter().any(|a| matches!(a, Action::Send { .. })), "sends at once: {actions:?}");
+        assert_eq!(next.drive(&mut resumed, &mut sim, None), Ended::Done);
+        assert_truth(&resumed, &mut sim, next.now);
+        let took = next.now - new_clock;
+        assert!(took < 30 * 60 * 1_000, "finished {took} ms after the resume");
+    }
+}
+
+/// Members whose verification takes longer than the watch: they end as still verifying, marked for
+/// another try, and a later run finds them settled.
+#[test]
+fn watching_ends_at_its_deadline_and_a_later_run_settles_it() {
+    let behaviour = Behaviour { verification_ms: 20 * 60 * 1_000, ..Behaviour::default() };
+    let mut sim = Sim::new(9, Faults::default(), behaviour);
+    let config =
+        RunConfig { watch: WatchPolicy { timeout_ms: 60_000, ..WatchPolicy::default() }, ..RunConfig::default() };
+    let mut run = start(&accounts(60), vec![detective("us-east-1")], config);
+    let mut driver = Driver::new(0);
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    let outcome = run.outcome(0, 0).unwrap();
+    assert_eq!((outcome.label(), &outcome.stage), ("verifying-email", &Stage::WatchEnded));
+    assert!(outcome.needs_retry() && !run.all_good());
+    assert!(driver.now < 2 * 60 * 1_000, "stopped watching after about a minute: {}", driver.now);
+    let reads = sim.log.iter().filter(|o| **o == Operation::DetectiveGetMembers).count();
+    assert!((4..=16).contains(&reads), "reads slow down as they go: {reads} in a minute for two batches");
+    driver.now = 25 * 60 * 1_000;
+    let mut later = driver.resume();
+    assert_eq!(driver.drive(&mut later, &mut sim, None), Ended::Done);
+    assert_truth(&later, &mut sim, driver.now);
+    assert!(later.all_good());
+}
+
+/// A dry run only reads: it reports what each account is and changes nothing.
+#[test]
+fn a_survey_reads_and_changes_nothing() {
+    let mut sim = Sim::new(2, Faults::default(), Behaviour::default());
+    sim.seed_member(&key(Service::GuardDuty, "us-east-1"), "200000000000", Some("member0@example.com"), "Enabled");
+    let config = RunConfig { survey: true, ..RunConfig::default() };
+    let mut run = start(&accounts(120), both(&["us-east-1"]), config);
+    let mut driver = Driver::new(0);
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    assert!(sim.log.iter().all(|o| matches!(o, Operation::GuardDutyGetMembers | Operation::DetectiveGetMembers)));
+    assert_eq!(sim.log.len(), 6, "three batches to each of two targets");
+    let progress = run.progress();
+    assert_eq!(progress.labels, [("not-a-member", 239), ("enabled", 1)]);
+    assert!(progress.destinations.iter().all(|d| d.surveyed));
+}
+
+/// Nothing is created in a target until every account of it was read: the numbers before sending
+/// are known, and already-members are never sent.
+#[test]
+fn every_account_is_read_before_anything_is_created() {
+    let mut sim = Sim::new(4, Faults::default(), Behaviour::default());
+    sim.seed_member(&key(Service::GuardDuty, "us-east-1"), "200000000007", Some("member1@example.com"), "Enabled");
+    let mut run = start(&accounts(500), vec![guardduty("us-east-1")], RunConfig::default());
+    let mut driver = Driver::new(0);
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    let first_create = sim.log.iter().position(|o| *o == Operation::GuardDutyCreateMembers).unwrap();
+    assert_eq!(first_create, 10, "ten reads, then the creates");
+    let creates = sim.log.iter().filter(|o| **o == Operation::GuardDutyCreateMembers).count();
+    assert_eq!(creates, 10);
+    assert_truth(&run, &mut sim, driver.now);
+}
+
+/// The service's refusals are final and never retried: GuardDuty's member limit (per account) and
+/// Detective's quota (HTTP 402, per request).
+#[test]
+fn quotas_are_not_retried() {
+    let behaviour = Behaviour { quotas: true, verification_ms: 0, ..Behaviour::default() };
+    let mut sim = Sim::new(1, Faults::default(), behaviour);
+    let mut run = start(&accounts(1_300), both(&["us-east-1"]), RunConfig::default());
+    let mut driver = Driver::new(0);
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    let mut limit = 0;
+    let mut quota = 0;
+    for view in run.cells() {
+        match &view.cell.problem {
+            Some(Problem::Refused { reason: UnprocessedReason::LimitReached, .. }) => limit += 1,
+            Some(Problem::Failed { kind: FailureKind::Quota, .. }) => quota += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(limit, 300, "GuardDuty stops at 1,000 members");
+    assert_eq!(quota, 100, "Detective refuses the batches past 1,200 with 402");
+    let detective_creates = sim.log.iter().filter(|o| **o == Operation::DetectiveCreateMembers).count();
+    assert_eq!(detective_creates, 26, "24 batches taken, 2 refused once each");
+    assert!(run.cells().filter(|v| v.cell.problem.is_some()).all(|v| !v.outcome.needs_retry()));
+}
+
+fn throttled() -> Response {
+    Response {
         status: 400,
         headers: vec![
             ("x-amzn-ErrorType".into(), "ThrottlingException".into()),
             ("x-amz-retry-after".into(), "7000".into()),
         ],
         body: "{}".into(),
-    };
-    run.on_response(key, &throttled, 100);
+    }
+}
+
+fn sent(actions: &[Action]) -> Vec<(CallId, Operation)> {
+    actions
+        .iter()
+        .filter_map(|a| if let Action::Send { call, request } = a { Some((*call, request.operation)) } else { None })
+        .collect()
+}
+
+#[test]
+fn retries_honour_retry_after_and_stop_at_non_retryable_errors() {
+    let mut run = start(&accounts(3), vec![guardduty("us-east-1")], RunConfig::default());
+    let (call, operation) = sent(&run.poll(0))[0];
+    assert_eq!(operation, Operation::GuardDutyGetMembers);
+    run.on_response(call, &throttled(), 100);
     assert_eq!(run.poll(100), [Action::WaitUntil(7_100)], "x-amz-retry-after is honoured");
     assert!(sent(&run.poll(7_099)).is_empty());
-    assert_eq!(sent(&run.poll(7_100)), [(key, 2)]);
+    let (call, _) = sent(&run.poll(7_100))[0];
     let denied = Response {
         status: 403,
         headers: vec![("x-amzn-ErrorType".into(), "AccessDeniedException".into())],
         body: r#"{"message":"not allowed"}"#.into(),
     };
-    run.on_response(key, &denied, 7_200);
+    run.on_response(call, &denied, 7_200);
     assert_eq!(run.poll(7_200), [Action::Done]);
-    let cell = run.cell(0, 0).unwrap();
-    assert_eq!(cell.attempts, 2);
-    assert_eq!(
-        cell.outcome,
-        Outcome::Failed {
-            kind: FailureKind::Auth,
-            code: "AccessDeniedException".into(),
-            message: "not allowed".into()
-        }
-    );
+    let outcome = run.outcome(0, 0).unwrap();
+    assert_eq!(outcome.label(), "unknown");
+    assert_eq!(outcome.detail(), "could not read it back: AccessDeniedException: not allowed");
     // A late or repeated answer changes nothing.
-    run.on_response(key, &Response { status: 200, headers: vec![], body: "{}".into() }, 8_000);
-    assert_eq!(run.cell(0, 0).unwrap().outcome.label(), "failed");
-}
-
-/// Answers `key` with `response` at `now` and returns the next send, polling until there is one.
-fn answer_and_resend(run: &mut Run, key: BatchKey, response: &Response, now: &mut Millis) -> Option<u32> {
-    run.on_response(key, response, *now);
-    loop {
-        let actions = run.poll(*now);
-        if let Some((_, attempt)) = sent(&actions).first() {
-            return Some(*attempt);
-        }
-        match actions.first() {
-            Some(Action::WaitUntil(at)) => *now = *at,
-            _ => return None,
-        }
-    }
+    run.on_response(call, &Response { status: 200, headers: vec![], body: "{}".into() }, 8_000);
+    assert_eq!(run.outcome(0, 0).unwrap().label(), "unknown");
 }
 
 #[test]
-fn throttled_attempts_do_not_use_up_the_attempts_but_have_their_own_limit() {
-    let throttled = Response {
-        status: 429,
-        headers: vec![("x-amzn-ErrorType".into(), "TooManyRequestsException".into())],
-        body: "{}".into(),
-    };
-    let server_error = Response {
-        status: 500,
-        headers: vec![("x-amzn-ErrorType".into(), "InternalServerErrorException".into())],
-        body: "{}".into(),
-    };
-    // Five throttled answers, then two server errors: the batch still has its third real attempt.
-    let mut run = single_batch_run();
-    let key = sent(&run.poll(0))[0].0;
-    let mut now = 0;
-    for attempt in 2..=6 {
-        assert_eq!(answer_and_resend(&mut run, key, &throttled, &mut now), Some(attempt));
-    }
-    // Their backoff is that of a first and a second real attempt: throttling does not lengthen it.
-    let before = now;
-    assert_eq!(answer_and_resend(&mut run, key, &server_error, &mut now), Some(7));
-    assert!(now - before <= 1_000, "waited {} ms after the first server error", now - before);
-    let before = now;
-    assert_eq!(answer_and_resend(&mut run, key, &server_error, &mut now), Some(8));
-    assert!(now - before <= 2_000, "waited {} ms after the second server error", now - before);
-    let ok = Response { status: 200, headers: vec![], body: r#"{"unprocessedAccounts":[]}"#.into() };
-    run.on_response(key, &ok, now);
-    assert_eq!(run.cell(0, 0).unwrap().outcome.label(), "created");
-    assert_eq!(run.cell(0, 0).unwrap().attempts, 8);
+fn a_stalled_request_times_out_in_the_engine() {
+    let mut run = start(&accounts(3), vec![guardduty("us-east-1")], RunConfig::default());
+    let (call, _) = sent(&run.poll(0))[0];
+    let deadline = run.config().retry.request_timeout_ms;
+    assert_eq!(run.poll(10), [Action::WaitUntil(deadline)], "the next deadline is the request's");
+    let actions = run.poll(deadline);
+    assert_eq!(sent(&actions).len(), 0, "the retry waits for its backoff");
+    let Some(Action::WaitUntil(retry_at)) = actions.last().cloned() else { panic!("{actions:?}") };
+    assert!(retry_at < deadline + 1_000, "full jitter within the first second");
+    assert_eq!(sent(&run.poll(retry_at)).len(), 1);
+    // The timed-out request's late answer is ignored.
+    run.on_response(call, &Response { status: 200, headers: vec![], body: "{}".into() }, retry_at + 1);
+    assert_eq!(run.progress().in_flight, 1);
+}
 
-    // Throttled without end: the batch fails after `max_throttled_attempts`, as throttled.
-    let mut run = single_batch_run();
-    let key = sent(&run.poll(0))[0].0;
-    let mut now = 0;
+#[test]
+fn throttled_answers_take_no_retry_tokens_and_have_their_own_limit() {
+    let mut run = start(&accounts(3), vec![guardduty("us-east-1")], RunConfig::default());
     let limit = run.config().retry.max_throttled_attempts;
-    for attempt in 2..=limit {
-        assert_eq!(answer_and_resend(&mut run, key, &throttled, &mut now), Some(attempt));
+    let mut now = 0;
+    for _ in 0..limit {
+        let actions = run.poll(now);
+        let (call, _) = sent(&actions)[0];
+        run.on_response(call, &Response { status: 429, headers: vec![], body: "{}".into() }, now + 10);
+        now += 30_000;
     }
-    assert_eq!(answer_and_resend(&mut run, key, &throttled, &mut now), None);
-    let cell = run.cell(0, 0).unwrap();
-    assert_eq!((cell.attempts, cell.outcome.label()), (limit, "failed"));
-    assert!(matches!(cell.outcome, Outcome::Failed { kind: FailureKind::Throttled, .. }), "{:?}", cell.outcome);
-}
-
-#[test]
-fn backoff_is_full_jitter_within_the_cap_and_the_bucket_runs_dry() {
-    let mut run = single_batch_run();
-    let key = sent(&run.poll(0))[0].0;
-    let server = Response { status: 503, headers: vec![], body: String::new() };
-    run.on_response(key, &server, 0);
-    let Action::WaitUntil(first) = run.poll(0)[0] else { panic!("expected a wait") };
-    assert!(first < 1_000, "the first retry waits less than the 1 s base: {first}");
-    assert_eq!(sent(&run.poll(first)), [(key, 2)]);
-    run.on_response(key, &server, first);
-    let Action::WaitUntil(second) = run.poll(first)[0] else { panic!("expected a wait") };
-    assert!(second - first < 2_000, "the second waits less than 2 s");
-    assert_eq!(sent(&run.poll(second)), [(key, 3)]);
-    run.on_response(key, &server, second);
-    assert_eq!(run.poll(second), [Action::Done], "three attempts and no more");
-    assert_eq!(run.retry_tokens(), 500 - 10);
+    assert_eq!(run.poll(now), [Action::Done]);
+    assert_eq!(run.progress().destinations[0].retry_tokens, 500, "throttling took no token");
+    let outcome = run.outcome(0, 0).unwrap();
+    assert!(matches!(outcome.problem, Some(Problem::Failed { op: Op::Read, kind: FailureKind::Throttled, .. })));
+    assert!(outcome.needs_retry());
 }
 
 #[test]
 fn cancelling_keeps_answers_in_flight_and_cancels_the_rest() {
-    let input = accounts(500);
-    let parsed = parse(&input, &Options::default());
-    let mut run = Run::new(&input, &parsed, vec![targets().remove(0)], RunConfig::default()).unwrap();
-    let first = sent(&run.poll(0));
-    assert_eq!(first.len(), 2, "two batches in flight at the start");
+    let mut sim = Sim::new(6, Faults::default(), Behaviour::default());
+    let mut run = start(&accounts(500), vec![guardduty("us-east-1")], RunConfig::default());
+    let first = run.poll(0);
+    assert_eq!(sent(&first).len(), 2, "two requests in flight at the start");
     run.cancel();
-    run.on_response(
-        first[0].0,
-        &Response { status: 200, headers: vec![], body: r#"{"unprocessedAccounts":[]}"#.into() },
-        50,
-    );
-    run.on_response(first[1].0, &Response { status: 500, headers: vec![], body: String::new() }, 50);
+    for action in first {
+        if let Action::Send { call, request } = action {
+            let sim::Answer::Respond(response) = sim.handle(&request, 10) else { panic!() };
+            run.on_response(call, &response, 50);
+        }
+    }
     assert_eq!(run.poll(60), [Action::Done]);
-    let labels: Vec<&str> = run.cells().map(|v| v.cell.outcome.label()).collect();
-    assert!(labels[..50].iter().all(|&l| l == "created"));
-    assert!(labels[50..].iter().all(|&l| l == "cancelled"), "nothing is retried after a cancel");
+    let counts = labels(&run);
+    assert_eq!(counts.get("cancelled ").copied(), Some(500), "{counts:?}");
+    assert_eq!(run.cell(0, 99).unwrap().held, Held::Absent, "the answers in flight are kept");
+    assert_eq!(run.cell(0, 100).unwrap().held, Held::Unknown);
+    // Resuming (what the CLI does with a journal, and "retry" in the page) carries on.
+    run.retry_failed(100);
+    let mut driver = Driver::new(100);
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    assert_truth(&run, &mut sim, driver.now);
 }
 
 #[test]
 fn journals_refuse_other_versions_and_damage_without_panicking() {
-    let run = single_batch_run();
-    let journal = run.to_journal();
+    let mut sim = Sim::new(8, Faults::default(), Behaviour::default());
+    let mut run = start(&accounts(120), both(&["us-east-1"]), RunConfig::default());
+    let mut driver = Driver::new(0);
+    assert_eq!(driver.drive(&mut run, &mut sim, Some(4)), Ended::Killed);
+    let journal = driver.journal.join("\n");
     assert!(Run::from_journal(&journal).is_ok());
     let cases = [
         ("not json", "expected an Enlist run journal (JSON), found text that is not JSON"),
-        ("[1,2]", "expected an Enlist run journal (an object with a \"version\"), found other JSON"),
-        (
-            r#"{"version":0}"#,
-            "expected an Enlist run journal of version 1, found version 0, written by an older Enlist",
-        ),
-        (r#"{"version":2}"#, "found version 2, written by a newer Enlist"),
-        (r#"{"version":1}"#, "the run journal is damaged: missing field"),
+        ("[1,2]", "expected an Enlist run journal (a JSON object on each line)"),
+        ("{\"version\":3}", "expected an Enlist run journal of version 2, found version 3, written by a newer Enlist"),
+        ("{\"k\":\"run\"}", "the run journal is damaged: it has no plan record"),
+        ("", "expected an Enlist run journal, found an empty one"),
     ];
     for (text, message) in cases {
         let error = Run::from_journal(text).unwrap_err().to_string();
         assert!(error.contains(message), "{text}: {error}");
     }
-    let mut value: Value = serde_json::from_str(&journal).unwrap();
+    // A last line cut short by a kill is ignored; damage anywhere else is refused.
+    let cut = format!("{journal}\n{{\"k\":\"u0\",\"sent\":");
+    assert!(Run::from_journal(&cut).is_ok());
+    let middle = format!("{{\"k\":\"u0\",\"sent\":\n{journal}");
+    assert!(Run::from_journal(&middle).unwrap_err().to_string().contains("the run journal is damaged"));
+    let mut lines: Vec<String> = driver.journal.clone();
+    let unit = lines.iter().position(|l| l.starts_with("{\"k\":\"u")).unwrap();
+    let mut value: Value = serde_json::from_str(&lines[unit]).unwrap();
     value["cells"].as_array_mut().unwrap().pop();
-    assert!(Run::from_journal(&value.to_string()).unwrap_err().to_string().contains("do not match"));
-    let mut value: Value = serde_json::from_str(&journal).unwrap();
-    value["batches"][0]["end"] = json!(99);
-    assert!(Run::from_journal(&value.to_string()).unwrap_err().to_string().contains("outside the accounts"));
+    lines[unit] = value.to_string();
+    assert!(Run::from_journal(&lines.join("\n")).unwrap_err().to_string().contains("does not match its batch"));
     // Cutting a journal anywhere never panics.
-    for cut in (0..journal.len()).step_by(7) {
+    for cut in (0..journal.len()).step_by(11) {
         if journal.is_char_boundary(cut) {
             let _ = Run::from_journal(&journal[..cut]);
         }
     }
 }
 
+/// An append-only journal and its compacted snapshot load into the same run, and what an answer
+/// appends does not grow with the size of the run.
 #[test]
-fn runs_refuse_what_cannot_be_sent() {
-    let ids_only = "111122223333\n222233334444\n";
-    let org = Options {
-        services: enlist_core::Services::only(enlist_core::Service::Detective),
-        organization_mode: true,
-        ..Options::default()
-    };
+fn appended_and_compacted_journals_agree_and_answers_cost_a_batch() {
+    let mut sim = Sim::new(10, Faults { throttle: 0.1, server_error: 0.05, ..Faults::default() }, Behaviour::default());
+    let mut run = start(&accounts(2_000), both(&["us-east-1"]), RunConfig::default());
+    let mut driver = Driver::new(0);
+    assert_eq!(driver.drive(&mut run, &mut sim, Some(150)), Ended::Killed);
+    let appended = driver.resume();
+    let snapshot = enlist_core::engine::to_text(&run.snapshot());
+    let compacted = Run::from_journal(&snapshot).unwrap();
+    let cells = |run: &Run| run.cells().map(|v| v.cell.clone()).collect::<Vec<_>>();
+    let mut compacted_retried = compacted.clone();
+    compacted_retried.retry_failed(driver.now);
+    assert_eq!(cells(&appended), cells(&compacted_retried));
+    let longest = driver.journal.iter().skip(1).map(String::len).max().unwrap();
+    assert!(longest < 3_000, "the longest record after the plan is {longest} bytes: one batch, not the run");
+}
+
+#[test]
+fn a_version_1_journal_is_migrated_and_read_back() {
+    let guardduty = json!({"service": "guardduty", "region": "us-east-1", "detectorId": DETECTOR});
+    let cell = |outcome: Value| json!({"outcome": outcome, "attempts": 1, "requestId": null});
+    let v1 = json!({
+        "version": 1,
+        "targets": [guardduty],
+        "accounts": [
+            {"id": "200000000000", "email": "a@example.com", "line": 1, "start": 0, "end": 26},
+            {"id": "200000000007", "email": "b@example.com", "line": 2, "start": 27, "end": 53},
+            {"id": "200000000014", "email": "c@example.com", "line": 3, "start": 54, "end": 80},
+        ],
+        "skipped": [],
+        "config": {"seed": 3},
+        "batches": [],
+        "cells": [
+            cell(json!({"outcome": "created"})),
+            cell(json!({"outcome": "unprocessed", "reason": "memberOfAnotherAdministrator", "text": "another administrator"})),
+            cell(json!({"outcome": "sending"})),
+        ],
+        "lanes": [], "laneOf": [], "bucket": 500, "rng": "3", "cancelled": false
+    });
+    let mut run = Run::from_journal(&v1.to_string()).unwrap();
+    let mut sim = Sim::new(1, Faults::default(), Behaviour::default());
+    sim.seed_member(&key(Service::GuardDuty, "us-east-1"), "200000000000", Some("a@example.com"), "Created");
+    let mut driver = Driver::new(0);
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    let outcomes: Vec<String> = (0..3)
+        .map(|a| {
+            let o = run.outcome(0, a).unwrap();
+            format!("{} / {}", o.label(), o.action())
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["invited / created and invited by this run", "not-added / ", "invited / created and invited by this run"]
+    );
+    assert!(matches!(run.cell(0, 1).unwrap().held, Held::Absent));
+}
+
+/// The pace settles near the rate the service allows: four lanes at five requests a second each,
+/// with 10% throttled at random whatever the pace.
+#[test]
+fn pacing_settles_near_the_rate_without_collapsing_under_random_throttling() {
+    let mut sim = Sim::new(5, Faults { rate: 5.0, throttle: 0.10, ..Faults::default() }, Behaviour::default());
+    let mut run =
+        start(&accounts(3_000), both(&["us-east-1", "eu-west-1"]), RunConfig { seed: 3, ..RunConfig::default() });
+    let mut driver = Driver::new(0);
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    assert_truth(&run, &mut sim, driver.now);
+    let busiest = sim.admitted.values().copied().max().unwrap();
+    let floor_ms = busiest * 1_000 / 5;
+    assert!(driver.now <= floor_ms * 13 / 10, "took {} ms, more than 1.3 × the {floor_ms} ms floor", driver.now);
+    assert!(busiest <= 60 * 5 * 3 / 2, "{busiest} requests admitted in the busiest lane for 60 batches of 5");
+}
+
+#[test]
+fn plans_refuse_what_cannot_be_sent() {
+    let ids_only = "111122224444\n222233334444\n";
+    let org = Options { services: Services::only(Service::Detective), organization_mode: true, ..Options::default() };
     let parsed = parse(ids_only, &org);
-    let error = Run::new(ids_only, &parsed, vec![targets().remove(0)], RunConfig::default()).unwrap_err();
+    let error = Plan::new(&parsed, vec![guardduty("us-east-1")], Policy::default()).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "expected an email for account 111122223333 to send it to guardduty us-east-1, found none"
+        "expected an email for account 111122224444 to send it to guardduty us-east-1, found none"
     );
-    let organization = Target::Detective {
-        region: "us-east-1".parse().unwrap(),
-        graph_arn: GRAPH.parse().unwrap(),
-        options: enlist_core::DetectiveOptions { organization_mode: true, ..Default::default() },
-    };
-    let mut run = Run::new(ids_only, &parsed, vec![organization], RunConfig::default()).unwrap();
-    let Action::Send { request, .. } = &run.poll(0)[0] else { panic!("expected a send") };
-    assert!(!request.body.as_ref().unwrap().contains("EmailAddress"), "organization mode sends no emails");
+    let organization = Destination::Target(
+        Target::detective(region("us-east-1"), graph("us-east-1").parse().unwrap(), Invitation::default(), true)
+            .unwrap(),
+    );
+    let plan = Plan::new(&parsed, vec![organization], Policy::default()).unwrap();
+    let requests = plan.requests();
+    assert!(!requests[0].request.body.as_ref().unwrap().contains("EmailAddress"), "organization mode sends no emails");
     let empty = parse("", &Options::default());
-    assert!(Run::new("", &empty, targets(), RunConfig::default()).is_err());
-    let twice = vec![targets().remove(0), targets().remove(0)];
-    let parsed = parse(&accounts(2), &Options::default());
-    assert!(Run::new(&accounts(2), &parsed, twice, RunConfig::default()).unwrap_err().to_string().contains("twice"));
-}
-
-#[test]
-fn pacing_settles_near_the_rate_the_service_allows() {
-    // 4,000 accounts to one region that allows 2 requests a second: 80 batches, a floor of 40 s.
-    let input = accounts(4_000);
-    let parsed = parse(&input, &Options::default());
-    let mut sim = Sim::new(11, Faults { rate: 2.0, ..Faults::default() });
-    let config = RunConfig {
-        seed: 2,
-        retry: enlist_core::engine::RetryPolicy { max_attempts: 10, ..Default::default() },
-        ..RunConfig::default()
-    };
-    let mut run = Run::new(&input, &parsed, vec![targets().remove(0)], config).unwrap();
-    let (mut now, mut record) = (0, Record::default());
-    assert!(drive(&mut run, &mut sim, &mut now, &mut record, None));
-    check_finished(&run, &sim, &record);
-    let labels: std::collections::BTreeMap<&str, usize> = run.cells().fold(Default::default(), |mut m, v| {
-        *m.entry(v.cell.outcome.label()).or_default() += 1;
-        m
-    });
-    assert!(run.cells().all(|v| v.cell.outcome.label() == "created"), "every account gets through: {labels:?}");
-    let sends: u32 = record.sends.values().sum();
-    let floor_ms = 80 * 1_000 / 2;
-    assert!(now <= floor_ms * 3 / 2, "finished in {now} ms, more than 1.5 × the {floor_ms} ms floor");
-    assert!(sends <= 80 * 2, "{sends} requests for 80 batches: the pace adapts instead of hammering");
-}
-
-#[test]
-fn random_throttling_on_top_of_a_rate_limit_neither_collapses_the_pace_nor_loses_accounts() {
-    // 5,000 accounts to GuardDuty in three regions, each allowing 5 requests a second, and 10% of
-    // requests throttled at random whatever the pace: 100 batches per region, a floor of 20 s.
-    let input = accounts(5_000);
-    let parsed = parse(&input, &Options::default());
-    let mut sim = Sim::new(5, Faults { rate: 5.0, throttle: 0.10, ..Faults::default() });
-    let guardduty = |region: &str| Target::GuardDuty {
-        region: region.parse().unwrap(),
-        detector_id: "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap(),
-    };
-    let targets = vec![guardduty("us-east-1"), guardduty("eu-west-1"), guardduty("ap-southeast-2")];
-    let mut run = Run::new(&input, &parsed, targets, RunConfig { seed: 3, ..RunConfig::default() }).unwrap();
-    let (mut now, mut record) = (0, Record::default());
-    assert!(drive(&mut run, &mut sim, &mut now, &mut record, None));
-    check_finished(&run, &sim, &record);
-    let labels: BTreeMap<&str, usize> = run.cells().fold(BTreeMap::new(), |mut m, v| {
-        *m.entry(v.cell.outcome.label()).or_default() += 1;
-        m
-    });
-    assert_eq!(labels.get("created"), Some(&15_000), "every account gets through: {labels:?}");
-    let floor_ms = 100 * 1_000 / 5;
-    assert!(now <= floor_ms * 6 / 5, "finished in {now} ms, more than 1.2 × the {floor_ms} ms floor");
+    assert_eq!(
+        Plan::new(&empty, both(&["us-east-1"]), Policy::default()).unwrap_err().to_string(),
+        "expected at least one account to send, found none"
+    );
+    let twice = vec![guardduty("us-east-1"), guardduty("us-east-1")];
+    let two = parse(&accounts(2), &Options::default());
+    assert!(Plan::new(&two, twice, Policy::default()).unwrap_err().to_string().contains("twice"));
+    let with_admin = parse(&format!("{ADMIN},admin@example.com\n"), &Options::default());
+    assert!(
+        Plan::new(&with_admin, vec![detective("us-east-1")], Policy::default())
+            .unwrap_err()
+            .to_string()
+            .contains("administrator account 111122223333")
+    );
+    let broken = parse("111122224444,a@example.com\n12,b@example.com\n", &Options::default());
+    assert_eq!(
+        Plan::new(&broken, both(&["us-east-1"]), Policy::default()).unwrap_err().to_string(),
+        "expected a list without errors, found 1; fix it or skip that line"
+    );
+    let plan = Plan::new(&broken, both(&["us-east-1"]), Policy { skip_invalid: true }).unwrap();
+    assert_eq!(plan.skipped()[0].line, 2);
+    assert_eq!(plan.skipped()[0].account.as_deref(), Some("12"));
 }

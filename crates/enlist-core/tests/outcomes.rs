@@ -1,122 +1,129 @@
-//! Snapshots of what goes on the wire and what comes back as outcomes and exports, for
-//! representative answers of both services.
+//! Snapshots of what goes on the wire and what comes back as outcomes and exports: one list, the
+//! whole lifecycle against a simulated GuardDuty and Detective, every kind of ending.
 
-use enlist_core::engine::{Action, Run, RunConfig};
-use enlist_core::export::{results_csv, results_json, retry_list};
+mod sim;
+
+use enlist_core::engine::{Machine, RunConfig};
+use enlist_core::export::{repair_list, results_csv, results_json, retry_list};
 use enlist_core::wire::Response;
-use enlist_core::{DetectiveOptions, Options, Target, parse};
-use serde_json::json;
+use enlist_core::{Destination, Invitation, Options, Plan, Policy, Target, parse};
+use sim::{ADMIN, Behaviour, DETECTOR, Driver, Faults, Sim};
 
-const GRAPH: &str = "arn:aws:detective:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899";
-const INPUT: &str = "Account ID,Email\n111122223333,admin@example.com\n222233334444,member@example.com\n333344445555,other-admin@example.com\n444455556666,full@example.com\n555566667777,new@example.com\n11112222333,broken@example.com\n=cmd|' /C calc'!A0,evil@example.com\n";
+const INPUT: &str = "Account ID,Email\n\
+222233334444,member@example.com\n\
+333344445555,other-admin@example.com\n\
+444455556666,wrong-root@example.com\n\
+555566667777,new@example.com\n\
+666677778888,org@example.com\n\
+11112222333,broken@example.com\n\
+=cmd|' /C calc'!A0,evil@example.com\n";
 
-fn guardduty() -> Target {
-    Target::GuardDuty {
-        region: "us-east-1".parse().unwrap(),
-        detector_id: "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap(),
-    }
+fn graph() -> String {
+    format!("arn:aws:detective:us-east-1:{ADMIN}:graph:027c7c4610ea4aacaf0b883093cab899")
 }
 
-fn detective(options: DetectiveOptions) -> Target {
-    Target::Detective { region: "us-east-1".parse().unwrap(), graph_arn: GRAPH.parse().unwrap(), options }
+fn destinations() -> Vec<Destination> {
+    let invitation = Invitation::new(Some("Please join the security team's administrator"), true);
+    vec![
+        Destination::Target(
+            Target::guardduty("us-east-1".parse().unwrap(), DETECTOR.parse().unwrap(), invitation.clone()).unwrap(),
+        ),
+        Destination::Target(
+            Target::detective("us-east-1".parse().unwrap(), graph().parse().unwrap(), invitation, false).unwrap(),
+        ),
+        Destination::Unavailable {
+            service: enlist_core::Service::GuardDuty,
+            region: "me-south-1".parse().unwrap(),
+            unreachable: enlist_core::Unreachable::NotEnabled,
+        },
+    ]
 }
 
-/// Sends the single batch of a one-target run and answers it with `response`.
-fn answered(target: Target, response: &Response) -> (Run, String) {
-    let parsed = parse(INPUT, &Options::default());
-    let mut run = Run::new(INPUT, &parsed, vec![target], RunConfig::default()).unwrap();
-    let actions = run.poll(0);
-    let Some(Action::Send { key, request, .. }) = actions.into_iter().next() else { panic!("expected a send") };
-    let body: serde_json::Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
-    let wire = format!(
-        "{} {}\n{}\n{}",
-        request.method.as_str(),
-        request.path_and_query(),
-        request.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n"),
-        serde_json::to_string_pretty(&body).unwrap()
-    );
-    run.on_response(key, response, 10);
-    assert_eq!(run.poll(10), [Action::Done]);
-    (run, wire)
-}
-
-fn table(run: &Run) -> String {
+fn table(run: &enlist_core::engine::Run) -> String {
     run.cells()
-        .map(|v| format!("{} {:<24} {}\n", v.account.id(), v.cell.outcome.label(), v.cell.outcome.detail()))
+        .map(|v| {
+            format!(
+                "{} {:<18} {:<24} {:<40} {}\n",
+                v.account.id(),
+                v.destination.label(),
+                v.outcome.label(),
+                v.outcome.action(),
+                v.outcome.detail()
+            )
+        })
         .collect()
 }
 
 #[test]
-fn guardduty_request_and_outcomes() {
-    let response = Response {
-        status: 200,
-        headers: vec![("x-amzn-RequestId".into(), "8d2f-gd".into())],
-        body: json!({"unprocessedAccounts": [
-            {"accountId": "111122223333", "result": "The request is rejected because the current account cannot become a member of itself."},
-            {"accountId": "222233334444", "result": "The request is rejected because the input account is already a member or associated member of the current account."},
-            {"accountId": "333344445555", "result": "The request is rejected because the input account is already a member of another administrator account."},
-            {"accountId": "444455556666", "result": "The request is rejected because the current account cannot create more members."},
-        ]})
-        .to_string(),
-    };
-    let (run, wire) = answered(guardduty(), &response);
-    insta::assert_snapshot!("guardduty_request", wire);
-    insta::assert_snapshot!("guardduty_outcomes", table(&run));
-    insta::assert_snapshot!("guardduty_results_csv", results_csv(&run));
-    insta::assert_snapshot!("guardduty_retry_list", retry_list(&run));
-}
-
-#[test]
-fn detective_request_and_outcomes() {
-    let options = DetectiveOptions {
-        message: Some("Please join the security team's behavior graph".into()),
-        disable_email_notification: true,
-        organization_mode: false,
-    };
-    let member = |id: &str, status: &str, reason: Option<&str>| json!({"AccountId": id, "EmailAddress": "x@example.com", "GraphArn": GRAPH, "Status": status, "DisabledReason": reason, "InvitationType": "INVITATION", "InvitedTime": "2026-11-22T10:00:00Z", "UpdatedTime": 1790000000000u64});
-    let response = Response {
-        status: 200,
-        headers: vec![("x-amzn-RequestId".into(), "77aa-det".into())],
-        body: json!({
-            "Members": [
-                member("222233334444", "VERIFICATION_IN_PROGRESS", None),
-                member("333344445555", "ENABLED", None),
-                member("444455556666", "ACCEPTED_BUT_DISABLED", Some("VOLUME_TOO_HIGH")),
-                member("555566667777", "VERIFICATION_FAILED", None),
-            ],
-            "UnprocessedAccounts": [{"AccountId": "111122223333", "Reason": "The account is already invited"}],
+fn every_request_and_every_ending() {
+    let parsed = parse(INPUT, &Options::default());
+    let plan = Plan::new(&parsed, destinations(), Policy { skip_invalid: true }).unwrap();
+    let requests: String = plan
+        .requests()
+        .iter()
+        .map(|p| {
+            let body: serde_json::Value = serde_json::from_str(p.request.body.as_deref().unwrap()).unwrap();
+            format!(
+                "{} {}\n{}\n",
+                p.request.method.as_str(),
+                p.request.proxy_path(),
+                serde_json::to_string_pretty(&body).unwrap()
+            )
         })
-        .to_string(),
+        .collect();
+    insta::assert_snapshot!("planned_requests", requests);
+
+    let behaviour = Behaviour {
+        failing_emails: ["wrong-root@example.com".to_owned()].into(),
+        organization_accounts: ["666677778888".to_owned()].into(),
+        foreign: ["333344445555".to_owned()].into(),
+        verification_ms: 2_000,
+        quotas: false,
     };
-    let (run, wire) = answered(detective(options), &response);
-    insta::assert_snapshot!("detective_request", wire);
-    insta::assert_snapshot!("detective_outcomes", table(&run));
-    insta::assert_snapshot!("detective_results_json", results_json(&run));
-    insta::assert_snapshot!("detective_retry_list", retry_list(&run));
-}
-
-#[test]
-fn detective_organization_request() {
-    let ok = Response { status: 200, headers: vec![], body: r#"{"Members":[],"UnprocessedAccounts":[]}"#.into() };
-    let (run, wire) = answered(detective(DetectiveOptions { organization_mode: true, ..Default::default() }), &ok);
-    insta::assert_snapshot!("detective_organization_request", wire);
-    assert!(
-        run.cells().all(|v| v.cell.outcome.label() == "unprocessed"),
-        "accounts Detective says nothing about are not counted as members"
+    let mut sim = Sim::new(1, Faults::default(), behaviour);
+    sim.seed_member(
+        &Sim::key(enlist_core::Service::GuardDuty, "us-east-1", DETECTOR),
+        "222233334444",
+        Some("member@example.com"),
+        "Enabled",
     );
+    sim.seed_member(
+        &Sim::key(enlist_core::Service::Detective, "us-east-1", &graph()),
+        "222233334444",
+        Some("member@example.com"),
+        "ENABLED",
+    );
+    let mut run = plan.start(RunConfig::default(), 1_790_000_000_000);
+    let mut driver = Driver::new(1_790_000_000_000);
+    driver.drive(&mut run, &mut sim, None);
+    insta::assert_snapshot!("outcomes", table(&run));
+    insta::assert_snapshot!("results_csv", results_csv(&run));
+    insta::assert_snapshot!("results_json", results_json(&run));
+    insta::assert_snapshot!("retry_list", retry_list(&run));
+    insta::assert_snapshot!("repair_list", repair_list(&run));
+    let journal = driver.journal.iter().take(4).cloned().collect::<Vec<_>>().join("\n");
+    insta::assert_snapshot!("journal_start", journal);
 }
 
 #[test]
-fn a_failed_batch_in_the_exports() {
+fn a_refused_read_in_the_exports() {
+    let parsed = parse(INPUT, &Options::default());
+    let plan = Plan::new(&parsed, destinations().into_iter().take(1).collect(), Policy { skip_invalid: true }).unwrap();
+    let mut run = plan.start(RunConfig::default(), 0);
+    let actions = run.poll(0);
+    let Some(enlist_core::engine::Action::Send { call, .. }) = actions.into_iter().next() else {
+        panic!("expected a send")
+    };
     let denied = Response {
         status: 403,
         headers: vec![
-            ("x-amzn-ErrorType".into(), "UnrecognizedClientException".into()),
+            ("x-amzn-ErrorType".into(), "AccessDeniedException".into()),
             ("x-amzn-RequestId".into(), "req-403".into()),
         ],
-        body: r#"{"message":"The security token included in the request is invalid."}"#.into(),
+        body: r#"{"message":"User is not authorized to perform: guardduty:GetMembers"}"#.into(),
     };
-    let (run, _) = answered(guardduty(), &denied);
-    insta::assert_snapshot!("failed_results_csv", results_csv(&run));
-    insta::assert_snapshot!("failed_retry_list", retry_list(&run));
+    run.on_response(call, &denied, 10);
+    assert_eq!(run.poll(10), [enlist_core::engine::Action::Done]);
+    insta::assert_snapshot!("refused_results_csv", results_csv(&run));
+    insta::assert_snapshot!("refused_retry_list", retry_list(&run));
 }

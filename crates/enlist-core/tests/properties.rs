@@ -204,16 +204,17 @@ proptest! {
         let _ = enlist_core::engine::Run::from_journal(&text);
         let input = "111122223333,a@example.com\n222233334444,b@example.com\n";
         let parsed = parse(input, &Options::default());
-        let target = enlist_core::Target::GuardDuty { region: "us-east-1".parse().unwrap(), detector_id: "abc".parse().unwrap() };
-        let run = enlist_core::engine::Run::new(input, &parsed, vec![target], Default::default()).unwrap();
-        let journal = run.to_journal();
+        let target = enlist_core::Target::guardduty("us-east-1".parse().unwrap(), "abc".parse().unwrap(), Default::default()).unwrap();
+        let plan = enlist_core::Plan::new(&parsed, vec![enlist_core::Destination::Target(target)], Default::default()).unwrap();
+        let run = plan.start(Default::default(), 0);
+        let journal = enlist_core::engine::to_text(&run.snapshot());
         let chars: Vec<char> = journal.chars().collect();
         let i = at.index(chars.len());
         let mutated: String = chars.iter().enumerate().map(|(j, &c)| if j == i { replacement } else { c }).collect();
         if let Ok(loaded) = enlist_core::engine::Run::from_journal(&mutated) {
             // Whatever loads must be usable.
             let mut loaded = loaded;
-            let _ = loaded.poll(0);
+            let _ = enlist_core::engine::Machine::poll(&mut loaded, 0);
             let _ = loaded.progress();
             let _ = enlist_core::export::results_csv(&loaded);
         }

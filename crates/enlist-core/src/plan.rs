@@ -1,0 +1,287 @@
+//! The planning layer: every rule of a run written once, for the CLI, the browser and the
+//! JavaScript bindings. A [`Plan`] is a checked list and where it goes; it gives the exact
+//! requests for a preview or a dry run, and starts the [`Run`].
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::{Account, AccountId};
+use crate::batch::Batch;
+use crate::diagnostic::{Code, Severity};
+use crate::engine::{Millis, Run, RunConfig, Skipped};
+use crate::parse::{Exclusion, Parsed};
+use crate::target::{Destination, Target};
+use crate::wire::{self, Request};
+
+/// What the user chose about a list that is not perfect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Policy {
+    /// Send the valid accounts of a list that has errors; the lines with errors are skipped and
+    /// reported with the outcomes.
+    pub skip_invalid: bool,
+}
+
+/// Why a list cannot be sent as planned. Each says what was expected and what was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanError {
+    /// No destination at all.
+    NoDestination,
+    /// Every destination is unavailable.
+    NothingReachable(Vec<String>),
+    /// No account to send.
+    NoAccounts,
+    /// The list has errors and skipping them was not chosen.
+    Errors(usize),
+    /// The same service and region twice.
+    Repeated(String),
+    /// A destination needs emails an account does not have.
+    MissingEmail {
+        /// The first account without one.
+        account: AccountId,
+        /// The destination, such as `guardduty us-east-1`.
+        destination: String,
+    },
+    /// The administrator's own account is in the list (it cannot be its own member).
+    Administrator(AccountId),
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::NoDestination => f.write_str(
+                "expected at least one destination (a detector or a behavior graph in a region), found none",
+            ),
+            PlanError::NothingReachable(reasons) => {
+                write!(f, "expected at least one destination that can be used, found none: {}", reasons.join("; "))
+            }
+            PlanError::NoAccounts => f.write_str("expected at least one account to send, found none"),
+            PlanError::Errors(1) => f.write_str("expected a list without errors, found 1; fix it or skip that line"),
+            PlanError::Errors(n) => write!(
+                f,
+                "expected a list without errors, found {}; fix them or skip those lines",
+                crate::diagnostic::thousands(*n)
+            ),
+            PlanError::Repeated(label) => write!(f, "expected each service and region once, found {label} twice"),
+            PlanError::MissingEmail { account, destination } => {
+                write!(f, "expected an email for account {account} to send it to {destination}, found none")
+            }
+            PlanError::Administrator(account) => write!(
+                f,
+                "expected member accounts, found the administrator account {account} itself; leave it out of the list"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// One request of a plan, for a preview: the destination and batch it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedRequest {
+    /// Index into [`Plan::destinations`].
+    pub destination: usize,
+    /// Index into [`Plan::batches`].
+    pub batch: usize,
+    /// The request.
+    pub request: Request,
+}
+
+/// A checked list and where it goes.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    parsed: Parsed,
+    destinations: Vec<Destination>,
+    skipped: Vec<Skipped>,
+}
+
+impl Plan {
+    /// Checks every precondition of a run once: at least one destination and one account, no
+    /// destination twice, errors in the list only when skipping them was chosen, an email for
+    /// every account where the service needs one, the administrator not in the list.
+    pub fn new(parsed: &Parsed, destinations: Vec<Destination>, policy: Policy) -> Result<Plan, PlanError> {
+        if destinations.is_empty() {
+            return Err(PlanError::NoDestination);
+        }
+        for (i, destination) in destinations.iter().enumerate() {
+            if destinations[..i]
+                .iter()
+                .any(|d| d.service() == destination.service() && d.region() == destination.region())
+            {
+                return Err(PlanError::Repeated(destination.label()));
+            }
+        }
+        let targets: Vec<&Target> = destinations.iter().filter_map(Destination::target).collect();
+        if targets.is_empty() {
+            let reasons = destinations
+                .iter()
+                .map(|d| match d {
+                    Destination::Unavailable { unreachable, .. } => {
+                        format!("{}: {}", d.label(), unreachable.describe())
+                    }
+                    Destination::Target(_) => d.label(),
+                })
+                .collect();
+            return Err(PlanError::NothingReachable(reasons));
+        }
+        let errors = parsed.summary().errors;
+        if errors > 0 && !policy.skip_invalid {
+            return Err(PlanError::Errors(errors));
+        }
+        if parsed.accounts.is_empty() {
+            return Err(PlanError::NoAccounts);
+        }
+        for target in &targets {
+            if let Some(admin) = target.administrator()
+                && parsed.accounts.iter().any(|a| a.id() == admin)
+            {
+                return Err(PlanError::Administrator(admin));
+            }
+            if target.needs_email()
+                && let Some(account) = parsed.accounts.iter().find(|a| a.email().is_none())
+            {
+                return Err(PlanError::MissingEmail { account: account.id(), destination: target.label() });
+            }
+        }
+        Ok(Plan { skipped: skipped_lines(parsed), parsed: parsed.clone(), destinations })
+    }
+
+    /// Where the accounts go, unavailable destinations included.
+    pub fn destinations(&self) -> &[Destination] {
+        &self.destinations
+    }
+
+    /// The accounts to send, in input order.
+    pub fn accounts(&self) -> &[Account] {
+        &self.parsed.accounts
+    }
+
+    /// The batches of at most 50 accounts.
+    pub fn batches(&self) -> &[Batch] {
+        &self.parsed.batches
+    }
+
+    /// Input lines that are not sent, and why.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// The list.
+    pub fn parsed(&self) -> &Parsed {
+        &self.parsed
+    }
+
+    /// Every CreateMembers request the plan makes when no account is a member yet: one per batch
+    /// per destination that can be used, destinations in order. A run reads first and sends only
+    /// what is missing, so it sends these or fewer.
+    pub fn requests(&self) -> Vec<PlannedRequest> {
+        let mut requests = Vec::new();
+        for (destination, target) in self.destinations.iter().enumerate() {
+            let Some(target) = target.target() else { continue };
+            for (batch, accounts) in self.parsed.batches.iter().enumerate() {
+                requests.push(PlannedRequest {
+                    destination,
+                    batch,
+                    request: wire::create_members(target, accounts.accounts()),
+                });
+            }
+        }
+        requests
+    }
+
+    /// Starts the run at `now` (the caller's wall clock).
+    pub fn start(&self, config: RunConfig, now: Millis) -> Run {
+        let lines = self.parsed.accounts.iter().map(|a| self.parsed.line_index.line(a.span().start)).collect();
+        let mut run = Run::build(
+            self.destinations.clone(),
+            self.parsed.accounts.to_vec(),
+            lines,
+            self.skipped.clone(),
+            &self.parsed.batches,
+            config,
+            now,
+        );
+        run.journal_plan();
+        run
+    }
+}
+
+/// The lines of the list that carry an error, and the excluded accounts, with their reasons and
+/// what could be read of them.
+fn skipped_lines(parsed: &Parsed) -> Vec<Skipped> {
+    let input = parsed.text();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let text_of = |line: usize| {
+        let text = parsed.line_index.line_span(input, line).map_or("", |s| s.slice(input)).trim();
+        text.chars().take(200).collect::<String>()
+    };
+    for diagnostic in parsed.diagnostics.iter().filter(|d| d.severity() == Severity::Error) {
+        let line = parsed.line_index.line(diagnostic.span.start);
+        let field = diagnostic.span.slice(input).trim().trim_matches('"').to_owned();
+        let (account, email) = match diagnostic.code {
+            Code::InvalidAccountId | Code::LostLeadingZero | Code::ScientificNotation => (Some(field), None),
+            Code::InvalidEmail => (None, Some(field)),
+            _ => (None, None),
+        };
+        if let Some(last) = skipped.last_mut().filter(|s| s.line == line) {
+            last.account = last.account.take().or(account);
+            last.email = last.email.take().or(email);
+            continue;
+        }
+        skipped.push(Skipped {
+            line,
+            text: text_of(line),
+            account,
+            email,
+            reason: format!("{}: {}", diagnostic.code, diagnostic.message),
+        });
+    }
+    for excluded in &parsed.excluded {
+        let line = parsed.line_index.line(excluded.span.start);
+        let reason = match &excluded.reason {
+            Exclusion::OwnAccount => "the administrator account itself".to_owned(),
+            Exclusion::Inactive { status } => format!("{status} in AWS Organizations"),
+        };
+        skipped.push(Skipped {
+            line,
+            text: text_of(line),
+            account: Some(excluded.account_id.to_string()),
+            email: excluded.email.clone(),
+            reason: format!("excluded: {reason}"),
+        });
+    }
+    skipped.sort_by_key(|s| s.line);
+    skipped
+}
+
+/// The text with every suggested fix applied, from the end backwards so the spans stay valid;
+/// fixes whose spans overlap a later one are left for the next check.
+pub fn apply_fixes(parsed: &Parsed) -> String {
+    let mut fixes: Vec<(usize, usize, &str)> = parsed
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.fix.as_ref().map(|f| (d.span.start, d.span.end, f.replacement.as_str())))
+        .collect();
+    fixes.sort_by_key(|f| std::cmp::Reverse(f.0));
+    let mut fixed = parsed.text().to_owned();
+    let mut limit = usize::MAX;
+    for (start, end, replacement) in fixes {
+        if end <= limit && start <= end && fixed.is_char_boundary(start) && fixed.is_char_boundary(end) {
+            fixed.replace_range(start..end, replacement);
+            limit = start;
+        }
+    }
+    fixed
+}
+
+/// Applies one fix: the text with `start..end` replaced, if that span is still on the text.
+pub fn apply_fix(parsed: &Parsed, start: usize, end: usize, replacement: &str) -> Option<String> {
+    let text = parsed.text();
+    if end > text.len() || start > end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return None;
+    }
+    let mut fixed = text.to_owned();
+    fixed.replace_range(start..end, replacement);
+    Some(fixed)
+}
