@@ -5,7 +5,7 @@
 //! proxy's 502 after the work), and a driver on a virtual clock that journals like the CLI does
 //! and can kill the run at any point and resume it from its journal.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::needless_pass_by_value, clippy::map_entry)]
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
@@ -456,7 +456,7 @@ impl Driver {
                 match pending.remove(&sequence).unwrap() {
                     Delivery::Answer(response) => run.on_response(call, &response, self.now),
                     Delivery::Dropped => {
-                        run.on_transport_error(call, TransportError::Connection("connection reset".into()), self.now)
+                        run.on_transport_error(call, TransportError::Connection("connection reset".into()), self.now);
                     }
                 }
                 self.deliveries += 1;
