@@ -14,9 +14,26 @@ pub(crate) struct EmulatorArgs {
     #[arg(long, value_name = "JSON")]
     faults: Option<String>,
     /// The administrator is an organization's delegated administrator: GuardDuty takes up to
-    /// 50,000 members per region instead of 1,000 invited ones.
+    /// 50,000 members per region instead of 1,000 invited ones, and enables organization accounts
+    /// without an invitation.
     #[arg(long)]
     organization: bool,
+    /// The whole configuration, as JSON, every field optional: `adminAccount`, `disabledRegions`,
+    /// `verificationDelayMs`, `failingEmails`, `foreignMembers`, `organization`,
+    /// `organizationAccounts` (empty: every account), `acceptanceRate`, `acceptanceDelayMs`,
+    /// `faults`.
+    #[arg(long, value_name = "JSON")]
+    config: Option<String>,
+}
+
+/// Reads an emulator configuration given as JSON; the defaults for what it leaves out.
+pub(crate) fn config(json: Option<&str>, flag: &str) -> Result<enlist_emulator::Config, String> {
+    match json {
+        Some(json) => serde_json::from_str(json).map_err(|e| {
+            format!("{flag}: expected JSON such as {{\"failingEmails\":[\"wrong@example.com\"]}}, found: {e}")
+        }),
+        None => Ok(enlist_emulator::Config::default()),
+    }
 }
 
 pub(crate) fn run(args: &EmulatorArgs) -> ExitCode {
@@ -31,11 +48,15 @@ pub(crate) fn run(args: &EmulatorArgs) -> ExitCode {
             ));
         }
     };
-    let emulator = enlist_emulator::Emulator::new(enlist_emulator::Config {
-        faults,
-        organization: args.organization,
-        ..enlist_emulator::Config::default()
-    });
+    let mut config = match config(args.config.as_deref(), "--config") {
+        Ok(config) => config,
+        Err(message) => return crate::usage_error(&message),
+    };
+    if args.faults.is_some() {
+        config.faults = faults;
+    }
+    config.organization |= args.organization;
+    let emulator = enlist_emulator::Emulator::new(config);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => return crate::usage_error(&format!("cannot start: {e}")),

@@ -20,9 +20,14 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "JSON", requires = "emulator")]
     emulator_faults: Option<String>,
     /// The emulated administrator is an organization's delegated administrator: GuardDuty takes
-    /// up to 50,000 members per region instead of 1,000 invited ones.
+    /// up to 50,000 members per region instead of 1,000 invited ones, and enables organization
+    /// accounts without an invitation.
     #[arg(long, requires = "emulator")]
     emulator_organization: bool,
+    /// The whole emulator configuration, as JSON (see `enlist emulator --help`): for example
+    /// `{"failingEmails":["wrong@example.com"],"verificationDelayMs":2000,"acceptanceRate":0.5}`.
+    #[arg(long, value_name = "JSON", requires = "emulator")]
+    emulator_config: Option<String>,
     /// Serve the built UI from this folder at `/`.
     #[arg(long, value_name = "DIR")]
     ui_dir: Option<PathBuf>,
@@ -91,11 +96,12 @@ fn configure(args: ServeArgs) -> Result<(Config, SocketAddr, Option<String>), St
         None => enlist_emulator::Faults::default(),
     };
     let mut config = if args.emulator {
-        Config::emulator(enlist_emulator::Emulator::new(enlist_emulator::Config {
-            faults,
-            organization: args.emulator_organization,
-            ..enlist_emulator::Config::default()
-        }))
+        let mut emulator = crate::emulator::config(args.emulator_config.as_deref(), "--emulator-config")?;
+        if args.emulator_faults.is_some() {
+            emulator.faults = faults;
+        }
+        emulator.organization |= args.emulator_organization;
+        Config::emulator(enlist_emulator::Emulator::new(emulator))
     } else {
         Config::aws(CredentialSource::DefaultChain { role_arn: args.role_arn.clone() }, args.fips)
     };

@@ -1,77 +1,97 @@
-//! `enlist submit`: the core engine driven headlessly through the proxy — the same machine the
-//! browser drives — with a progress bar, a journal to resume from, and the results at the end.
+//! `enlist submit`: the core's machines driven headlessly through the proxy — the same ones the
+//! browser drives: discovery per region, then the run (read what each service holds, create,
+//! invite, read back, watch until settled), with a progress bar, an append-only journal to resume
+//! from, and every account's outcome at the end.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
 use clap::Args;
-use enlist_core::engine::{Action, BatchKey, Millis, Run, RunConfig, TransportError};
-use enlist_core::wire::{self, Request, Response};
-use enlist_core::{AccountId, DetectiveOptions, DetectorId, GraphArn, Options, Region, Service, Target, parse};
+use enlist_core::engine::{
+    Action, CallId, Machine, Millis, Record, RetryPolicy, Run, RunConfig, TransportError, WatchPolicy,
+};
+use enlist_core::wire::{Request, Response};
+use enlist_core::{
+    AccountId, Destination, Discovery, Given, Invitation, Options, Plan, Policy, Region, Service, Services,
+    describe_counts, describe_survey, parse,
+};
 use tokio::task::JoinSet;
-use tower::ServiceExt;
 
 #[derive(Debug, Args)]
 pub(crate) struct SubmitArgs {
     /// The account list.
     path: PathBuf,
-    /// Where to add the accounts (repeat for both; `both` for both).
+    /// Where to add the accounts: `guardduty`, `detective`, or `both` (repeatable).
     #[arg(long, value_name = "SERVICE", required = true)]
     service: Vec<String>,
     /// Regions to add them in (repeatable).
     #[arg(long = "region", value_name = "REGION", required = true)]
     regions: Vec<String>,
-    /// GuardDuty detector ID (default: discovered with ListDetectors in each region).
-    #[arg(long, value_name = "ID")]
-    detector_id: Option<String>,
-    /// Detective behavior graph ARN (default: discovered with ListGraphs in each region).
-    #[arg(long, value_name = "ARN")]
-    graph_arn: Option<String>,
-    /// Detective invitation message.
+    /// A GuardDuty detector, as REGION=ID (repeatable; a bare ID with a single region). Regions
+    /// without one are discovered with ListDetectors.
+    #[arg(long = "detector-id", value_name = "REGION=ID")]
+    detector_ids: Vec<String>,
+    /// A Detective behavior graph ARN (repeatable; the ARN names its region). Regions without one
+    /// are discovered with ListGraphs.
+    #[arg(long = "graph-arn", value_name = "ARN")]
+    graph_arns: Vec<String>,
+    /// The invitation message (GuardDuty InviteMembers, Detective CreateMembers).
     #[arg(long)]
     message: Option<String>,
-    /// Detective: send no invitation email.
+    /// Send no invitation email (the accounts still have to accept).
     #[arg(long)]
     disable_email_notification: bool,
-    /// Detective organization mode: accounts are sent without emails.
+    /// Detective organization behavior graph: accounts are sent without emails.
     #[arg(long)]
     org_mode: bool,
-    /// The administrator account, excluded from the list.
+    /// The administrator account, left out of the list.
     #[arg(long, value_name = "ID")]
     admin_account: Option<String>,
     /// A running Enlist proxy to send through (default: one in this process).
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
-    /// Bearer token for --proxy (also ENLIST_TOKEN).
+    /// Bearer token for --proxy. Prefer ENLIST_TOKEN: a command line is visible to other users.
     #[arg(long, value_name = "TOKEN")]
     token: Option<String>,
     /// Use the embedded emulator instead of AWS (when no --proxy is given).
     #[arg(long)]
     emulator: bool,
-    /// Show the plan and the first request, and send nothing.
+    /// The embedded emulator's configuration, as JSON (see `enlist emulator --help`).
+    #[arg(long, value_name = "JSON", requires = "emulator")]
+    emulator_config: Option<String>,
+    /// Read what each service holds and say what a run would do; change nothing.
     #[arg(long)]
     dry_run: bool,
-    /// Keep the run here as it goes; an existing journal is resumed.
+    /// Keep the run here as it goes; an existing journal is resumed (what failed is tried again).
     #[arg(long, value_name = "PATH")]
     journal: Option<PathBuf>,
     /// Send only the valid accounts of a list that has errors.
     #[arg(long)]
     skip_invalid: bool,
+    /// Delete and create again the members whose email verification failed, when the list gives
+    /// them another email (deleting is refused for any other member).
+    #[arg(long)]
+    repair_failed: bool,
     /// Write the results as CSV.
     #[arg(long, value_name = "PATH")]
     results_csv: Option<PathBuf>,
     /// Write the results as JSON.
     #[arg(long, value_name = "PATH")]
     results_json: Option<PathBuf>,
-    /// Write the accounts to retry as a list to check and submit again.
+    /// Write the accounts another try could help, as a list to submit again.
     #[arg(long, value_name = "PATH")]
     retry_list: Option<PathBuf>,
-    /// Attempts per batch, throttled ones not counted (a throttled batch is retried up to 10 times
-    /// in all, at the pace the service allows).
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    /// Write the accounts whose email verification failed, as a list to correct and submit with
+    /// --repair-failed.
+    #[arg(long, value_name = "PATH")]
+    repair_list: Option<PathBuf>,
+    /// How long to watch accounts whose status has not settled, in minutes.
+    #[arg(long, value_name = "MINUTES", default_value_t = 10)]
+    watch_minutes: u64,
+    /// Attempts of one kind of request for an account before giving up (throttling not counted).
+    #[arg(long, value_name = "N", default_value_t = RetryPolicy::default().max_attempts)]
     max_attempts: u32,
 }
 
@@ -84,65 +104,25 @@ enum Transport {
 
 impl Transport {
     async fn send(&self, request: &Request) -> Result<Response, TransportError> {
-        let path =
-            format!("/v1/{}/{}{}", request.operation.service().as_str(), request.region, request.path_and_query());
+        let path = request.proxy_path();
         match self {
             Transport::InProcess(router) => {
-                let mut builder = http::Request::builder()
-                    .method(request.method.as_str())
-                    .uri(&path)
-                    .header("authorization", "Bearer in-process");
-                for (k, v) in &request.headers {
-                    builder = builder.header(k, v);
-                }
-                let http_request = builder
-                    .body(Body::from(request.body.clone().unwrap_or_default()))
-                    .map_err(|e| TransportError::Connection(e.to_string()))?;
-                let response = router
-                    .clone()
-                    .oneshot(http_request)
-                    .await
-                    .map_err(|e| TransportError::Connection(e.to_string()))?;
-                let status = response.status().as_u16();
-                let headers = response
-                    .headers()
-                    .iter()
-                    .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-                    .collect();
-                let body = axum::body::to_bytes(response.into_body(), 8 << 20)
-                    .await
-                    .map_err(|e| TransportError::Connection(e.to_string()))?;
-                Ok(Response { status, headers, body: String::from_utf8_lossy(&body).into_owned() })
+                let auth = [("authorization".to_owned(), "Bearer in-process".to_owned())];
+                enlist_proxy::exchange::call_router(router, request, &path, &auth).await
             }
             Transport::Remote { client, base, token } => {
-                let method =
-                    reqwest::Method::from_bytes(request.method.as_str().as_bytes()).unwrap_or(reqwest::Method::POST);
-                let mut outgoing =
-                    client.request(method, format!("{}{path}", base.trim_end_matches('/'))).bearer_auth(token);
-                for (k, v) in &request.headers {
-                    outgoing = outgoing.header(k, v);
-                }
-                let response = outgoing.body(request.body.clone().unwrap_or_default()).send().await.map_err(|e| {
-                    if e.is_timeout() {
-                        TransportError::Timeout
-                    } else {
-                        TransportError::Connection("the proxy could not be reached".to_owned())
-                    }
-                })?;
-                let status = response.status().as_u16();
-                let headers = response
-                    .headers()
-                    .iter()
-                    .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-                    .collect();
-                let body = response
-                    .text()
-                    .await
-                    .map_err(|_| TransportError::Connection("the answer was cut off".to_owned()))?;
-                Ok(Response { status, headers, body })
+                let url = format!("{}{path}", base.trim_end_matches('/'));
+                let auth = [("authorization".to_owned(), format!("Bearer {token}"))];
+                enlist_proxy::exchange::call_url(client, request, &url, &auth).await
             }
         }
     }
+}
+
+/// The wall clock, in milliseconds: the engine keeps deadlines in it, so a resumed process keeps
+/// to the dead one's.
+fn now() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as Millis)
 }
 
 pub(crate) fn run(args: SubmitArgs) -> ExitCode {
@@ -156,293 +136,310 @@ pub(crate) fn run(args: SubmitArgs) -> ExitCode {
     }
 }
 
-fn services(names: &[String]) -> Result<Vec<Service>, String> {
+fn services(names: &[String]) -> Result<Services, String> {
     let mut services = Vec::new();
     for name in names {
-        if name.eq_ignore_ascii_case("both") {
+        if name.eq_ignore_ascii_case("both") || name.eq_ignore_ascii_case("all") {
             services.extend(Service::ALL);
         } else {
             services.push(name.parse::<Service>().map_err(|e| format!("--service: {e}"))?);
         }
     }
-    services.sort();
-    services.dedup();
-    Ok(services)
+    Ok(services.into_iter().collect())
 }
 
-async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
-    let services = services(&args.service)?;
-    let regions: Vec<Region> =
-        args.regions.iter().map(|r| r.parse().map_err(|e| format!("--region: {e}"))).collect::<Result<_, String>>()?;
-    let transport = match &args.proxy {
+fn transport(args: &SubmitArgs) -> Result<Transport, String> {
+    Ok(match &args.proxy {
         Some(base) => {
-            #[allow(clippy::disallowed_methods)]
             let token = args
                 .token
                 .clone()
                 .or_else(|| std::env::var("ENLIST_TOKEN").ok())
-                .ok_or("--proxy needs --token (or ENLIST_TOKEN)")?;
+                .ok_or("--proxy needs a token: set ENLIST_TOKEN (or pass --token)")?;
+            // The engine times requests out itself (40 s); this only frees a stuck connection.
             let client =
-                reqwest::Client::builder().timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
+                reqwest::Client::builder().timeout(Duration::from_secs(120)).build().map_err(|e| e.to_string())?;
             Transport::Remote { client, base: base.clone(), token }
         }
         None => {
             let mut config = if args.emulator {
-                enlist_proxy::Config::emulator(enlist_emulator::Emulator::new(enlist_emulator::Config::default()))
+                let emulator = crate::emulator::config(args.emulator_config.as_deref(), "--emulator-config")?;
+                enlist_proxy::Config::emulator(enlist_emulator::Emulator::new(emulator))
             } else {
                 enlist_proxy::Config::aws(enlist_proxy::CredentialSource::DefaultChain { role_arn: None }, false)
             };
             config.allow_unauthenticated = true;
             Transport::InProcess(enlist_proxy::app(config))
         }
-    };
-    let bytes = std::fs::read(&args.path).map_err(|e| format!("cannot read {}: {e}", args.path.display()))?;
-    let text = enlist_core::decode_text(&bytes).map_err(|e| format!("{}: {e}", args.path.display()))?;
-    let admin_account = args
-        .admin_account
-        .as_deref()
-        .map(|a| a.parse::<AccountId>().map_err(|e| format!("--admin-account: {e}")))
-        .transpose()?;
-    let options = Options {
-        services: services.iter().copied().collect(),
-        organization_mode: args.org_mode,
-        admin_account,
-        format: None,
-    };
-    let parsed = parse(&text, &options);
-    let name = args.path.display().to_string();
-    if parsed.has_errors() && !args.skip_invalid {
-        let report = crate::render::text(&name, &parsed);
-        crate::say(&report);
-        crate::say("enlist: fix the errors above, or pass --skip-invalid to send only the valid accounts\n");
-        return Ok(ExitCode::from(1));
+    })
+}
+
+async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
+    let services = services(&args.service)?;
+    let regions: Vec<Region> =
+        args.regions.iter().map(|r| r.parse().map_err(|e| format!("--region: {e}"))).collect::<Result<_, String>>()?;
+    let given = Given::from_flags(&args.detector_ids, &args.graph_arns, &regions)?;
+    let invitation = Invitation::new(args.message.as_deref(), args.disable_email_notification);
+    for service in services.iter() {
+        invitation.check(service).map_err(|e| format!("--message: {e}"))?;
     }
-    let journal_text = args
-        .journal
-        .as_ref()
-        .filter(|p| p.exists())
-        .map(std::fs::read_to_string)
-        .transpose()
-        .map_err(|e| format!("cannot read the journal: {e}"))?;
-    let mut run = match journal_text {
-        Some(journal) => {
-            let run = Run::from_journal(&journal).map_err(|e| {
-                format!("{}: {e}", args.journal.as_ref().map_or(String::new(), |p| p.display().to_string()))
-            })?;
-            crate::say(&format!(
-                "resuming the run in {}\n",
-                args.journal.as_ref().map_or(String::new(), |p| p.display().to_string())
-            ));
+    let transport = transport(&args)?;
+    let config = RunConfig {
+        retry: RetryPolicy { max_attempts: args.max_attempts.max(1), ..RetryPolicy::default() },
+        watch: WatchPolicy { timeout_ms: args.watch_minutes.saturating_mul(60_000), ..WatchPolicy::default() },
+        seed: now(),
+        survey: args.dry_run,
+        repair_failed: args.repair_failed,
+        ..RunConfig::default()
+    };
+    let mut journal = None;
+    let mut run = match args.journal.as_deref().filter(|p| p.exists()) {
+        Some(path) => {
+            let (run, file) = JournalFile::resume(path)?;
+            crate::say(&format!("resuming the run in {} (what failed is tried again)\n", path.display()));
+            journal = Some(file);
             run
         }
         None => {
-            let targets = discover(&transport, &args, &services, &regions).await?;
-            let config = RunConfig {
-                retry: enlist_core::engine::RetryPolicy {
-                    max_attempts: args.max_attempts.max(1),
-                    ..Default::default()
-                },
-                seed: 0x5eed,
-                ..RunConfig::default()
-            };
-            Run::new(&text, &parsed, targets, config).map_err(|e| e.to_string())?
+            let bytes = std::fs::read(&args.path).map_err(|e| format!("cannot read {}: {e}", args.path.display()))?;
+            let text = enlist_core::decode_text(&bytes).map_err(|e| format!("{}: {e}", args.path.display()))?;
+            let admin_account = args
+                .admin_account
+                .as_deref()
+                .map(|a| a.parse::<AccountId>().map_err(|e| format!("--admin-account: {e}")))
+                .transpose()?;
+            let options = Options { services, organization_mode: args.org_mode, admin_account, format: None };
+            let parsed = parse(&text, &options);
+            if parsed.has_errors() && !args.skip_invalid {
+                crate::say(&crate::render::text(&args.path.display().to_string(), &parsed));
+                crate::say("enlist: fix the errors above, or pass --skip-invalid to send only the valid accounts\n");
+                return Ok(ExitCode::from(1));
+            }
+            let mut discovery = Discovery::new(services, &regions, &given, config.clone());
+            drive(&mut discovery, &transport, |_| Ok(()), |_| {}).await?;
+            for found in discovery.found() {
+                crate::say(&format!("{found}\n"));
+            }
+            let destinations = discovery.destinations(&invitation, args.org_mode);
+            let plan = Plan::new(&parsed, destinations, Policy { skip_invalid: args.skip_invalid })
+                .map_err(|e| if args.skip_invalid { e.to_string() } else { format!("{e} (--skip-invalid)") })?;
+            let run = plan.start(config.clone(), now());
+            if let Some(path) = &args.journal
+                && !args.dry_run
+            {
+                journal = Some(JournalFile::create(path)?);
+            }
+            run
         }
     };
     let progress = run.progress();
     crate::say(&format!(
-        "{} accounts to {} target{} in {} batch{}: {}\n",
+        "{} accounts to {} destination{}{}\n",
         run.accounts().len(),
-        run.targets().len(),
-        if run.targets().len() == 1 { "" } else { "s" },
-        progress.batches,
-        if progress.batches == 1 { "" } else { "es" },
-        run.targets().iter().map(Target::label).collect::<Vec<_>>().join(", ")
+        progress.destinations.len(),
+        if progress.destinations.len() == 1 { "" } else { "s" },
+        if args.dry_run { " (dry run: reading only)" } else { "" }
     ));
-    if args.dry_run {
-        if let Some(Action::Send { request, .. }) = run.clone().poll(0).into_iter().next() {
-            crate::say(&format!(
-                "first request: {} {}\n{}\n(dry run: nothing was sent)\n",
-                request.method.as_str(),
-                request.path_and_query(),
-                request
-                    .body
-                    .as_deref()
-                    .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
-                    .and_then(|v| serde_json::to_string_pretty(&v).ok())
-                    .unwrap_or_default()
+    let bar = indicatif::ProgressBar::new(progress.accounts as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let result = drive(
+        &mut run,
+        &transport,
+        |run| match journal.as_mut() {
+            Some(file) => file.write(run),
+            None => {
+                run.take_records();
+                Ok(())
+            }
+        },
+        |run| {
+            let p = run.progress();
+            let sum =
+                |f: fn(&enlist_core::engine::DestinationProgress) -> usize| p.destinations.iter().map(f).sum::<usize>();
+            bar.set_position(p.done as u64);
+            bar.set_message(format!(
+                "reading {} · creating {} · inviting {} · watching {} · {} in flight · {} throttled",
+                sum(|d| d.to_read),
+                sum(|d| d.to_create + d.to_delete),
+                sum(|d| d.to_invite),
+                sum(|d| d.watching),
+                p.in_flight,
+                p.throttled
             ));
-        }
-        return Ok(ExitCode::SUCCESS);
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    result?;
+    if args.dry_run {
+        return Ok(dry_run_report(&run));
     }
-    drive(&mut run, &transport, args.journal.as_ref()).await?;
     finish(&run, &args)
 }
 
-async fn discover(
+/// Drives any machine: poll, write what must be kept (the journal) before sending, send, wait for
+/// the first answer or the machine's next deadline, report. A first Ctrl-C cancels (answers on
+/// their way are still recorded); a second one stops at once.
+async fn drive<M: Machine>(
+    machine: &mut M,
     transport: &Transport,
-    args: &SubmitArgs,
-    services: &[Service],
-    regions: &[Region],
-) -> Result<Vec<Target>, String> {
-    let detector = args
-        .detector_id
-        .as_deref()
-        .map(|d| d.parse::<DetectorId>().map_err(|e| format!("--detector-id: {e}")))
-        .transpose()?;
-    let graph = args
-        .graph_arn
-        .as_deref()
-        .map(|g| g.parse::<GraphArn>().map_err(|e| format!("--graph-arn: {e}")))
-        .transpose()?;
-    let options = DetectiveOptions {
-        message: args.message.clone(),
-        disable_email_notification: args.disable_email_notification,
-        organization_mode: args.org_mode,
-    };
-    options.validate().map_err(|e| format!("--message: {e}"))?;
-    let mut targets = Vec::new();
-    for region in regions {
-        for service in services {
-            let attempts = args.max_attempts.max(1);
-            let answer = |request: Request| async move { discovery_call(transport, &request, attempts).await };
-            match service {
-                Service::GuardDuty => {
-                    let detector_id = match &detector {
-                        Some(d) => d.clone(),
-                        None => {
-                            let page =
-                                wire::parse_list_detectors(&answer(wire::list_detectors(region, None, None)).await?)
-                                    .map_err(|e| e.to_string())?;
-                            let first = page.items.first().ok_or_else(|| {
-                                format!(
-                                    "no GuardDuty detector in {region}: enable GuardDuty there, or pass --detector-id"
-                                )
-                            })?;
-                            first.parse().map_err(|e: enlist_core::InvalidIdentifier| e.to_string())?
-                        }
-                    };
-                    targets.push(Target::GuardDuty { region: region.clone(), detector_id });
-                }
-                Service::Detective => {
-                    let graph_arn = match &graph {
-                        Some(g) => g.clone(),
-                        None => {
-                            let page = wire::parse_list_graphs(&answer(wire::list_graphs(region, None, None)).await?)
-                                .map_err(|e| e.to_string())?;
-                            let first = page.items.first().ok_or_else(|| format!("no Detective behavior graph in {region}: enable Detective there, or pass --graph-arn"))?;
-                            first.arn.parse().map_err(|e: enlist_core::InvalidIdentifier| e.to_string())?
-                        }
-                    };
-                    targets.push(Target::Detective { region: region.clone(), graph_arn, options: options.clone() });
-                }
-            }
-        }
-    }
-    Ok(targets)
-}
-
-/// One discovery call, retried like a batch would be: throttling, 5xx and lost answers are tried
-/// again with exponential backoff, anything else is reported at once.
-async fn discovery_call(transport: &Transport, request: &Request, attempts: u32) -> Result<String, String> {
-    let mut last = String::new();
-    for attempt in 0..attempts {
-        if attempt > 0 {
-            tokio::time::sleep(Duration::from_millis((200u64 << attempt.min(6)).min(5_000))).await;
-        }
-        match transport.send(request).await {
-            Ok(response) if response.is_success() => return Ok(response.body),
-            Ok(response) => {
-                let error = wire::decode_error(&response);
-                last = format!("{} in {}: {error}", request.operation, request.region);
-                if !wire::classify(&error).is_retryable() {
-                    break;
-                }
-            }
-            Err(error) => last = format!("{} in {}: {error:?}", request.operation, request.region),
-        }
-    }
-    Err(last)
-}
-
-async fn drive(run: &mut Run, transport: &Transport, journal: Option<&PathBuf>) -> Result<(), String> {
-    let bar = indicatif::ProgressBar::new(run.progress().batches as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} batches {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let started = Instant::now();
-    let now = || started.elapsed().as_millis() as Millis;
-    let mut in_flight: JoinSet<(BatchKey, Result<Response, TransportError>)> = JoinSet::new();
+    mut keep: impl FnMut(&mut M) -> Result<(), String>,
+    mut show: impl FnMut(&M),
+) -> Result<(), String> {
+    let mut in_flight: JoinSet<(CallId, Result<Response, TransportError>)> = JoinSet::new();
+    let mut cancelled = false;
     loop {
+        let at = now();
+        let actions = machine.poll(at);
+        keep(machine)?;
         let mut wake = None;
-        for action in run.poll(now()) {
+        for action in actions {
             match action {
-                Action::Done => {
-                    bar.finish_and_clear();
-                    save(run, journal)?;
-                    return Ok(());
-                }
-                Action::WaitUntil(at) => wake = Some(at),
-                Action::Send { key, request, .. } => {
+                Action::Done => return Ok(()),
+                Action::WaitUntil(until) => wake = Some(until),
+                Action::Send { call, request } => {
                     let transport = transport.clone();
-                    in_flight.spawn(async move {
-                        (
-                            key,
-                            tokio::time::timeout(Duration::from_secs(60), transport.send(&request))
-                                .await
-                                .unwrap_or(Err(TransportError::Timeout)),
-                        )
-                    });
+                    in_flight.spawn(async move { (call, transport.send(&request).await) });
                 }
             }
         }
-        let sleep = wake.map_or(Duration::from_secs(3600), |at| Duration::from_millis(at.saturating_sub(now())));
+        show(machine);
+        let sleep = wake.map_or(Duration::from_secs(3_600), |until| Duration::from_millis(until.saturating_sub(at)));
         tokio::select! {
             Some(done) = in_flight.join_next() => {
-                let (key, result) = done.map_err(|e| format!("a request task failed: {e}"))?;
+                let (call, result) = done.map_err(|e| format!("a request task failed: {e}"))?;
                 match result {
-                    Ok(response) => run.on_response(key, &response, now()),
-                    Err(error) => run.on_transport_error(key, error, now()),
+                    Ok(response) => machine.on_response(call, &response, now()),
+                    Err(error) => machine.on_transport_error(call, error, now()),
                 }
-                save(run, journal)?;
             }
             () = tokio::time::sleep(sleep) => {}
+            _ = tokio::signal::ctrl_c() => {
+                if cancelled {
+                    keep(machine)?;
+                    return Err("stopped; run again with the same --journal to resume".to_owned());
+                }
+                cancelled = true;
+                crate::say("\ncancelling: nothing more is sent; answers on their way are recorded (Ctrl-C again stops at once)\n");
+                machine.cancel();
+            }
         }
-        let progress = run.progress();
-        bar.set_position(progress.done as u64);
-        bar.set_message(format!(
-            "{} in flight, {} waiting, {} throttled",
-            progress.in_flight, progress.waiting, progress.throttled
-        ));
+        keep(machine)?;
     }
 }
 
-fn save(run: &Run, journal: Option<&PathBuf>) -> Result<(), String> {
-    let Some(path) = journal else { return Ok(()) };
-    // Write next to it and rename, so a crash never leaves half a journal.
-    let partial = path.with_extension("partial");
-    std::fs::write(&partial, run.to_journal())
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(|e| format!("cannot write the journal {}: {e}", path.display()))
+/// An append-only journal file: records are appended as the run goes (an answer costs what its
+/// batch costs), and the file is rewritten as a snapshot when it has grown past twice what a
+/// snapshot takes. Writes are not synced: a killed process loses nothing the kernel took.
+struct JournalFile {
+    path: PathBuf,
+    file: std::fs::File,
+    appended: u64,
+    snapshot: u64,
+}
+
+const COMPACT_AT_LEAST: u64 = 4 << 20;
+
+impl JournalFile {
+    fn create(path: &Path) -> Result<JournalFile, String> {
+        let file = std::fs::OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot create the journal {}: {e}", path.display()))?;
+        Ok(JournalFile { path: path.to_owned(), file, appended: 0, snapshot: 0 })
+    }
+
+    /// Loads the run in `path`, makes a fresh attempt at what failed, and rewrites the journal as
+    /// a snapshot of the current version.
+    fn resume(path: &Path) -> Result<(Run, JournalFile), String> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
+        let mut run = Run::from_journal(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        run.retry_failed(now());
+        let mut journal = JournalFile::create_or_replace(path, &run)?;
+        run.take_records();
+        journal.appended = 0;
+        Ok((run, journal))
+    }
+
+    fn create_or_replace(path: &Path, run: &Run) -> Result<JournalFile, String> {
+        let text = enlist_core::engine::to_text(&run.snapshot());
+        // Written beside it and renamed, so a crash leaves the old journal or the new one.
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, &text)
+            .and_then(|()| std::fs::rename(&partial, path))
+            .map_err(|e| format!("cannot write the journal {}: {e}", path.display()))?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
+        Ok(JournalFile { path: path.to_owned(), file, appended: 0, snapshot: text.len() as u64 })
+    }
+
+    fn write(&mut self, run: &mut Run) -> Result<(), String> {
+        let records: Vec<Record> = run.take_records();
+        if records.is_empty() {
+            return Ok(());
+        }
+        let text = enlist_core::engine::to_text(&records);
+        self.file
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write the journal {}: {e}", self.path.display()))?;
+        self.appended += text.len() as u64;
+        if self.appended > self.snapshot.max(COMPACT_AT_LEAST) {
+            *self = JournalFile::create_or_replace(&self.path, run)?;
+        }
+        Ok(())
+    }
+}
+
+fn dry_run_report(run: &Run) -> ExitCode {
+    let mut report = String::from("what a run would do, from what the services hold now:\n");
+    for (d, destination) in run.progress().destinations.iter().enumerate() {
+        let line = match &destination.unreachable {
+            Some(why) => format!("unavailable: {why}"),
+            None => describe_survey(destination.service, &destination.labels),
+        };
+        report.push_str(&format!("  {:<24} {line}\n", destination.label));
+        if d == 0
+            && let Some(request) = first_request(run)
+        {
+            report.push_str(&format!("  first request: {} {}\n", request.method.as_str(), request.proxy_path()));
+        }
+    }
+    report.push_str("(dry run: nothing was changed)\n");
+    crate::say(&report);
+    ExitCode::SUCCESS
+}
+
+/// The first CreateMembers the run would send, to show its shape.
+fn first_request(run: &Run) -> Option<Request> {
+    let target = run.destinations().iter().find_map(Destination::target)?;
+    let accounts: Vec<_> = run.accounts().iter().take(enlist_core::MAX_BATCH).cloned().collect();
+    Some(enlist_core::wire::create_members(target, &accounts))
 }
 
 fn finish(run: &Run, args: &SubmitArgs) -> Result<ExitCode, String> {
-    let mut counts: BTreeMap<(String, &str), usize> = BTreeMap::new();
-    for view in run.cells() {
-        *counts.entry((view.target.label(), view.cell.outcome.label())).or_default() += 1;
-    }
     let mut report = String::new();
-    for ((target, outcome), n) in &counts {
-        report.push_str(&format!("{target:<24} {outcome:<26} {n}\n"));
+    for destination in &run.progress().destinations {
+        let line = match &destination.unreachable {
+            Some(why) => format!("unavailable: {why}"),
+            None => describe_counts(&destination.labels),
+        };
+        report.push_str(&format!("{:<24} {line}\n", destination.label));
     }
-    let problems: Vec<_> = run.cells().filter(|v| !v.cell.outcome.is_member()).collect();
+    let problems: Vec<_> = run.cells().filter(|v| !v.outcome.is_good()).collect();
     for view in problems.iter().take(20) {
         report.push_str(&format!(
             "  line {}: {} on {}: {}\n",
             view.line,
             view.account.id(),
-            view.target.label(),
-            view.cell.outcome.detail()
+            view.destination.label(),
+            view.outcome.detail()
         ));
     }
     if problems.len() > 20 {
@@ -450,6 +447,14 @@ fn finish(run: &Run, args: &SubmitArgs) -> Result<ExitCode, String> {
     }
     for skipped in run.skipped() {
         report.push_str(&format!("  line {}: skipped: {}\n", skipped.line, skipped.reason));
+    }
+    let failed_verification = enlist_core::export::repair_list(run).lines().count().saturating_sub(1);
+    if failed_verification > 0 {
+        report.push_str(&format!(
+            "{failed_verification} account{} failed email verification: correct the emails ({}) and run again with --repair-failed\n",
+            if failed_verification == 1 { "" } else { "s" },
+            args.repair_list.as_ref().map_or("write them with --repair-list".to_owned(), |p| format!("listed in {}", p.display()))
+        ));
     }
     crate::say(&report);
     let write = |path: &Option<PathBuf>, text: String| -> Result<(), String> {
@@ -461,5 +466,6 @@ fn finish(run: &Run, args: &SubmitArgs) -> Result<ExitCode, String> {
     write(&args.results_csv, enlist_core::export::results_csv(run))?;
     write(&args.results_json, enlist_core::export::results_json(run))?;
     write(&args.retry_list, enlist_core::export::retry_list(run))?;
-    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    write(&args.repair_list, enlist_core::export::repair_list(run))?;
+    Ok(if run.all_good() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

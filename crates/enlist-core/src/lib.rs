@@ -37,7 +37,9 @@ pub use diagnostic::{Code, Diagnostic, Fix, Severity, thousands};
 pub use discover::{Discovery, Found, Given};
 pub use email::{EmailProblem, check_email};
 pub use member::MemberStatus;
-pub use outcome::{Outcome, Stage, UnprocessedReason, classify_unprocessed};
+pub use outcome::{
+    Outcome, Stage, UnprocessedReason, classify_unprocessed, describe_counts, describe_survey, label_words,
+};
 pub use parse::{
     Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse, parse_shared,
 };

@@ -3,8 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostic::thousands;
 use crate::engine::{Did, Held, Op, Problem};
 use crate::member::MemberStatus;
+use crate::service::Service;
 use crate::target::Unreachable;
 use crate::wire::FailureKind;
 
@@ -197,6 +199,68 @@ impl Outcome {
     }
 }
 
+/// A label in plain words: `verification-failed` → `email verification failed`.
+pub fn label_words(label: &str) -> String {
+    match label {
+        "verification-failed" => "email verification failed".to_owned(),
+        "verifying-email" => "email verification in progress".to_owned(),
+        "created" => "created, not invited yet".to_owned(),
+        other => other.replace('-', " "),
+    }
+}
+
+/// Counts by label as people read them, most frequent first:
+/// `1,180 invited · 15 enabled · 5 email verification failed`.
+pub fn describe_counts(labels: &[(&str, usize)]) -> String {
+    let mut labels: Vec<(&str, usize)> = labels.iter().copied().filter(|(_, n)| *n > 0).collect();
+    labels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    labels.iter().map(|(label, n)| format!("{} {}", thousands(*n), label_words(label))).collect::<Vec<_>>().join(" · ")
+}
+
+/// What a run will do, from what a survey read: `120 to create and invite · 15 already members
+/// (12 enabled, 3 invited) · 2 to invite · 1 email verification failed`.
+pub fn describe_survey(service: Service, labels: &[(&str, usize)]) -> String {
+    let count = |label: &str| labels.iter().filter(|(l, _)| *l == label).map(|(_, n)| n).sum::<usize>();
+    let mut parts = Vec::new();
+    let absent = count("not-a-member");
+    if absent > 0 {
+        let verb = if service == Service::GuardDuty {
+            "to create and invite"
+        } else {
+            "to create (Detective invites as it creates)"
+        };
+        parts.push(format!("{} {verb}", thousands(absent)));
+    }
+    let created = count("created");
+    if created > 0 && service == Service::GuardDuty {
+        parts.push(format!("{} created before, to invite", thousands(created)));
+    }
+    let members: Vec<(&str, usize)> = labels
+        .iter()
+        .copied()
+        .filter(|(l, n)| {
+            *n > 0 && !matches!(*l, "not-a-member" | "created" | "verification-failed" | "unknown" | "unavailable")
+        })
+        .collect();
+    let total: usize = members.iter().map(|(_, n)| n).sum();
+    if total > 0 {
+        parts.push(format!(
+            "{} already members ({})",
+            thousands(total),
+            describe_counts(&members).replace(" · ", ", ")
+        ));
+    }
+    let failed = count("verification-failed");
+    if failed > 0 {
+        parts.push(format!("{} email verification failed (correct the emails to repair them)", thousands(failed)));
+    }
+    let unknown = count("unknown");
+    if unknown > 0 {
+        parts.push(format!("{} could not be read", thousands(unknown)));
+    }
+    if parts.is_empty() { "nothing to do".to_owned() } else { parts.join(" · ") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +298,19 @@ mod tests {
         for (text, reason) in cases {
             assert_eq!(classify_unprocessed(text), reason, "{text}");
         }
+    }
+
+    #[test]
+    fn counts_in_words() {
+        let labels = [("invited", 1_180), ("verification-failed", 5), ("enabled", 15), ("failed", 0)];
+        assert_eq!(describe_counts(&labels), "1,180 invited · 15 enabled · 5 email verification failed");
+        let survey =
+            [("not-a-member", 120), ("enabled", 12), ("invited", 3), ("created", 2), ("verification-failed", 1)];
+        assert_eq!(
+            describe_survey(Service::GuardDuty, &survey),
+            "120 to create and invite · 2 created before, to invite · 15 already members (12 enabled, 3 invited) · 1 email verification failed (correct the emails to repair them)"
+        );
+        assert_eq!(describe_survey(Service::Detective, &[]), "nothing to do");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Detective's member operations: CreateMembers, ListGraphs, ListMembers, GetMembers, with
+//! Detective's member operations: CreateMembers, ListGraphs, ListMembers, GetMembers,
+//! DeleteMembers, with
 //! asynchronous email verification, the 1,200-member quota (HTTP 402) and Detective's error shape.
 
 use std::time::{Duration, SystemTime};
@@ -8,7 +9,7 @@ use axum::response::Response;
 use enlist_core::{GraphArn, Service, check_email};
 use serde_json::{Value, json};
 
-use crate::{Config, Inner, Member, account_id, aws_error, graph_arn, ok};
+use crate::{Inner, Member, account_id, aws_error, current, graph_arn, ok};
 
 const QUOTA: usize = 1_200;
 
@@ -24,17 +25,6 @@ fn error(status: StatusCode, kind: &str, message: &str, code: Option<&str>) -> R
 
 fn invalid_body(message: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "ValidationException", message, Some("INVALID_REQUEST_BODY"))
-}
-
-/// A member with its status as of `now`: verification completes after the configured delay.
-pub(crate) fn current(member: &Member, now: SystemTime, config: &Config) -> Member {
-    let mut member = member.clone();
-    if member.status == "VERIFICATION_IN_PROGRESS" && member.verified_at.is_some_and(|at| now >= at) {
-        let fails =
-            member.email.as_ref().is_some_and(|e| config.failing_emails.iter().any(|f| f.eq_ignore_ascii_case(e)));
-        member.status = if fails { "VERIFICATION_FAILED" } else { "INVITED" }.to_owned();
-    }
-    member
 }
 
 fn detail(member: &Member, arn: &str, admin: &str) -> Value {
@@ -96,6 +86,7 @@ pub(crate) fn handle(
         "/graph/members" => create_members(inner, &own, &input, now),
         "/graph/members/list" => list_members(inner, &own, &input, now),
         "/graph/members/get" => get_members(inner, &own, &input, now),
+        "/graph/members/removal" => delete_members(inner, &own, &input),
         _ => error(
             StatusCode::NOT_FOUND,
             "UnknownOperationException",
@@ -201,4 +192,20 @@ fn get_members(inner: &Inner, arn: &str, input: &Value, now: SystemTime) -> Resp
         }
     }
     ok(json!({"MemberDetails": found, "UnprocessedAccounts": unprocessed}))
+}
+
+fn delete_members(inner: &mut Inner, arn: &str, input: &Value) -> Response {
+    let Some(ids) = input.get("AccountIds").and_then(Value::as_array).filter(|l| (1..=50).contains(&l.len())) else {
+        return invalid_body("AccountIds must have length between 1 and 50.");
+    };
+    let members = inner.detective.entry(arn.to_owned()).or_default();
+    let (mut deleted, mut unprocessed) = (Vec::new(), Vec::new());
+    for id in ids.iter().filter_map(Value::as_str) {
+        if members.remove(id).is_some() {
+            deleted.push(id.to_owned());
+        } else {
+            unprocessed.push(json!({"AccountId": id, "Reason": "The account is not a member of the behavior graph."}));
+        }
+    }
+    ok(json!({"AccountIds": deleted, "UnprocessedAccounts": unprocessed}))
 }

@@ -1,5 +1,5 @@
 //! GuardDuty's member operations: CreateMembers, ListDetectors, ListMembers, GetMembers,
-//! InviteMembers, with the service's wording for unprocessed accounts and its 400 error shape.
+//! InviteMembers, DeleteMembers, with the service's wording for unprocessed accounts and its 400 error shape.
 
 use std::time::SystemTime;
 
@@ -8,7 +8,7 @@ use axum::response::Response;
 use enlist_core::{Service, check_email};
 use serde_json::{Value, json};
 
-use crate::{Inner, Member, account_id, aws_error, detector_id, ok};
+use crate::{Inner, Member, account_id, aws_error, current, detector_id, ok};
 
 /// Members per detector: invited ones, and ones of an organization (delegated administrator).
 const QUOTA: usize = 1_000;
@@ -73,9 +73,10 @@ pub(crate) fn handle(
     }
     match (method.clone(), path.get(3).copied(), path.len()) {
         (Method::POST, None, 3) => create_members(inner, key, &input, now),
-        (Method::GET, None, 3) => list_members(inner, &key, uri),
-        (Method::POST, Some("get"), 4) => get_members(inner, &key, &input),
+        (Method::GET, None, 3) => list_members(inner, &key, uri, now),
+        (Method::POST, Some("get"), 4) => get_members(inner, &key, &input, now),
         (Method::POST, Some("invite"), 4) => invite_members(inner, &key, &input, now),
+        (Method::POST, Some("delete"), 4) => delete_members(inner, &key, &input),
         _ => aws_error(
             StatusCode::NOT_FOUND,
             "UnknownOperationException",
@@ -119,6 +120,7 @@ fn create_members(inner: &mut Inner, key: (String, String), input: &Value, now: 
     let admin = inner.config.admin_account.clone();
     let foreign = inner.config.foreign_members.clone();
     let quota = if inner.config.organization { ORGANIZATION_QUOTA } else { QUOTA };
+    let config = inner.config.clone();
     let members = inner.guardduty.entry(key).or_default();
     let mut unprocessed = Vec::new();
     for (id, email) in accounts {
@@ -140,12 +142,14 @@ fn create_members(inner: &mut Inner, key: (String, String), input: &Value, now: 
         match reason {
             Some(result) => unprocessed.push(json!({"accountId": id, "result": result})),
             None => {
+                // A delegated administrator's organization accounts are enabled at once.
+                let status = if config.in_organization(&id) { "Enabled" } else { "Created" };
                 members.insert(
                     id.clone(),
                     Member {
                         account_id: id,
                         email: Some(email),
-                        status: "Created".into(),
+                        status: status.into(),
                         created: now,
                         verified_at: None,
                     },
@@ -168,17 +172,22 @@ fn member_json(member: &Member, admin: &str) -> Value {
     })
 }
 
-fn list_members(inner: &Inner, key: &(String, String), uri: &Uri) -> Response {
+fn list_members(inner: &Inner, key: &(String, String), uri: &Uri, now: SystemTime) -> Response {
     let max = match max_results(uri) {
         Ok(n) => n,
         Err(e) => return e,
     };
     let only_associated = query(uri, "onlyAssociated").is_none_or(|v| v != "false");
     let start: usize = query(uri, "nextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
-    let all: Vec<&Member> = inner
+    let all: Vec<Member> = inner
         .guardduty
         .get(key)
-        .map(|m| m.values().filter(|m| !only_associated || m.status == "Enabled").collect())
+        .map(|m| {
+            m.values()
+                .map(|member| current(member, now, &inner.config))
+                .filter(|m| !only_associated || m.status == "Enabled")
+                .collect()
+        })
         .unwrap_or_default();
     let page: Vec<Value> =
         all.iter().skip(start).take(max).map(|m| member_json(m, &inner.config.admin_account)).collect();
@@ -186,7 +195,7 @@ fn list_members(inner: &Inner, key: &(String, String), uri: &Uri) -> Response {
     ok(json!({"members": page, "nextToken": next}))
 }
 
-fn get_members(inner: &Inner, key: &(String, String), input: &Value) -> Response {
+fn get_members(inner: &Inner, key: &(String, String), input: &Value, now: SystemTime) -> Response {
     let ids = match list_of(input, "accountIds") {
         Ok(list) => list,
         Err(e) => return e,
@@ -195,7 +204,7 @@ fn get_members(inner: &Inner, key: &(String, String), input: &Value) -> Response
     let (mut found, mut unprocessed) = (Vec::new(), Vec::new());
     for id in ids.iter().filter_map(Value::as_str) {
         match members.and_then(|m| m.get(id)) {
-            Some(member) => found.push(member_json(member, &inner.config.admin_account)),
+            Some(member) => found.push(member_json(&current(member, now, &inner.config), &inner.config.admin_account)),
             None => unprocessed.push(json!({"accountId": id, "result": "The request is rejected because the input account ID is not a member of the current account."})),
         }
     }
@@ -207,17 +216,44 @@ fn invite_members(inner: &mut Inner, key: &(String, String), input: &Value, now:
         Ok(list) => list.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
         Err(e) => return e,
     };
-    let failing = inner.config.failing_emails.clone();
+    if let Some(message) = input.get("message")
+        && !message.is_string()
+    {
+        return bad_request("The request is rejected because the JSON could not be processed.");
+    }
+    let delay = std::time::Duration::from_millis(inner.config.verification_delay_ms);
+    let config = inner.config.clone();
     let members = inner.guardduty.entry(key.clone()).or_default();
     let mut unprocessed = Vec::new();
     for id in ids {
         match members.get_mut(&id) {
             Some(member) => {
-                let fails = member.email.as_ref().is_some_and(|e| failing.iter().any(|f| f.eq_ignore_ascii_case(e)));
-                member.status = if fails { "EmailVerificationFailed" } else { "Invited" }.to_owned();
-                member.verified_at = Some(now);
+                let now_status = current(member, now, &config).status;
+                match now_status.as_str() {
+                    // An invitation starts the email verification; inviting again re-sends it.
+                    "Created" | "Invited" | "Removed" | "Resigned" | "EmailVerificationInProgress" => {
+                        member.status = "EmailVerificationInProgress".to_owned();
+                        member.verified_at = Some(now + delay);
+                    }
+                    _ => unprocessed.push(json!({"accountId": id, "result": format!("The request is rejected because the input account is already associated with the current account (relationship status {now_status}).")})),
+                }
             }
             None => unprocessed.push(json!({"accountId": id, "result": "The request is rejected because the input account ID is not a member of the current account."})),
+        }
+    }
+    ok(json!({"unprocessedAccounts": unprocessed}))
+}
+
+fn delete_members(inner: &mut Inner, key: &(String, String), input: &Value) -> Response {
+    let ids: Vec<String> = match list_of(input, "accountIds") {
+        Ok(list) => list.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Err(e) => return e,
+    };
+    let members = inner.guardduty.entry(key.clone()).or_default();
+    let mut unprocessed = Vec::new();
+    for id in ids {
+        if members.remove(&id).is_none() {
+            unprocessed.push(json!({"accountId": id, "result": "The request is rejected because the input account ID is not a member of the current account."}));
         }
     }
     ok(json!({"unprocessedAccounts": unprocessed}))

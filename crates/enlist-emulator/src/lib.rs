@@ -37,7 +37,7 @@ pub const ADMIN_ACCOUNT: &str = "111122223333";
 
 /// Faults to inject, per emulator.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Faults {
     /// Requests per second per service and region before answering throttling errors; 0: none.
     pub rate_per_region: f64,
@@ -55,7 +55,7 @@ pub struct Faults {
 
 /// How the emulator starts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Config {
     /// The administrator account (owner of every detector and graph).
     pub admin_account: String,
@@ -63,15 +63,25 @@ pub struct Config {
     pub credentials: Vec<(String, String)>,
     /// Regions that answer as not enabled (opt-in regions nobody turned on).
     pub disabled_regions: Vec<String>,
-    /// How long Detective's email verification takes.
+    /// How long email verification takes (Detective after CreateMembers, GuardDuty after
+    /// InviteMembers).
     pub verification_delay_ms: u64,
-    /// Emails whose verification fails (Detective) or whose invitation fails (GuardDuty).
+    /// Emails whose verification fails (not the account's root email).
     pub failing_emails: Vec<String>,
     /// Accounts that are members of another administrator already.
     pub foreign_members: Vec<String>,
     /// The administrator is the organization's delegated GuardDuty administrator: a detector takes
-    /// up to 50,000 members instead of 1,000 invited ones.
+    /// up to 50,000 members instead of 1,000 invited ones, and organization accounts are enabled
+    /// as they are created, without an invitation.
     pub organization: bool,
+    /// The organization's accounts, when `organization` is set; empty means every account is in
+    /// the organization.
+    pub organization_accounts: Vec<String>,
+    /// Share of invited accounts that accept (0–1), chosen per account (the same accounts every
+    /// time); they become enabled `acceptance_delay_ms` after their invitation.
+    pub acceptance_rate: f64,
+    /// How long an account that accepts takes.
+    pub acceptance_delay_ms: u64,
     /// Faults to inject.
     pub faults: Faults,
 }
@@ -86,6 +96,9 @@ impl Default for Config {
             failing_emails: Vec::new(),
             foreign_members: Vec::new(),
             organization: false,
+            organization_accounts: Vec::new(),
+            acceptance_rate: 0.0,
+            acceptance_delay_ms: 30_000,
             faults: Faults::default(),
         }
     }
@@ -104,9 +117,59 @@ pub struct Member {
     /// When it was created.
     #[serde(skip)]
     pub created: SystemTime,
-    /// Detective: when verification completes.
+    /// When email verification completes (or completed), once it started.
     #[serde(skip)]
     pub verified_at: Option<SystemTime>,
+}
+
+impl Config {
+    /// Whether GuardDuty enables `account` at creation: an account of the organization whose
+    /// delegated administrator this is.
+    pub(crate) fn in_organization(&self, account: &str) -> bool {
+        self.organization
+            && (self.organization_accounts.is_empty() || self.organization_accounts.iter().any(|a| a == account))
+    }
+
+    fn fails(&self, email: Option<&String>) -> bool {
+        email.is_some_and(|e| self.failing_emails.iter().any(|f| f.eq_ignore_ascii_case(e)))
+    }
+
+    /// Whether `account` accepts its invitation (the same answer every time for an account).
+    fn accepts(&self, account: &str) -> bool {
+        let hash =
+            account.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        (hash % 1_000) as f64 / 1_000.0 < self.acceptance_rate
+    }
+}
+
+/// A member with its status as of `now`: verification completes after the configured delay, and
+/// accounts that accept become enabled after theirs. Either service's spelling.
+pub(crate) fn current(member: &Member, now: SystemTime, config: &Config) -> Member {
+    let mut member = member.clone();
+    let Some(verified_at) = member.verified_at else { return member };
+    if now < verified_at {
+        return member;
+    }
+    let fails = config.fails(member.email.as_ref());
+    member.status = match member.status.as_str() {
+        "VERIFICATION_IN_PROGRESS" if fails => "VERIFICATION_FAILED",
+        "VERIFICATION_IN_PROGRESS" => "INVITED",
+        "EmailVerificationInProgress" if fails => "EmailVerificationFailed",
+        "EmailVerificationInProgress" => "Invited",
+        other => other,
+    }
+    .to_owned();
+    let accepted =
+        now >= verified_at + Duration::from_millis(config.acceptance_delay_ms) && config.accepts(&member.account_id);
+    if accepted {
+        member.status = match member.status.as_str() {
+            "INVITED" => "ENABLED",
+            "Invited" => "Enabled",
+            other => other,
+        }
+        .to_owned();
+    }
+    member
 }
 
 #[derive(Debug)]
@@ -164,8 +227,13 @@ impl Emulator {
     /// GuardDuty members of the administrator's detector in `region`.
     pub fn guardduty_members(&self, region: &str) -> Vec<Member> {
         let inner = self.lock();
+        let now = inner.now();
         let key = (region.to_owned(), detector_id(&inner.config.admin_account));
-        inner.guardduty.get(&key).map(|m| m.values().cloned().collect()).unwrap_or_default()
+        inner
+            .guardduty
+            .get(&key)
+            .map(|m| m.values().map(|member| current(member, now, &inner.config)).collect())
+            .unwrap_or_default()
     }
 
     /// Detective members of the administrator's graph in `region`, with their current status.
@@ -176,7 +244,7 @@ impl Emulator {
         inner
             .detective
             .get(&arn)
-            .map(|m| m.values().map(|member| detective::current(member, now, &inner.config)).collect())
+            .map(|m| m.values().map(|member| current(member, now, &inner.config)).collect())
             .unwrap_or_default()
     }
 

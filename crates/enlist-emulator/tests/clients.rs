@@ -17,7 +17,13 @@ fn serve(emulator: Emulator) -> (tokio::runtime::Runtime, String) {
 
 #[test]
 fn boto3_runs_every_operation_against_the_emulator() {
-    let emulator = Emulator::new(Config::default());
+    let emulator = Emulator::new(Config {
+        verification_delay_ms: 0,
+        failing_emails: vec!["wrong@example.com".to_owned()],
+        organization: true,
+        organization_accounts: vec!["444455556666".to_owned()],
+        ..Config::default()
+    });
     let (_runtime, endpoint) = serve(emulator.clone());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/boto3_check.py");
     let output =
@@ -42,18 +48,112 @@ fn boto3_runs_every_operation_against_the_emulator() {
     assert_eq!(out["gd_members"], json!([["222233334444", "Created"], ["333344445555", "Created"]]));
     assert_eq!(out["gd_invite"], json!([]));
     assert_eq!(out["gd_get"], json!([["222233334444", "Invited"]]));
+    assert_eq!(out["gd_lifecycle"], json!([["444455556666", "Enabled"], ["555566667777", "EmailVerificationFailed"]]));
+    assert_eq!(out["gd_get_unprocessed"], json!(["999988887777"]));
+    assert_eq!(
+        out["gd_delete"],
+        json!([{"AccountId": "999988887777", "Result": "The request is rejected because the input account ID is not a member of the current account."}])
+    );
+    assert_eq!(out["gd_after_delete"], json!(["222233334444", "333344445555", "444455556666"]));
     assert_eq!(out["gd_wrong_detector"], json!(["BadRequestException", 400]));
     assert_eq!(out["graph"], emulator.graph_arn("us-east-1"));
     assert_eq!(out["det_members"], json!([["222233334444", "VERIFICATION_IN_PROGRESS"]]));
     assert_eq!(out["det_unprocessed"], json!(["The account is the administrator account of the behavior graph."]));
-    assert_eq!(out["det_list"], json!([["222233334444", "VERIFICATION_IN_PROGRESS"]]));
+    assert_eq!(out["det_list"], json!([["222233334444", "INVITED"]]), "verification takes no time here");
     assert_eq!(out["det_get_unprocessed"], json!(["999988887777"]));
+    assert_eq!(out["det_get"], json!([["222233334444", "INVITED"]]));
+    assert_eq!(out["det_delete"], json!([["222233334444"], ["999988887777"]]));
     assert_eq!(out["det_unknown_graph"], json!(["ResourceNotFoundException", 404]));
     assert_eq!(out["disabled_region"], json!(["UnrecognizedClientException", 403]));
     assert_eq!(out["wrong_secret"], json!(["InvalidSignatureException", 403]));
-    // Verification completes after the delay.
+    assert!(emulator.detective_members("us-east-1").is_empty(), "deleted");
+}
+
+#[test]
+fn verification_and_acceptance_take_their_time() {
+    let emulator = Emulator::new(Config {
+        verification_delay_ms: 5_000,
+        acceptance_rate: 1.0,
+        acceptance_delay_ms: 60_000,
+        failing_emails: vec!["wrong@example.com".to_owned()],
+        ..Config::default()
+    });
+    let (_runtime, endpoint) = serve(emulator.clone());
+    let create = |accounts: &str| {
+        aws(
+            &endpoint,
+            &["detective", "create-members", "--graph-arn", &emulator.graph_arn("us-east-1"), "--accounts", accounts],
+        )
+    };
+    let (code, out, err) = create("AccountId=222233334444,EmailAddress=ok@example.com");
+    assert_eq!((code, out["Members"][0]["Status"].as_str()), (0, Some("VERIFICATION_IN_PROGRESS")), "{err}");
+    assert_eq!(create("AccountId=333344445555,EmailAddress=wrong@example.com").0, 0);
+    let statuses =
+        |emulator: &Emulator| emulator.detective_members("us-east-1").into_iter().map(|m| m.status).collect::<Vec<_>>();
+    assert_eq!(statuses(&emulator), ["VERIFICATION_IN_PROGRESS", "VERIFICATION_IN_PROGRESS"]);
     emulator.advance_clock(std::time::Duration::from_secs(6));
-    assert_eq!(emulator.detective_members("us-east-1")[0].status, "INVITED");
+    assert_eq!(statuses(&emulator), ["INVITED", "VERIFICATION_FAILED"]);
+    emulator.advance_clock(std::time::Duration::from_secs(60));
+    assert_eq!(statuses(&emulator), ["ENABLED", "VERIFICATION_FAILED"], "accounts that accept become enabled");
+    let detector = emulator.detector_id();
+    let (code, _, err) = aws(
+        &endpoint,
+        &[
+            "guardduty",
+            "create-members",
+            "--detector-id",
+            &detector,
+            "--account-details",
+            "AccountId=444455556666,Email=gd@example.com",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = aws(
+        &endpoint,
+        &[
+            "guardduty",
+            "invite-members",
+            "--detector-id",
+            &detector,
+            "--account-ids",
+            "444455556666",
+            "--message",
+            "hello",
+            "--disable-email-notification",
+        ],
+    );
+    assert_eq!((code, &out["UnprocessedAccounts"]), (0, &json!([])), "{err}");
+    let (code, out, err) =
+        aws(&endpoint, &["guardduty", "get-members", "--detector-id", &detector, "--account-ids", "444455556666"]);
+    assert_eq!(
+        (code, out["Members"][0]["RelationshipStatus"].as_str()),
+        (0, Some("EmailVerificationInProgress")),
+        "{err}"
+    );
+    emulator.advance_clock(std::time::Duration::from_secs(6));
+    let (_, out, _) =
+        aws(&endpoint, &["guardduty", "get-members", "--detector-id", &detector, "--account-ids", "444455556666"]);
+    assert_eq!(out["Members"][0]["RelationshipStatus"], "Invited");
+    let (code, out, err) =
+        aws(&endpoint, &["guardduty", "delete-members", "--detector-id", &detector, "--account-ids", "444455556666"]);
+    assert_eq!((code, &out["UnprocessedAccounts"]), (0, &json!([])), "{err}");
+    let (code, out, err) = aws(
+        &endpoint,
+        &["detective", "get-members", "--graph-arn", &emulator.graph_arn("us-east-1"), "--account-ids", "333344445555"],
+    );
+    assert_eq!((code, out["MemberDetails"][0]["Status"].as_str()), (0, Some("VERIFICATION_FAILED")), "{err}");
+    let (code, out, err) = aws(
+        &endpoint,
+        &[
+            "detective",
+            "delete-members",
+            "--graph-arn",
+            &emulator.graph_arn("us-east-1"),
+            "--account-ids",
+            "333344445555",
+        ],
+    );
+    assert_eq!((code, &out["AccountIds"]), (0, &json!(["333344445555"])), "{err}");
 }
 
 /// `aws ARGS…` against the emulator, as a user would type it.

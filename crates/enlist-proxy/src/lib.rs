@@ -1,5 +1,5 @@
-//! Enlist's signing proxy. The browser never holds AWS credentials: it sends the six member
-//! operations here, as `/v1/{service}/{region}/` followed by the AWS path, and the proxy checks the
+//! Enlist's signing proxy. The browser never holds AWS credentials: it sends the member
+//! operations Enlist uses here, as `/v1/{service}/{region}/` followed by the AWS path, and the proxy checks the
 //! caller, rebuilds the request from validated values, signs it with SigV4 and forwards it to the
 //! fixed AWS endpoint (or the emulator). Anything else is refused before it is signed.
 //!
@@ -7,6 +7,7 @@
 //! share; tests call it with `oneshot`, without a socket.
 
 mod error;
+pub mod exchange;
 mod operation;
 mod signer;
 mod upstream;
@@ -303,18 +304,62 @@ async fn forward_inner(
     }
     let prefix = format!("/v1/{}/{}", service.as_str(), region);
     let path = uri.path().strip_prefix(&prefix).unwrap_or("");
-    let (request, accounts) = operation::rebuild(service, &region, method, path, uri.query(), body)?;
+    let rebuilt = operation::rebuild(service, &region, method, path, uri.query(), body)?;
     let host = match &config.upstream {
         Upstream::Loopback(address) => address.to_string(),
         Upstream::Aws { fips } => aws_host(service, &region, *fips)?,
         Upstream::Emulator(_) => aws_host(service, &region, false)?,
     };
-    // The proxy does I/O by design: it needs the time to sign.
-    #[allow(clippy::disallowed_methods)]
-    let now = SystemTime::now();
-    let credentials = shared.signer.credentials(now).await?;
-    let signature = signer::signature_headers(&request, &host, &credentials, now)?;
-    let answer =
-        upstream::send(&config.upstream, &shared.client, &request, &host, &signature, config.upstream_timeout).await?;
-    Ok((answer, request.operation, accounts))
+    let signed_send = |request: enlist_core::wire::Request| {
+        let host = host.clone();
+        async move {
+            // The proxy does I/O by design: it needs the time to sign.
+            #[allow(clippy::disallowed_methods)]
+            let now = SystemTime::now();
+            let credentials = shared.signer.credentials(now).await?;
+            let signature = signer::signature_headers(&request, &host, &credentials, now)?;
+            upstream::send(&config.upstream, &shared.client, &request, &host, &signature, config.upstream_timeout).await
+        }
+    };
+    if let Some((get, ids)) = rebuilt.check_first {
+        // Deleting is destructive: only members whose email verification failed, as the service
+        // says right now, may be deleted (to be created again with the right email).
+        let operation = get.operation;
+        let answer = signed_send(get).await?;
+        if !answer.status.is_success() {
+            return Ok((answer, operation, rebuilt.accounts));
+        }
+        let read =
+            enlist_core::wire::parse_members(operation, &String::from_utf8_lossy(&answer.body)).map_err(|_| {
+                ProxyError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "EnlistProxy.UpstreamUnreadable",
+                    "expected a GetMembers answer before a delete, found another",
+                )
+            })?;
+        let refused: Vec<String> = ids
+            .iter()
+            .filter_map(|id| {
+                let id = id.to_string();
+                match read.members.iter().find(|m| m.account_id == id) {
+                    Some(m) if m.status == enlist_core::MemberStatus::VerificationFailed => None,
+                    Some(m) => Some(format!("{id} ({})", m.status.describe())),
+                    None => Some(format!("{id} (not a member)")),
+                }
+            })
+            .collect();
+        if !refused.is_empty() {
+            return Err(ProxyError::new(
+                StatusCode::FORBIDDEN,
+                "EnlistProxy.DeleteRefused",
+                format!(
+                    "expected only members whose email verification failed (the only ones Enlist deletes, to create them again), found {}",
+                    refused.join(", ")
+                ),
+            ));
+        }
+    }
+    let operation = rebuilt.request.operation;
+    let answer = signed_send(rebuilt.request).await?;
+    Ok((answer, operation, rebuilt.accounts))
 }

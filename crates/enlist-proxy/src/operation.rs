@@ -1,10 +1,11 @@
-//! Which requests the proxy forwards: exactly the six member operations, matched on method and
-//! path, with their inputs parsed into the core's validated types and serialized again. Anything
-//! else is refused before it is signed.
+//! Which requests the proxy forwards: exactly the member operations Enlist uses, matched on method
+//! and path, with their inputs parsed into the core's validated types and serialized again.
+//! Anything else is refused before it is signed. DeleteMembers comes with a GetMembers the proxy
+//! sends first, so it can refuse to delete any member whose email verification did not fail.
 
 use axum::http::{Method, StatusCode};
 use enlist_core::wire::{self, Request};
-use enlist_core::{AccountId, DetectiveOptions, DetectorId, GraphArn, Region, Service, Target, check_email};
+use enlist_core::{AccountId, DetectorId, GraphArn, Invitation, Region, Service, Target, check_email};
 use serde::Deserialize;
 
 use crate::error::ProxyError;
@@ -61,6 +62,29 @@ struct DetectiveCreateMembers {
     #[serde(default)]
     disable_email_notification: Option<bool>,
     accounts: Vec<DetectiveAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GuardDutyAccountIds {
+    account_ids: Vec<AccountId>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GuardDutyInviteMembers {
+    account_ids: Vec<AccountId>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    disable_email_notification: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct DetectiveAccountIds {
+    graph_arn: GraphArn,
+    account_ids: Vec<AccountId>,
 }
 
 #[derive(Deserialize)]
@@ -137,8 +161,35 @@ fn page_size(value: Option<&str>, max: u32) -> Result<Option<u32>, ProxyError> {
         .transpose()
 }
 
-/// Matches an incoming request to one of the six operations and rebuilds it from validated
-/// values. `path` is the part after `/v1/{service}/{region}`.
+/// A request rebuilt from validated values.
+pub(crate) struct Rebuilt {
+    /// What to sign and send.
+    pub(crate) request: Request,
+    /// How many accounts it carries (for the log).
+    pub(crate) accounts: usize,
+    /// For DeleteMembers: the GetMembers to send first, and the accounts it must show in a failed
+    /// email verification.
+    pub(crate) check_first: Option<(Request, Vec<AccountId>)>,
+}
+
+fn rebuilt(request: Request, accounts: usize) -> Rebuilt {
+    Rebuilt { request, accounts, check_first: None }
+}
+
+fn guarded(target: &Target, ids: Vec<AccountId>) -> Rebuilt {
+    Rebuilt {
+        request: wire::delete_members(target, ids.iter().copied()),
+        accounts: ids.len(),
+        check_first: Some((wire::get_members(target, ids.iter().copied()), ids)),
+    }
+}
+
+fn target_error(e: enlist_core::InvalidIdentifier) -> ProxyError {
+    refuse(e.to_string())
+}
+
+/// Matches an incoming request to one of the operations and rebuilds it from validated values.
+/// `path` is the part after `/v1/{service}/{region}`.
 pub(crate) fn rebuild(
     service: Service,
     region: &Region,
@@ -146,7 +197,7 @@ pub(crate) fn rebuild(
     path: &str,
     query: Option<&str>,
     body: &[u8],
-) -> Result<(Request, usize), ProxyError> {
+) -> Result<Rebuilt, ProxyError> {
     // Path segments must be plain: no dot segments, no encoded separators, no empty segments.
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     if segments.iter().any(|s| s.is_empty() || *s == "." || *s == ".." || s.contains('%') || s.contains('\\')) {
@@ -156,7 +207,7 @@ pub(crate) fn rebuild(
         (Service::GuardDuty, "GET", ["detector"]) => {
             let params = query_params(query, &["maxResults", "nextToken"])?;
             let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-            Ok((wire::list_detectors(region, page_size(get("maxResults"), 50)?, get("nextToken")), 0))
+            Ok(rebuilt(wire::list_detectors(region, page_size(get("maxResults"), 50)?, get("nextToken")), 0))
         }
         (Service::GuardDuty, _, ["detector", id, "member"]) => {
             let detector: DetectorId = id.parse().map_err(|e: enlist_core::InvalidIdentifier| refuse(e.to_string()))?;
@@ -177,7 +228,7 @@ pub(crate) fn rebuild(
                         request.query.retain(|(k, _)| k != "onlyAssociated");
                         request.query.push(("onlyAssociated".to_owned(), "true".to_owned()));
                     }
-                    Ok((request, 0))
+                    Ok(rebuilt(request, 0))
                 }
                 "POST" => {
                     let input: GuardDutyCreateMembers = json(body, "GuardDuty CreateMembers")?;
@@ -185,11 +236,37 @@ pub(crate) fn rebuild(
                     for account in &input.account_details {
                         check_email(&account.email, Service::GuardDuty).map_err(|p| refuse(p.message))?;
                     }
-                    let target = Target::GuardDuty { region: region.clone(), detector_id: detector };
+                    let target =
+                        Target::guardduty(region.clone(), detector, Invitation::default()).map_err(target_error)?;
                     let accounts = input.account_details.iter().map(|a| (a.account_id, Some(a.email.as_str())));
-                    Ok((wire::create_members_for(&target, accounts), input.account_details.len()))
+                    Ok(rebuilt(wire::create_members_for(&target, accounts), input.account_details.len()))
                 }
                 _ => Err(not_allowed(method, path, service)),
+            }
+        }
+        (Service::GuardDuty, "POST", ["detector", id, "member", action @ ("get" | "invite" | "delete")]) => {
+            let detector: DetectorId = id.parse().map_err(|e: enlist_core::InvalidIdentifier| refuse(e.to_string()))?;
+            if *action == "invite" {
+                let input: GuardDutyInviteMembers = json(body, "GuardDuty InviteMembers")?;
+                check_count(input.account_ids.len())?;
+                let invitation = Invitation {
+                    message: input.message,
+                    disable_email_notification: input.disable_email_notification.unwrap_or(false),
+                };
+                let target = Target::guardduty(region.clone(), detector, invitation).map_err(target_error)?;
+                let count = input.account_ids.len();
+                let request = wire::invite_members(&target, input.account_ids)
+                    .ok_or_else(|| not_allowed(method, path, service))?;
+                return Ok(rebuilt(request, count));
+            }
+            let input: GuardDutyAccountIds = json(body, "GuardDuty GetMembers or DeleteMembers")?;
+            check_count(input.account_ids.len())?;
+            let target = Target::guardduty(region.clone(), detector, Invitation::default()).map_err(target_error)?;
+            if *action == "get" {
+                let count = input.account_ids.len();
+                Ok(rebuilt(wire::get_members(&target, input.account_ids), count))
+            } else {
+                Ok(guarded(&target, input.account_ids))
             }
         }
         (Service::Detective, "POST", ["graph", "members"]) => {
@@ -198,15 +275,26 @@ pub(crate) fn rebuild(
             for email in input.accounts.iter().filter_map(|a| a.email_address.as_deref()) {
                 check_email(email, Service::Detective).map_err(|p| refuse(p.message))?;
             }
-            let options = DetectiveOptions {
+            let invitation = Invitation {
                 message: input.message,
                 disable_email_notification: input.disable_email_notification.unwrap_or(false),
-                organization_mode: false,
             };
-            options.validate().map_err(|e| refuse(e.to_string()))?;
-            let target = Target::Detective { region: region.clone(), graph_arn: input.graph_arn, options };
+            // Accounts without an email are sent without one, as the caller sent them.
+            let target = Target::detective(region.clone(), input.graph_arn, invitation, false).map_err(target_error)?;
             let accounts = input.accounts.iter().map(|a| (a.account_id, a.email_address.as_deref()));
-            Ok((wire::create_members_for(&target, accounts), input.accounts.len()))
+            Ok(rebuilt(wire::create_members_for(&target, accounts), input.accounts.len()))
+        }
+        (Service::Detective, "POST", ["graph", "members", action @ ("get" | "removal")]) => {
+            let input: DetectiveAccountIds = json(body, "Detective GetMembers or DeleteMembers")?;
+            check_count(input.account_ids.len())?;
+            let target = Target::detective(region.clone(), input.graph_arn, Invitation::default(), false)
+                .map_err(target_error)?;
+            if *action == "get" {
+                let count = input.account_ids.len();
+                Ok(rebuilt(wire::get_members(&target, input.account_ids), count))
+            } else {
+                Ok(guarded(&target, input.account_ids))
+            }
         }
         (Service::Detective, "POST", ["graphs", "list"]) => {
             let input: DetectivePage =
@@ -215,13 +303,13 @@ pub(crate) fn rebuild(
                 return Err(refuse("expected no GraphArn in a ListGraphs body"));
             }
             let max = page_size(input.max_results.map(|n| n.to_string()).as_deref(), 200)?;
-            Ok((wire::list_graphs(region, max, input.next_token.as_deref()), 0))
+            Ok(rebuilt(wire::list_graphs(region, max, input.next_token.as_deref()), 0))
         }
         (Service::Detective, "POST", ["graph", "members", "list"]) => {
             let input: DetectivePage = json(body, "Detective ListMembers")?;
             let graph = input.graph_arn.ok_or_else(|| refuse("expected a GraphArn in a ListMembers body"))?;
             let max = page_size(input.max_results.map(|n| n.to_string()).as_deref(), 200)?;
-            Ok((wire::list_detective_members(region, &graph, max, input.next_token.as_deref()), 0))
+            Ok(rebuilt(wire::list_detective_members(region, &graph, max, input.next_token.as_deref()), 0))
         }
         _ => Err(not_allowed(method, path, service)),
     }

@@ -7,7 +7,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;
 use enlist_core::wire::{self, Request};
-use enlist_core::{AccountId, DetectiveOptions, Region, Target};
+use enlist_core::{AccountId, Invitation, Region, Target};
 use enlist_proxy::{aws_host, signature_headers};
 use serde_json::{Value, json};
 
@@ -15,15 +15,17 @@ use serde_json::{Value, json};
 fn the_proxy_signs_exactly_as_botocore_does() {
     let region: Region = "eu-central-1".parse().unwrap();
     let id: AccountId = "111122223333".parse().unwrap();
+    let invitation = Invitation::new(Some("Join ✓ \"us\""), false);
     let guardduty =
-        Target::GuardDuty { region: region.clone(), detector_id: "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap() };
-    let detective = Target::Detective {
-        region: region.clone(),
-        graph_arn: "arn:aws:detective:eu-central-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899"
-            .parse()
-            .unwrap(),
-        options: DetectiveOptions { message: Some("Join ✓ \"us\"".into()), ..Default::default() },
-    };
+        Target::guardduty(region.clone(), "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap(), invitation.clone())
+            .unwrap();
+    let detective = Target::detective(
+        region.clone(),
+        "arn:aws:detective:eu-central-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899".parse().unwrap(),
+        invitation,
+        false,
+    )
+    .unwrap();
     let requests: Vec<Request> = vec![
         wire::create_members_for(&guardduty, [(id, Some("ops+tag@example.com"))]),
         wire::create_members_for(&detective, [(id, Some("ops@example.com"))]),
@@ -35,6 +37,9 @@ fn the_proxy_signs_exactly_as_botocore_does() {
             Some("tok~en"),
         ),
         wire::list_graphs(&region, None, None),
+        wire::get_members(&guardduty, [id]),
+        wire::invite_members(&guardduty, [id]).unwrap(),
+        wire::delete_members(&detective, [id]),
     ];
     let credentials = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None, "test");
     let time = UNIX_EPOCH + Duration::from_secs(1_440_938_160); // 2015-08-30T12:36:00Z

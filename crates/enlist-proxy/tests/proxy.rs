@@ -134,16 +134,26 @@ async fn refuses_abuse_before_signing_anything() {
             "EnlistProxy.Unauthorized",
         ),
         (
-            "another operation",
+            "a delete of an account whose email verification did not fail",
             with(&same, &format!("{member_path}/delete"), json!({"accountIds": ["222233334444"]}).to_string()),
+            StatusCode::FORBIDDEN,
+            "EnlistProxy.DeleteRefused",
+        ),
+        (
+            "another operation",
+            with(&same, &format!("{member_path}/disassociate"), json!({"accountIds": ["222233334444"]}).to_string()),
             StatusCode::FORBIDDEN,
             "EnlistProxy.OperationNotAllowed",
         ),
         (
-            "invite is not forwarded",
-            with(&same, &format!("{member_path}/invite"), json!({"accountIds": ["222233334444"]}).to_string()),
-            StatusCode::FORBIDDEN,
-            "EnlistProxy.OperationNotAllowed",
+            "an invitation with a field Enlist never sends",
+            with(
+                &same,
+                &format!("{member_path}/invite"),
+                json!({"accountIds": ["222233334444"], "extra": 1}).to_string(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "EnlistProxy.InvalidRequest",
         ),
         (
             "another service",
@@ -282,7 +292,9 @@ async fn refuses_abuse_before_signing_anything() {
     )
     .await;
     assert_eq!(sent.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(emulator.request_count(), 0, "nothing refused was signed or forwarded");
+    // The refused delete was checked with one GetMembers (a read); nothing else reached the service.
+    assert_eq!(emulator.request_count(), 1, "nothing refused was signed or forwarded");
+    assert!(emulator.guardduty_members("us-east-1").is_empty());
 }
 
 #[tokio::test]

@@ -461,6 +461,7 @@ impl Run {
                 interval_ms: lane.map_or(0, Lane::interval_ms),
                 throttled: lane.map_or(0, |l| l.throttled),
                 retry_tokens: lane.map_or(0, Lane::tokens),
+                labels: tally.labels.clone(),
             });
         }
         progress.labels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -1285,4 +1286,6 @@ pub struct DestinationProgress {
     pub throttled: u32,
     /// Tokens left in the lane's retry bucket (throttling takes none).
     pub retry_tokens: u32,
+    /// Final outcomes by label.
+    pub labels: Vec<(&'static str, usize)>,
 }

@@ -52,8 +52,17 @@ again = gd.create_members(DetectorId=detector, AccountDetails=[{"AccountId": "22
 out["gd_again"] = [u["Result"] for u in again["UnprocessedAccounts"]]
 members = gd.list_members(DetectorId=detector, OnlyAssociated="false")["Members"]
 out["gd_members"] = [(m["AccountId"], m["RelationshipStatus"]) for m in members]
-out["gd_invite"] = gd.invite_members(DetectorId=detector, AccountIds=["222233334444"])["UnprocessedAccounts"]
+out["gd_invite"] = gd.invite_members(DetectorId=detector, AccountIds=["222233334444"], Message="Join us", DisableEmailNotification=True)["UnprocessedAccounts"]
 out["gd_get"] = [(m["AccountId"], m["RelationshipStatus"]) for m in gd.get_members(DetectorId=detector, AccountIds=["222233334444"])["Members"]]
+# An organization account of a delegated administrator is enabled at once; a wrong root email
+# fails verification after the invitation.
+gd.create_members(DetectorId=detector, AccountDetails=[{"AccountId": "444455556666", "Email": "org@example.com"}, {"AccountId": "555566667777", "Email": "wrong@example.com"}])
+gd.invite_members(DetectorId=detector, AccountIds=["555566667777"])
+got = gd.get_members(DetectorId=detector, AccountIds=["444455556666", "555566667777", "999988887777"])
+out["gd_lifecycle"] = [(m["AccountId"], m["RelationshipStatus"]) for m in got["Members"]]
+out["gd_get_unprocessed"] = [u["AccountId"] for u in got["UnprocessedAccounts"]]
+out["gd_delete"] = gd.delete_members(DetectorId=detector, AccountIds=["555566667777", "999988887777"])["UnprocessedAccounts"]
+out["gd_after_delete"] = sorted(m["AccountId"] for m in gd.list_members(DetectorId=detector, OnlyAssociated="false")["Members"])
 out["gd_wrong_detector"] = error_code(lambda: gd.create_members(DetectorId="0" * 32, AccountDetails=[{"AccountId": "222233334444", "Email": "member@example.com"}]))
 
 det = client("detective")
@@ -69,6 +78,9 @@ out["det_members"] = [(m["AccountId"], m["Status"]) for m in created["Members"]]
 out["det_unprocessed"] = [u["Reason"] for u in created["UnprocessedAccounts"]]
 out["det_list"] = [(m["AccountId"], m["Status"]) for m in det.list_members(GraphArn=graph)["MemberDetails"]]
 out["det_get_unprocessed"] = [u["AccountId"] for u in det.get_members(GraphArn=graph, AccountIds=["999988887777"])["UnprocessedAccounts"]]
+out["det_get"] = [(m["AccountId"], m["Status"]) for m in det.get_members(GraphArn=graph, AccountIds=["222233334444"])["MemberDetails"]]
+removed = det.delete_members(GraphArn=graph, AccountIds=["222233334444", "999988887777"])
+out["det_delete"] = [removed["AccountIds"], [u["AccountId"] for u in removed["UnprocessedAccounts"]]]
 out["det_unknown_graph"] = error_code(lambda: det.list_members(GraphArn=graph.replace("us-east-1:111122223333", "us-east-1:999988887777")))
 out["disabled_region"] = error_code(lambda: client("guardduty", region="af-south-1").list_detectors())
 out["wrong_secret"] = error_code(lambda: client("guardduty", secret="not-the-secret").list_detectors())
