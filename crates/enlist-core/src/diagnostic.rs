@@ -8,7 +8,6 @@ use crate::span::Span;
 
 /// How much a diagnostic matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify_next::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The line's account is not sent until this is fixed.

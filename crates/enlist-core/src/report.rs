@@ -1,16 +1,13 @@
 //! A parse as plain data: what `enlist check --json` prints and what the JavaScript API returns,
-//! from one definition (with the `typescript` feature its TypeScript declarations come from here too).
+//! from one definition (`crates/enlist-wasm` declares it for TypeScript and tests that the
+//! declaration matches).
 
 use serde::Serialize;
 
 use crate::{ColumnEncoding, Exclusion, Parsed, Severity, Summary};
 
-#[cfg(feature = "typescript")]
-use tsify_next::Tsify;
-
 /// Everything a parse found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(Tsify), tsify(into_wasm_abi))]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// The format the text was read as (`csv`, `tsv`, `json`, …).
@@ -29,7 +26,6 @@ pub struct Report {
 
 /// An account to send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct ReportAccount {
     /// Twelve digits.
@@ -42,7 +38,6 @@ pub struct ReportAccount {
 
 /// An account left out, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct ReportExcluded {
     /// Twelve digits.
@@ -57,7 +52,6 @@ pub struct ReportExcluded {
 
 /// A problem or a note, with where it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct ReportDiagnostic {
     /// `error`, `warning` or `info`.
@@ -76,7 +70,6 @@ pub struct ReportDiagnostic {
     pub end_column: usize,
     /// The replacement for the text from (line, column) to (end line, end column), when one is obvious.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub fix: Option<String>,
 }
 

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// An AWS service with a CreateMembers operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     /// Amazon GuardDuty (`POST /detector/{id}/member`).
@@ -75,8 +75,18 @@ impl FromStr for Service {
     }
 }
 
+/// Read from a name as people write it (`guardduty`, `GuardDuty`, `gd`, `detective`), with the
+/// message of [`UnknownService`] for anything else.
+impl<'de> Deserialize<'de> for Service {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Service, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Which services a list is checked for. A list meant for both must satisfy both sets of rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// As JSON, the list of their names: `["guardduty", "detective"]` (at least one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Services {
     /// Check against GuardDuty's rules.
     pub guardduty: bool,
@@ -124,6 +134,22 @@ impl FromIterator<Service> for Services {
     }
 }
 
+impl Serialize for Services {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Services {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Services, D::Error> {
+        let names = Vec::<Service>::deserialize(deserializer)?;
+        if names.is_empty() {
+            return Err(serde::de::Error::custom("expected `guardduty`, `detective` or both, found an empty list"));
+        }
+        Ok(names.into_iter().collect())
+    }
+}
+
 impl Default for Services {
     fn default() -> Services {
         Services::BOTH
@@ -140,5 +166,16 @@ mod tests {
         assert_eq!(collect(&[Service::GuardDuty, Service::GuardDuty]), Services::only(Service::GuardDuty));
         assert_eq!(collect(&[Service::Detective, Service::GuardDuty]), Services::BOTH);
         assert_eq!(collect(&[]), Services { guardduty: false, detective: false });
+    }
+
+    #[test]
+    fn services_read_and_write_as_lists_of_names() {
+        assert_eq!(serde_json::to_string(&Services::BOTH).unwrap(), r#"["guardduty","detective"]"#);
+        let read = |json: &str| serde_json::from_str::<Services>(json).map_err(|e| e.to_string());
+        assert_eq!(read(r#"["GuardDuty"]"#), Ok(Services::only(Service::GuardDuty)));
+        assert!(
+            read(r#"["inspector"]"#).unwrap_err().starts_with("expected `guardduty` or `detective`, found `inspector`")
+        );
+        assert!(read("[]").unwrap_err().starts_with("expected `guardduty`, `detective` or both, found an empty list"));
     }
 }

@@ -2,9 +2,10 @@
 
 use wasm_bindgen::prelude::*;
 
-/// The results of a run from its journal (as `enlist submit --journal` and the UI save it):
-/// `"csv"` (one row per account and target, skipped lines included), `"json"`, or `"retry"` (the
-/// accounts to try again, as a list Enlist reads).
+/// The results of a run from its journal (as `enlist submit --journal` writes it, or the UI's
+/// export): `"csv"` (one row per account and target, skipped lines included), `"json"`, `"retry"`
+/// (the accounts to try again, as a list Enlist reads) or `"repair"` (the accounts whose email
+/// verification failed, to correct).
 #[wasm_bindgen(js_name = exportResults)]
 pub fn export_results(journal: &str, format: &str) -> Result<String, JsError> {
     let run = enlist_core::engine::Run::from_journal(journal).map_err(|e| JsError::new(&e.to_string()))?;
@@ -12,6 +13,7 @@ pub fn export_results(journal: &str, format: &str) -> Result<String, JsError> {
         "csv" => Ok(enlist_core::export::results_csv(&run)),
         "json" => Ok(enlist_core::export::results_json(&run)),
         "retry" => Ok(enlist_core::export::retry_list(&run)),
-        other => Err(JsError::new(&format!("format: expected `csv`, `json` or `retry`, found `{other}`"))),
+        "repair" => Ok(enlist_core::export::repair_list(&run)),
+        other => Err(JsError::new(&format!("format: expected `csv`, `json`, `retry` or `repair`, found `{other}`"))),
     }
 }

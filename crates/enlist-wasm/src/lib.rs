@@ -1,6 +1,8 @@
 //! Enlist's validator for JavaScript and TypeScript: glue between `enlist-core` and wasm-bindgen,
-//! nothing more. Every check, message and request comes from the core; this crate only converts
-//! (camelCase objects in, camelCase objects out, the core's messages as JavaScript `Error`s).
+//! nothing more. Every export reads its input into the core's own types, makes one core call and
+//! returns the core's answer (camelCase objects in and out, the core's messages as JavaScript
+//! `Error`s); the TypeScript declarations of those types are in `typescript.rs`, checked against
+//! what the core really serializes.
 //!
 //! ```js
 //! import init, { parse, buildRequests, exportResults } from './enlist.js';
@@ -13,71 +15,23 @@
 //! `exportResults`; without them the module only parses and is much smaller (`cargo xtask
 //! dist-embed` ships it as `enlist-parse.js`). `ui` adds `mount`, the whole app.
 
-use enlist_core::{AccountId, ColumnEncoding, Format, Options, Report, Service, Services, report};
-use serde::Deserialize;
-use tsify_next::Tsify;
+use enlist_core::{ColumnEncoding, Options, report};
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "export-results")]
 mod export;
 #[cfg(feature = "build-requests")]
 mod requests;
+mod typescript;
 
 #[cfg(feature = "export-results")]
 pub use export::export_results;
 #[cfg(feature = "build-requests")]
-pub use requests::{HttpRequest, Plan, PlanTarget, Requests, build_requests};
-
-/// How to read a list. Every field is optional.
-#[derive(Clone, Debug, Default, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ParseOptions {
-    /// `["guardduty"]`, `["detective"]` or both (the default): the list must satisfy each one's rules.
-    #[tsify(optional)]
-    pub services: Option<Vec<String>>,
-    /// A Detective organization behavior graph: accounts need no email.
-    #[tsify(optional)]
-    pub organization_mode: Option<bool>,
-    /// The administrator account, left out of the list.
-    #[tsify(optional)]
-    pub admin_account: Option<String>,
-    /// Force a format (`csv`, `tsv`, `json`, …) instead of detecting it.
-    #[tsify(optional)]
-    pub format: Option<String>,
-}
-
-impl ParseOptions {
-    fn to_core(&self) -> Result<Options, String> {
-        let services = match &self.services {
-            None => Services::BOTH,
-            Some(names) if names.is_empty() => {
-                return Err("services: expected `guardduty`, `detective` or both, found an empty list".to_owned());
-            }
-            Some(names) => names
-                .iter()
-                .map(|name| name.parse::<Service>().map_err(|e| format!("services: {e}")))
-                .collect::<Result<Services, _>>()?,
-        };
-        Ok(Options {
-            services,
-            organization_mode: self.organization_mode.unwrap_or(false),
-            admin_account: self
-                .admin_account
-                .as_deref()
-                .map(|a| a.parse::<AccountId>().map_err(|e| format!("adminAccount: {e}")))
-                .transpose()?,
-            format: self
-                .format
-                .as_deref()
-                .map(|f| f.parse::<Format>().map_err(|e| format!("format: {e}")))
-                .transpose()?,
-        })
-    }
-}
+pub use requests::{HttpRequest, PlanInput, Requests, build_requests};
 
 /// Reads a JavaScript object through JSON, so that a misspelled field is an error that names it
-/// rather than a field silently ignored (serde-wasm-bindgen reads only the fields it knows).
-fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsError> {
+/// rather than a field silently ignored (serde-wasm-bindgen alone reads only the fields it knows).
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsError> {
     let json = js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
@@ -94,21 +48,26 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Resul
     })
 }
 
+/// A core value as a plain JavaScript object (`null` for a missing optional value, as in JSON).
+pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("the answer could not be converted: {e}")))
+}
+
 /// Parses and checks a list. Lines are 1-based and columns count UTF-16 units, as JavaScript
 /// strings and editors do. Throws an `Error` only for bad options; problems in the list are
 /// diagnostics.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "Report")]
 pub fn parse(
     text: &str,
     #[wasm_bindgen(unchecked_param_type = "ParseOptions")] options: Option<js_sys::Object>,
-) -> Result<Report, JsError> {
-    let options: ParseOptions = match options {
+) -> Result<JsValue, JsError> {
+    let options: Options = match options {
         Some(object) => from_js(&object, "options")?,
-        None => ParseOptions::default(),
+        None => Options::default(),
     };
-    let options = options.to_core().map_err(|e| JsError::new(&e))?;
-    let parsed = enlist_core::parse(text, &options);
-    Ok(report(&parsed, ColumnEncoding::Utf16))
+    to_js(&report(&enlist_core::parse(text, &options), ColumnEncoding::Utf16))
 }
 
 /// Mounts the whole Enlist app into `element` (with the `ui` feature; the `<enlist-members>` element

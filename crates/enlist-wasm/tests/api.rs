@@ -7,10 +7,9 @@ use enlist_wasm::{build_requests, export_results, parse};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-/// What JavaScript receives for `value`, as JSON (the same conversion the bindings make).
-fn as_js<T: serde::Serialize>(value: &T) -> serde_json::Value {
-    let js = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap();
-    serde_json::from_str(&String::from(js_sys::JSON::stringify(&js).unwrap())).unwrap()
+/// What JavaScript received, as JSON.
+fn as_js(value: &JsValue) -> serde_json::Value {
+    serde_json::from_str(&String::from(js_sys::JSON::stringify(value).unwrap())).unwrap()
 }
 
 /// An object as JavaScript would pass it.
@@ -60,13 +59,15 @@ fn parse_reports_in_camel_case_with_utf16_columns() {
 #[wasm_bindgen_test]
 fn bad_options_throw_errors_with_the_cores_words() {
     let error = parse("111122223333,a@example.com", options(r#"{"services":["inspector"]}"#)).unwrap_err();
-    assert_eq!(message(error), "services: expected `guardduty` or `detective`, found `inspector`");
+    assert_eq!(message(error), "options: expected `guardduty` or `detective`, found `inspector`");
     let error = parse("", options(r#"{"adminAccount":"12"}"#)).unwrap_err();
-    assert!(message(error).starts_with("adminAccount: expected a 12-digit account ID"));
+    assert!(message(error).starts_with("options: expected a 12-digit account ID"));
     // A misspelled option is named, not ignored.
     let error = parse("", options(r#"{"service":["guardduty"]}"#)).unwrap_err();
     let error = message(error);
     assert!(error.starts_with("options: unknown field `service`, expected one of `services`"), "{error}");
+    let error = message(parse("", options(r#"{"services":[]}"#)).unwrap_err());
+    assert_eq!(error, "options: expected `guardduty`, `detective` or both, found an empty list");
     assert!(!error.contains(" at line "), "{error}");
     assert!(parse("111122223333,a@example.com", None).is_ok());
 }
@@ -83,6 +84,7 @@ fn build_requests_batches_per_target_and_refuses_errors_unless_told() {
     let requests = built["requests"].as_array().unwrap();
     assert_eq!(requests.len(), 6, "3 batches of at most 50 to each of 2 targets");
     assert_eq!(requests[0]["path"], format!("/detector/{DETECTOR}/member"));
+    assert_eq!(requests[0]["operation"], "GuardDuty CreateMembers");
     assert_eq!(requests[0]["method"], "POST");
     let body: serde_json::Value = serde_json::from_str(requests[2]["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["accountDetails"].as_array().unwrap().len(), 20);
@@ -98,29 +100,35 @@ fn build_requests_batches_per_target_and_refuses_errors_unless_told() {
     let error = build_requests(&plan(&with_error)).unwrap_err();
     assert_eq!(
         message(error),
-        "expected a list without errors, found 1; fix them, or set skipInvalid to send the valid accounts"
+        "expected a list without errors, found 1; fix it or skip that line, or set skipInvalid to send the valid accounts"
     );
     let skipping = with_error.replacen(r#""targets""#, r#""skipInvalid":true,"targets""#, 1);
     assert_eq!(as_js(&build_requests(&plan(&skipping)).unwrap())["requests"].as_array().unwrap().len(), 6);
 
     let bad_target = json.replace(DETECTOR, "not/a/detector");
-    assert!(message(build_requests(&plan(&bad_target)).unwrap_err()).starts_with("targets[0].detectorId: expected"));
+    assert!(message(build_requests(&plan(&bad_target)).unwrap_err()).starts_with("plan: expected a detector ID"));
+    let elsewhere = json.replace("\"region\":\"eu-west-1\"", "\"region\":\"us-west-2\"");
+    let error = message(build_requests(&plan(&elsewhere)).unwrap_err());
+    assert!(error.starts_with("plan: expected a behavior graph in us-west-2, found one in eu-west-1"), "{error}");
     let typo = json.replace("detectorId", "detectorID");
     assert!(message(build_requests(&plan(&typo)).unwrap_err()).starts_with("plan: unknown field `detectorID`"));
 }
 
 #[wasm_bindgen_test]
 fn export_results_reads_a_journal() {
-    use enlist_core::engine::{Run, RunConfig};
+    use enlist_core::engine::RunConfig;
     let text = "111122224444,a@example.com\nnot an account\n";
     let parsed = enlist_core::parse(text, &enlist_core::Options::default());
     let target =
-        enlist_core::Target::GuardDuty { region: "us-east-1".parse().unwrap(), detector_id: DETECTOR.parse().unwrap() };
-    let mut run = Run::new(text, &parsed, vec![target], RunConfig::default()).unwrap();
+        enlist_core::Target::guardduty("us-east-1".parse().unwrap(), DETECTOR.parse().unwrap(), Default::default())
+            .unwrap();
+    let policy = enlist_core::Policy { skip_invalid: true };
+    let plan = enlist_core::Plan::new(&parsed, vec![enlist_core::Destination::Target(target)], policy).unwrap();
+    let mut run = plan.start(RunConfig::default(), 0);
     run.cancel();
-    let journal = run.to_journal();
+    let journal = enlist_core::engine::to_text(&run.snapshot());
     let csv = export_results(&journal, "csv").unwrap();
-    assert!(csv.starts_with("line,account,email,service,region,outcome"), "{csv}");
+    assert!(csv.starts_with("line,account,email,service,region,status,action"), "{csv}");
     assert!(csv.contains("111122224444") && csv.contains("cancelled") && csv.contains("skipped"), "{csv}");
     assert_eq!(export_results(&journal, "retry").unwrap(), "Account ID,Email\n111122224444,a@example.com\n");
     assert!(message(export_results(&journal, "xml").unwrap_err()).contains("found `xml`"));

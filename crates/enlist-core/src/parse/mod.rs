@@ -21,9 +21,10 @@ use crate::span::{LineIndex, Span};
 
 pub use detect::detect_format;
 
-/// What the input is checked for.
+/// What the input is checked for. As JSON (the JavaScript API's options): `services`,
+/// `organizationMode`, `adminAccount`, `format`, each optional; any other field is an error.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Options {
     /// The services the accounts will be added to; emails must satisfy all of their rules.
     pub services: Services,
@@ -42,7 +43,7 @@ impl Default for Options {
 }
 
 /// The shapes of input Enlist reads. Detection picks one per paste; users can override it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Comma-separated values, with or without a header (console CSV, script CSV, quoted fields).
@@ -124,6 +125,13 @@ impl fmt::Display for UnknownFormat {
 
 impl std::error::Error for UnknownFormat {}
 
+impl<'de> Deserialize<'de> for Format {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Format, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for Format {
     type Err = UnknownFormat;
 
@@ -186,7 +194,6 @@ pub struct Parsed {
 
 /// Counts for a status line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify_next::Tsify))]
 pub struct Summary {
     /// Accounts to send.
     pub accounts: usize,
