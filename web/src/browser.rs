@@ -18,12 +18,6 @@ pub(crate) fn load(key: &str) -> Option<String> {
     storage(false)?.get_item(key).ok().flatten()
 }
 
-pub(crate) fn save(key: &str, value: &str) {
-    if let Some(storage) = storage(false) {
-        let _ = storage.set_item(key, value);
-    }
-}
-
 pub(crate) fn forget(key: &str) {
     if let Some(storage) = storage(false) {
         let _ = storage.remove_item(key);
@@ -51,15 +45,10 @@ fn token_from_fragment() -> Option<String> {
     Some(token)
 }
 
-/// Sends a core request through the proxy at `base` (empty: this origin).
+/// Sends a core request through the proxy at `base` (empty: this origin). The engine ends a
+/// request that stalls (its deadline), as it does for the CLI.
 pub(crate) async fn send(base: &str, token: &str, request: &Request) -> Result<Response, TransportError> {
-    let url = format!(
-        "{}/v1/{}/{}{}",
-        base.trim_end_matches('/'),
-        request.operation.service().as_str(),
-        request.region,
-        request.path_and_query()
-    );
+    let url = format!("{}{}", base.trim_end_matches('/'), request.proxy_path());
     let mut builder = match request.method {
         enlist_core::wire::Method::Get => gloo_net::http::Request::get(&url),
         enlist_core::wire::Method::Post => gloo_net::http::Request::post(&url),
@@ -144,4 +133,210 @@ pub(crate) fn download(name: &str, mime: &str, text: &str) {
         }
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// The run journal in IndexedDB (database `enlist`): each record under its key, so an answer costs
+/// what its batch costs, and the list the run was started from beside it. One run at a time.
+#[derive(Clone, Debug)]
+pub(crate) struct Journal {
+    db: web_sys::IdbDatabase,
+}
+
+const RECORDS: &str = "records";
+const META: &str = "meta";
+
+/// Resolves when `request` succeeds, with its result.
+async fn done(request: &web_sys::IdbRequest) -> Result<wasm_bindgen::JsValue, String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let ok = request.clone();
+        let on_success = Closure::once_into_js(move || {
+            let _ = resolve.call1(&wasm_bindgen::JsValue::NULL, &ok.result().unwrap_or(wasm_bindgen::JsValue::NULL));
+        });
+        let failed = request.clone();
+        let on_error = Closure::once_into_js(move || {
+            let message = failed.error().ok().flatten().map_or_else(|| "unknown error".to_owned(), |e| e.message());
+            let _ = reject.call1(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(&message));
+        });
+        request.set_onsuccess(Some(on_success.unchecked_ref()));
+        request.set_onerror(Some(on_error.unchecked_ref()));
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|e| e.as_string().unwrap_or_else(|| "unknown error".to_owned()))
+}
+
+/// Resolves when `transaction` has committed.
+async fn committed(transaction: &web_sys::IdbTransaction) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let on_complete = Closure::once_into_js(move || {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        });
+        let failed = transaction.clone();
+        let reject_with = move || {
+            let message = failed.error().map_or_else(|| "the write was aborted".to_owned(), |e| e.message());
+            let _ = reject.call1(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(&message));
+        };
+        let reject_again = reject_with.clone();
+        transaction.set_oncomplete(Some(on_complete.unchecked_ref()));
+        transaction.set_onerror(Some(Closure::once_into_js(reject_with).unchecked_ref()));
+        transaction.set_onabort(Some(Closure::once_into_js(reject_again).unchecked_ref()));
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ()).map_err(|e| e.as_string().unwrap_or_default())
+}
+
+impl Journal {
+    /// Opens (or creates) the database.
+    pub(crate) async fn open() -> Result<Journal, String> {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        let unavailable = |what: String| format!("this browser cannot keep the run (IndexedDB: {what})");
+        let factory = web_sys::window()
+            .and_then(|w| w.indexed_db().ok().flatten())
+            .ok_or_else(|| unavailable("not available".to_owned()))?;
+        let request = factory.open_with_u32("enlist", 1).map_err(|_| unavailable("cannot be opened".to_owned()))?;
+        let upgrading = request.clone();
+        let upgrade = Closure::once_into_js(move || {
+            if let Ok(result) = upgrading.result()
+                && let Ok(db) = result.dyn_into::<web_sys::IdbDatabase>()
+            {
+                let _ = db.create_object_store(RECORDS);
+                let _ = db.create_object_store(META);
+            }
+        });
+        request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+        let db = done(&request).await.map_err(unavailable)?;
+        Ok(Journal { db: db.unchecked_into() })
+    }
+
+    fn store(&self, name: &str, write: bool) -> Result<(web_sys::IdbTransaction, web_sys::IdbObjectStore), String> {
+        let mode = if write { web_sys::IdbTransactionMode::Readwrite } else { web_sys::IdbTransactionMode::Readonly };
+        let transaction = self
+            .db
+            .transaction_with_str_and_mode(name, mode)
+            .map_err(|_| "this browser refused to open its storage for the run".to_owned())?;
+        let store = transaction.object_store(name).map_err(|_| "the run's storage is damaged".to_owned())?;
+        Ok((transaction, store))
+    }
+
+    /// Writes records and resolves once the browser has committed them.
+    pub(crate) async fn write(&self, records: &[enlist_core::engine::Record]) -> Result<(), String> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let (transaction, store) = self.store(RECORDS, true)?;
+        for record in records {
+            store
+                .put_with_key(
+                    &wasm_bindgen::JsValue::from_str(&record.line),
+                    &wasm_bindgen::JsValue::from_str(&record.key),
+                )
+                .map_err(|_| "this browser refused to save the run".to_owned())?;
+        }
+        committed(&transaction).await.map_err(|e| format!("this browser could not save the run ({e})"))
+    }
+
+    /// Every record of the run, if there is one.
+    pub(crate) async fn load(&self) -> Result<Vec<String>, String> {
+        let (_, store) = self.store(RECORDS, false)?;
+        let request = store.get_all().map_err(|_| "the run's storage cannot be read".to_owned())?;
+        let all = done(&request).await?;
+        Ok(js_sys::Array::from(&all).iter().filter_map(|v| v.as_string()).collect())
+    }
+
+    /// Forgets the run and its list.
+    pub(crate) async fn clear(&self) -> Result<(), String> {
+        for name in [RECORDS, META] {
+            let (transaction, store) = self.store(name, true)?;
+            store.clear().map_err(|_| "the run's storage cannot be cleared".to_owned())?;
+            committed(&transaction).await?;
+        }
+        Ok(())
+    }
+
+    /// Keeps a value beside the run (the list it was started from).
+    pub(crate) async fn set(&self, key: &str, value: &str) -> Result<(), String> {
+        let (transaction, store) = self.store(META, true)?;
+        store
+            .put_with_key(&wasm_bindgen::JsValue::from_str(value), &wasm_bindgen::JsValue::from_str(key))
+            .map_err(|_| "this browser refused to save the list".to_owned())?;
+        committed(&transaction).await.map_err(|e| format!("this browser could not save the list ({e})"))
+    }
+
+    /// A value kept beside the run.
+    pub(crate) async fn get(&self, key: &str) -> Result<Option<String>, String> {
+        let (_, store) = self.store(META, false)?;
+        let request =
+            store.get(&wasm_bindgen::JsValue::from_str(key)).map_err(|_| "the list cannot be read".to_owned())?;
+        Ok(done(&request).await?.as_string())
+    }
+}
+
+/// Drives any of the core's machines kept in `machine` — the same contract as the CLI's loop: poll,
+/// keep what `take` returns (the journal) before sending anything, send through the proxy, then
+/// wait for the first answer or the machine's next deadline. Ends when the machine is done, is
+/// taken away, or `keep` fails.
+pub(crate) async fn drive<M: enlist_core::engine::Machine + Send + Sync + 'static>(
+    machine: leptos::prelude::RwSignal<Option<M>>,
+    connection: Connection,
+    mut take: impl FnMut(&mut M) -> Vec<enlist_core::engine::Record>,
+    mut keep: impl AsyncFnMut(Vec<enlist_core::engine::Record>) -> Result<(), String>,
+) -> Result<(), String> {
+    use enlist_core::engine::Action;
+    use futures::StreamExt;
+    use leptos::prelude::Update;
+    let (answers, mut arrived) = futures::channel::mpsc::unbounded();
+    loop {
+        let at = now();
+        let Some((actions, records)) = machine.try_update(|m| m.as_mut().map(|m| (m.poll(at), take(m)))).flatten()
+        else {
+            return Ok(());
+        };
+        keep(records).await?;
+        let mut wake = None;
+        for action in actions {
+            match action {
+                Action::Done => return Ok(()),
+                Action::WaitUntil(until) => wake = Some(until),
+                Action::Send { call, request } => {
+                    let (connection, answers) = (connection.clone(), answers.clone());
+                    leptos::task::spawn_local(async move {
+                        let result = send(&connection.base, &connection.token, &request).await;
+                        let _ = answers.unbounded_send((call, result));
+                    });
+                }
+            }
+        }
+        let wait = wake.map_or(60_000, |until| until.saturating_sub(at)).min(60_000);
+        let timer = gloo_timers::future::TimeoutFuture::new(wait as u32);
+        if let futures::future::Either::Left((Some(first), _)) = futures::future::select(arrived.next(), timer).await {
+            let mut batch = vec![first];
+            while let Ok(more) = arrived.try_recv() {
+                batch.push(more);
+            }
+            let reported = machine.try_update(|m| {
+                if let Some(m) = m {
+                    for (call, result) in batch {
+                        match result {
+                            Ok(response) => m.on_response(call, &response, now()),
+                            Err(error) => m.on_transport_error(call, error, now()),
+                        }
+                    }
+                }
+            });
+            if reported.is_none() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Where requests go: the proxy's base URL (empty: this site) and the bearer token.
+#[derive(Clone, Debug)]
+pub(crate) struct Connection {
+    pub(crate) base: String,
+    pub(crate) token: String,
 }

@@ -50,7 +50,7 @@ pub struct DiagnosticRow {
 
 /// The first `limit` diagnostics of a check, with line and column as a person counts them.
 pub fn rows(checked: &Checked, limit: usize) -> Vec<DiagnosticRow> {
-    let Checked { text, parsed } = checked;
+    let (text, parsed) = (checked.text(), &checked.parsed);
     parsed
         .diagnostics
         .iter()
@@ -75,7 +75,7 @@ pub fn rows(checked: &Checked, limit: usize) -> Vec<DiagnosticRow> {
 pub fn marks(checked: &Checked) -> BTreeMap<usize, Severity> {
     let mut marks = BTreeMap::new();
     for d in &checked.parsed.diagnostics {
-        let line = checked.parsed.line_index.line_col(&checked.text, d.span.start, ColumnEncoding::Chars).line;
+        let line = checked.parsed.line_index.line_col(checked.text(), d.span.start, ColumnEncoding::Chars).line;
         let severity = d.severity();
         marks.entry(line).and_modify(|s: &mut Severity| *s = worst(*s, severity)).or_insert(severity);
     }
@@ -112,7 +112,7 @@ pub fn Input(app: AppState) -> impl IntoView {
     let lines = Memo::new(move |_| app.text.with(|t| line_count(t)));
     let marks = Memo::new(move |_| app.checked.with(marks));
     let summary =
-        Memo::new(move |_| app.checked.with(|c| (c.text.trim().is_empty(), c.parsed.summary(), c.parsed.format)));
+        Memo::new(move |_| app.checked.with(|c| (c.text().trim().is_empty(), c.parsed.summary(), c.parsed.format)));
     let diagnostics = Memo::new(move |_| app.checked.with(|c| rows(c, limit.get())));
     let total = Memo::new(move |_| app.checked.with(|c| c.parsed.diagnostics.len()));
     let fixable =
@@ -260,7 +260,7 @@ mod tests {
     fn rows_and_marks_follow_the_core() {
         let text = "Account ID,Email\n11122223333,a@example.com\n12,b@example.com\n";
         let parsed = enlist_core::parse(text, &enlist_core::Options::default());
-        let checked = Checked { text: text.into(), parsed: parsed.into() };
+        let checked = Checked { parsed: parsed.into() };
         let rows = rows(&checked, 10);
         assert!(rows.iter().any(|r| r.line == 2 && r.fix.as_deref() == Some("011122223333")), "{rows:?}");
         assert!(rows.iter().any(|r| r.line == 3 && r.severity == Severity::Error), "{rows:?}");

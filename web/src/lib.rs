@@ -23,6 +23,7 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
         app.track_options();
         app.recheck();
     });
+    app.look_for_saved_run();
     match settings {
         Some(settings) => app.apply(settings),
         None => leptos::task::spawn_local(async move {
@@ -36,7 +37,7 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
     view! {
         <header class="top">
             <h1>"Enlist"</h1>
-            <p>"Add AWS accounts to GuardDuty and Detective: paste a list, fix what is wrong, send it in batches of 50."</p>
+            <p>"Add AWS accounts to GuardDuty and Detective: paste a list, fix what is wrong, send it — Enlist reads what each service holds, adds and invites what is missing, and follows every account until it settles."</p>
         </header>
         <main>
             <Saved app=app/>
@@ -56,12 +57,17 @@ pub fn mount(element: web_sys::HtmlElement, settings: settings::Settings) {
 #[component]
 fn Saved(app: AppState) -> impl IntoView {
     move || {
-        app.saved.get().map(|_| {
+        app.saved.get().map(|saved| {
+            let (what, resume) = if saved.finished {
+                ("A finished run is kept in this browser", "Show it (and try again what failed)")
+            } else {
+                ("A run that had not finished is kept in this browser", "Resume it")
+            };
             view! {
                 <section class="saved" role="status">
-                    <p>"A run from before this page was reloaded was found."</p>
-                    <button on:click=move |_| app.resume()>"Resume it"</button>
-                    <button on:click=move |_| app.discard()>"Discard it"</button>
+                    <p>{format!("{what}: {}.", saved.summary)}</p>
+                    <button on:click=move |_| app.resume()>{resume}</button>
+                    <button on:click=move |_| app.discard()>"Forget it"</button>
                 </section>
             }
         })

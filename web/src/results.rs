@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use enlist_core::engine::Progress;
 use enlist_core::export::{ResultRow, result_rows};
-use enlist_core::thousands;
+use enlist_core::{describe_counts, label_words, thousands};
 use leptos::prelude::*;
 
 use crate::browser;
@@ -27,11 +27,6 @@ pub fn window(scroll_top: i64, viewport: i64, total: usize) -> Range<usize> {
     start..end
 }
 
-/// An outcome label as words: `verification-in-progress` → `verification in progress`.
-pub fn words(label: &str) -> String {
-    label.replace('-', " ")
-}
-
 /// Shared rows; equal only to themselves, so a memo holding them always notifies.
 #[derive(Clone)]
 struct Shared<T>(Arc<T>);
@@ -49,7 +44,7 @@ pub fn Results(app: AppState) -> impl IntoView {
     let counts = Memo::new(move |_| {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for row in rows.get().0.iter() {
-            *counts.entry(row.outcome.clone()).or_default() += 1;
+            *counts.entry(row.status.clone()).or_default() += 1;
         }
         counts
     });
@@ -57,7 +52,7 @@ pub fn Results(app: AppState) -> impl IntoView {
         let rows = rows.get();
         let (filter, search) = (app.filter.get(), app.search.get().to_lowercase());
         let matches = |r: &ResultRow| {
-            (filter.is_empty() || r.outcome == filter)
+            (filter.is_empty() || r.status == filter)
                 && (search.is_empty()
                     || [
                         r.account.as_str(),
@@ -65,18 +60,21 @@ pub fn Results(app: AppState) -> impl IntoView {
                         &r.region,
                         &r.detail,
                         &r.service,
-                        &r.outcome,
+                        &r.status,
+                        &r.action,
                     ]
                     .iter()
                     .any(|field| field.to_lowercase().contains(&search)))
         };
         Shared(Arc::new(rows.0.iter().enumerate().filter(|(_, r)| matches(r)).map(|(i, _)| i).collect::<Vec<usize>>()))
     });
-    let failures = Memo::new(move |_| {
-        app.run.with(|r| r.as_ref().is_some_and(|r| r.cells().any(|v| v.cell.outcome.needs_retry())))
-    });
+    let failures =
+        Memo::new(move |_| app.run.with(|r| r.as_ref().is_some_and(|r| r.cells().any(|v| v.outcome.needs_retry()))));
     let progress =
         Memo::new(move |_| app.run.with(|run| run.as_ref().map(|r| (r.progress(), r.is_done(), r.is_cancelled()))));
+    // The account whose email is being corrected, and the text typed.
+    let repairing: RwSignal<Option<(usize, String)>> = RwSignal::new(None);
+    let repair_problem: RwSignal<Option<String>> = RwSignal::new(None);
     let scroll = RwSignal::new(0_i64);
     let viewport = RwSignal::new(480_i64);
     let table = NodeRef::<leptos::html::Div>::new();
@@ -91,6 +89,7 @@ pub fn Results(app: AppState) -> impl IntoView {
 
     move || {
         let (progress, done, cancelled) = progress.get()?;
+        let idle = done && !app.driving.get();
         Some(view! {
             <section class="step" aria-labelledby="results-title">
                 <h2 id="results-title">"4. Outcomes"</h2>
@@ -99,7 +98,7 @@ pub fn Results(app: AppState) -> impl IntoView {
                     <button on:click=move |_| app.cancel() disabled=done>"Cancel"</button>
                     <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::download("enlist-results.csv", "text/csv", &enlist_core::export::results_csv(r)) })>"Export CSV"</button>
                     <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::download("enlist-results.json", "application/json", &enlist_core::export::results_json(r)) })>"Export JSON"</button>
-                    <button on:click=move |_| app.retry_failures() disabled=move || !done || !failures.get()>"Retry failures"</button>
+                    <button on:click=move |_| app.retry_failures() disabled=move || !idle || !failures.get()>"Retry failures"</button>
                     <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::copy(&enlist_core::export::retry_list(r)) }) disabled=move || !failures.get()>"Copy failures as a new list"</button>
                     <button on:click=move |_| app.load_failures() disabled=move || !failures.get()>"Edit failures as a new list"</button>
                 </div>
@@ -107,15 +106,36 @@ pub fn Results(app: AppState) -> impl IntoView {
                     <label>"Show "
                         <select on:change=move |ev| app.filter.set(event_target_value(&ev)) prop:value=move || app.filter.get()>
                             <option value="">{move || format!("every outcome ({})", thousands(rows.with(|r| r.0.len())))}</option>
-                            <For each=move || counts.get() key=|(outcome, n)| (outcome.clone(), *n) let((outcome, n))>
-                                <option value=outcome.clone()>{format!("{} ({})", words(&outcome), thousands(n))}</option>
+                            <For each=move || counts.get() key=|(status, n)| (status.clone(), *n) let((status, n))>
+                                <option value=status.clone()>{format!("{} ({})", label_words(&status), thousands(n))}</option>
                             </For>
                         </select>
                     </label>
                     <label>"Search "<input type="search" placeholder="account, email, region, reason" prop:value=move || app.search.get() on:input=move |ev| app.search.set(event_target_value(&ev))/></label>
                     <span class="muted" aria-live="polite">{move || match shown.with(|s| s.0.len()) { 1 => "1 row".to_owned(), n => format!("{} rows", thousands(n)) }}</span>
                 </div>
-                <div class="table-wrap" node_ref=table tabindex="0" aria-label="Outcomes, one row per account and target"
+                {move || repairing.get().map(|(account, email)| {
+                    let id = app.run.with_untracked(|r| r.as_ref().and_then(|r| r.accounts().get(account).map(|a| a.id().to_string()))).unwrap_or_default();
+                    view! {
+                        <div class="repair" role="group" aria-labelledby="repair-title">
+                            <p id="repair-title">{format!("Account {id}: its email verification failed. Type the account's root email; Enlist deletes the failed member and adds it again with this email (the proxy deletes nothing else).")}</p>
+                            <label>"Root email "<input type="email" id="repair-email" prop:value=email
+                                on:input=move |ev| repairing.update(|r| if let Some(r) = r { r.1 = event_target_value(&ev) })/></label>
+                            <button class="primary" on:click=move |_| {
+                                let Some((account, email)) = repairing.get_untracked() else { return };
+                                let confirmed = web_sys::window().and_then(|w| w.confirm_with_message(&format!("Delete the failed member {id} and add it again with {email}?")).ok()).unwrap_or(false);
+                                if !confirmed { return; }
+                                match app.repair(account, &email) {
+                                    Ok(()) => { repairing.set(None); repair_problem.set(None); }
+                                    Err(e) => repair_problem.set(Some(e)),
+                                }
+                            }>"Delete and add again"</button>
+                            <button on:click=move |_| { repairing.set(None); repair_problem.set(None); }>"Cancel"</button>
+                            <p class="field-problem" role="alert">{move || repair_problem.get()}</p>
+                        </div>
+                    }
+                })}
+                <div class="table-wrap" node_ref=table tabindex="0" role="region" aria-label="Outcomes, one row per account and destination"
                     on:scroll=move |ev| {
                         let element = event_target::<web_sys::HtmlElement>(&ev);
                         scroll.set(i64::from(element.scroll_top()));
@@ -124,18 +144,26 @@ pub fn Results(app: AppState) -> impl IntoView {
                     <table data-testid="results">
                         <colgroup>
                             <col class="c-line"/><col class="c-account"/><col class="c-email"/><col class="c-service"/>
-                            <col class="c-region"/><col class="c-outcome"/><col/><col class="c-attempts"/>
+                            <col class="c-region"/><col class="c-outcome"/><col class="c-action"/><col/>
                         </colgroup>
-                        <thead><tr><th>"Line"</th><th>"Account"</th><th>"Email"</th><th>"Service"</th><th>"Region"</th><th>"Outcome"</th><th>"Detail"</th><th>"Attempts"</th></tr></thead>
+                        <thead><tr><th>"Line"</th><th>"Account"</th><th>"Email"</th><th>"Service"</th><th>"Region"</th><th>"Status"</th><th>"This run"</th><th>"Detail"</th></tr></thead>
                         {move || {
                             let (rows, shown) = (rows.get(), shown.get());
                             let range = window(scroll.get(), viewport.get(), shown.0.len());
                             let above = range.start as i64 * ROW_HEIGHT;
                             let below = (shown.0.len() - range.end) as i64 * ROW_HEIGHT;
+                            let accounts: Vec<String> = app.run.with_untracked(|r| r.as_ref().map(|r| r.accounts().iter().map(|a| a.id().to_string()).collect()).unwrap_or_default());
                             view! {
                                 <tbody>
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{above}px")></td></tr>
-                                    {shown.0[range].iter().map(|&i| row(&rows.0[i])).collect_view()}
+                                    {shown.0[range].iter().map(|&i| {
+                                        let r = &rows.0[i];
+                                        let repair = (r.status == "verification-failed")
+                                            .then(|| accounts.iter().position(|a| *a == r.account))
+                                            .flatten()
+                                            .map(|account| (account, r.email.clone().unwrap_or_default()));
+                                        row(r, repair, repairing)
+                                    }).collect_view()}
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{below}px")></td></tr>
                                 </tbody>
                             }
@@ -147,19 +175,39 @@ pub fn Results(app: AppState) -> impl IntoView {
     }
 }
 
-fn row(r: &ResultRow) -> impl IntoView + use<> {
+fn row(
+    r: &ResultRow,
+    repair: Option<(usize, String)>,
+    repairing: RwSignal<Option<(usize, String)>>,
+) -> impl IntoView + use<> {
     let email = r.email.clone().unwrap_or_default();
+    let tone = tone(&r.status);
     view! {
-        <tr class=r.outcome.clone() data-line=r.line>
+        <tr class=format!("{} {tone}", r.status) data-line=r.line>
             <td>{r.line}</td>
             <td>{r.account.clone()}</td>
             <td title=email.clone()>{email.clone()}</td>
             <td>{r.service.parse::<enlist_core::Service>().map_or_else(|_| r.service.clone(), |s| s.display_name().to_owned())}</td>
             <td>{r.region.clone()}</td>
-            <td>{words(&r.outcome)}</td>
-            <td title=r.detail.clone()>{r.detail.clone()}</td>
-            <td>{r.attempts}</td>
+            <td>{label_words(&r.status)}</td>
+            <td>{r.action.clone()}</td>
+            <td title=r.detail.clone()>
+                {repair.map(|target| view! {
+                    <button class="fix" on:click=move |_| repairing.set(Some(target.clone()))>"Fix email"</button>
+                })}
+                {r.detail.clone()}
+            </td>
         </tr>
+    }
+}
+
+/// How a status reads at a glance: `good` (invited, enabled), `neutral` (still going, or left out
+/// on purpose), `bad` (needs someone to act).
+pub fn tone(status: &str) -> &'static str {
+    match status {
+        "invited" | "enabled" => "good",
+        "pending" | "sending" | "verifying-email" | "created" | "skipped" | "not-a-member" => "neutral",
+        _ => "bad",
     }
 }
 
@@ -171,35 +219,59 @@ fn ProgressView(progress: Progress, done: bool, cancelled: bool) -> impl IntoVie
         (true, false) => " · finished",
         (true, true) => " · cancelled",
     };
+    let summary = describe_counts(&progress.labels);
     let overall = format!(
-        "{} of {} batches done · {} in flight · {} waiting · {} throttled{}",
-        progress.done, progress.batches, progress.in_flight, progress.waiting, progress.throttled, state
+        "{} of {} outcomes settled · {} in flight · {} throttled{}",
+        thousands(progress.done),
+        thousands(progress.accounts),
+        progress.in_flight,
+        progress.throttled,
+        state
     );
     let lanes = progress
-        .lanes
+        .destinations
         .into_iter()
         .map(|lane| {
-            let throttled =
-                if lane.throttled > 0 { format!(" · throttled {}×", lane.throttled) } else { String::new() };
-            let pace = if lane.interval_ms > 0 {
-                format!(", slowed to one every {} ms", lane.interval_ms)
-            } else {
-                String::new()
+            let text = match &lane.unreachable {
+                Some(why) => format!(": nothing sent: {why}"),
+                None => {
+                    let mut phases = Vec::new();
+                    for (n, what) in [
+                        (lane.to_read, "to read"),
+                        (lane.to_delete, "to delete and add again"),
+                        (lane.to_create, "to create"),
+                        (lane.to_invite, "to invite"),
+                        (lane.watching, "waiting to settle"),
+                    ] {
+                        if n > 0 {
+                            phases.push(format!("{} {what}", thousands(n)));
+                        }
+                    }
+                    let counts = describe_counts(&lane.labels);
+                    let pace = if lane.interval_ms > 0 {
+                        format!(" · slowed to one every {} ms", lane.interval_ms)
+                    } else {
+                        String::new()
+                    };
+                    let throttled =
+                        if lane.throttled > 0 { format!(" · throttled {}×", lane.throttled) } else { String::new() };
+                    format!(
+                        ": {}{}{}{throttled}{pace}",
+                        if counts.is_empty() { "nothing settled yet".to_owned() } else { counts },
+                        if phases.is_empty() { String::new() } else { format!(" · {}", phases.join(" · ")) },
+                        if lane.in_flight > 0 { format!(" · {} in flight", lane.in_flight) } else { String::new() },
+                    )
+                }
             };
             view! {
-                <li>
-                    <strong>{format!("{} {}", lane.service.display_name(), lane.region)}</strong>
-                    {format!(
-                        ": {} of {} batches · {} in flight · {} waiting{throttled}{pace}",
-                        lane.done, lane.batches, lane.in_flight, lane.waiting
-                    )}
-                </li>
+                <li><strong>{format!("{} {}", lane.service.display_name(), lane.region)}</strong>{text}</li>
             }
         })
         .collect_view();
     view! {
         <p class="progress" aria-live="polite" data-testid="progress">{overall}</p>
-        <progress max=progress.batches.max(1) value=if progress.batches == 0 { 1 } else { progress.done } aria-label="Batches done"></progress>
+        <p class="summary" data-testid="summary">{summary}</p>
+        <progress max=progress.accounts.max(1) value=if progress.accounts == 0 { 1 } else { progress.done } aria-label="Accounts settled"></progress>
         <ul class="lanes">{lanes}</ul>
     }
 }
@@ -217,6 +289,6 @@ mod tests {
         assert_eq!(window(1_000_000_000, 300, 10_000), 10_000..10_000);
         assert_eq!(window(-5, -1, 3), 0..3);
         assert_eq!(window(0, 300, 0), 0..0);
-        assert_eq!(words("verification-in-progress"), "verification in progress");
+        assert_eq!((tone("invited"), tone("verifying-email"), tone("verification-failed")), ("good", "neutral", "bad"));
     }
 }

@@ -1,62 +1,86 @@
 //! The app's state as signals, and every state change as a method: the views only call these.
+//! The rules of a run are the core's (`Plan`, `Target`, `Discovery`, `Run`); this module only
+//! keeps them in signals and drives them through the browser.
 
 use std::sync::Arc;
 
-use enlist_core::engine::{Action, Run, RunConfig};
-use enlist_core::wire;
+use enlist_core::engine::{Run, RunConfig};
 use enlist_core::{
-    AccountId, DetectiveOptions, DetectorId, GraphArn, Options, Parsed, Region, Service, Services, Target, parse,
+    AccountId, Destination, DetectorId, Discovery, GraphArn, Invitation, Options, Parsed, Plan, Policy, Region,
+    Service, Services, Target, Unreachable, parse_shared,
 };
 use leptos::prelude::*;
 
-use crate::browser;
+use crate::browser::{self, Connection, Journal};
 use crate::settings::Settings;
 
-const JOURNAL_KEY: &str = "enlist.journal";
-/// The list a run was started from, kept beside its journal so a reload shows it again.
-const INPUT_KEY: &str = "enlist.input";
 /// Texts up to this size are checked on every keystroke; longer ones once typing pauses.
 const CHECK_AT_ONCE: usize = 1 << 20;
 /// How long typing must pause before a long text is checked again.
 const PAUSE_MS: u32 = 250;
+/// Where the list a run was started from is kept, beside the run.
+const INPUT_KEY: &str = "input";
+/// Where the first version kept its journal and list (read once, then moved to IndexedDB).
+const OLD_JOURNAL_KEY: &str = "enlist.journal";
+const OLD_INPUT_KEY: &str = "enlist.input";
 
-/// The text the diagnostics describe, and what the core made of it.
+/// The list the diagnostics describe: the core's parse, which owns its text.
 #[derive(Clone, Debug)]
 pub struct Checked {
-    pub text: Arc<str>,
     pub parsed: Arc<Parsed>,
 }
 
-/// A detector or behavior graph to send to: found by discovery or typed, checked as typed.
+impl Checked {
+    /// The text that was checked.
+    pub fn text(&self) -> &str {
+        self.parsed.text()
+    }
+}
+
+/// A detector or behavior graph field: found by discovery or typed, checked as typed.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Destination {
+pub struct DestinationField {
     pub service: Service,
     pub region: Region,
     /// The detector ID or graph ARN as shown in its field.
     pub id: String,
-    /// Why `id` cannot be used, or what discovery found wrong.
+    /// Why the service cannot be used in this region, as discovery found.
+    pub unreachable: Option<Unreachable>,
+    /// Why `id` cannot be used.
     pub problem: Option<String>,
 }
 
-impl Destination {
-    fn target(&self, options: &DetectiveOptions) -> Result<Target, String> {
+impl DestinationField {
+    /// The core's destination for this field: a checked target, or the reason there is none.
+    fn destination(&self, invitation: &Invitation, organization: bool) -> Result<Destination, String> {
         let region = self.region.clone();
-        match self.service {
-            Service::GuardDuty => self
-                .id
-                .trim()
-                .parse::<DetectorId>()
-                .map(|detector_id| Target::GuardDuty { region, detector_id })
-                .map_err(|e| e.to_string()),
-            Service::Detective => {
-                let graph_arn = self.id.trim().parse::<GraphArn>().map_err(|e| e.to_string())?;
-                if graph_arn.region().is_some_and(|r| r != self.region) {
-                    return Err(format!("expected a behavior graph in {}, found one in another region", self.region));
-                }
-                Ok(Target::Detective { region, graph_arn, options: options.clone() })
-            }
+        let id = self.id.trim();
+        if id.is_empty()
+            && let Some(unreachable) = &self.unreachable
+        {
+            return Ok(Destination::Unavailable { service: self.service, region, unreachable: unreachable.clone() });
         }
+        let target = match self.service {
+            Service::GuardDuty => {
+                id.parse::<DetectorId>().and_then(|detector| Target::guardduty(region, detector, invitation.clone()))
+            }
+            Service::Detective => {
+                id.parse::<GraphArn>().and_then(|arn| Target::detective(region, arn, invitation.clone(), organization))
+            }
+        };
+        target.map(Destination::Target).map_err(|e| e.to_string())
     }
+}
+
+/// A run kept in this browser from before the page was loaded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedRun {
+    /// The journal's records.
+    pub records: Arc<Vec<String>>,
+    /// Accounts × destinations, and how many had their final outcome.
+    pub summary: String,
+    /// Whether it had finished.
+    pub finished: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -77,17 +101,21 @@ pub struct AppState {
     pub org_mode: RwSignal<bool>,
     pub admin: RwSignal<String>,
     pub regions: RwSignal<String>,
+    /// The invitation message (GuardDuty InviteMembers and Detective CreateMembers).
     pub message: RwSignal<String>,
     pub disable_email: RwSignal<bool>,
     pub proxy: RwSignal<String>,
     pub token: RwSignal<String>,
-    pub destinations: RwSignal<Vec<Destination>>,
-    pub discovering: RwSignal<bool>,
+    pub destinations: RwSignal<Vec<DestinationField>>,
+    pub discovery: RwSignal<Option<Discovery>>,
     /// Send the valid accounts of a list that has errors, skipping the lines with errors.
     pub skip_invalid: RwSignal<bool>,
     pub notice: RwSignal<Option<String>>,
     pub run: RwSignal<Option<Run>>,
-    pub saved: RwSignal<Option<String>>,
+    /// The run's requests are being sent (its driver is running).
+    pub driving: RwSignal<bool>,
+    journal: StoredValue<Option<Journal>, LocalStorage>,
+    pub saved: RwSignal<Option<SavedRun>>,
     pub filter: RwSignal<String>,
     pub search: RwSignal<String>,
 }
@@ -100,7 +128,7 @@ impl Default for AppState {
 
 impl AppState {
     pub fn new() -> AppState {
-        let empty = Checked { text: Arc::from(""), parsed: Arc::new(parse("", &Options::default())) };
+        let empty = Checked { parsed: Arc::new(parse_shared(Arc::from(""), &Options::default())) };
         AppState {
             text: RwSignal::new(String::new()),
             replaced: RwSignal::new(0),
@@ -119,11 +147,13 @@ impl AppState {
             proxy: RwSignal::new(String::new()),
             token: RwSignal::new(browser::load_token().unwrap_or_default()),
             destinations: RwSignal::new(Vec::new()),
-            discovering: RwSignal::new(false),
+            discovery: RwSignal::new(None),
             skip_invalid: RwSignal::new(false),
             notice: RwSignal::new(None),
             run: RwSignal::new(None),
-            saved: RwSignal::new(browser::load(JOURNAL_KEY)),
+            driving: RwSignal::new(false),
+            journal: StoredValue::new_local(None),
+            saved: RwSignal::new(None),
             filter: RwSignal::new(String::new()),
             search: RwSignal::new(String::new()),
         }
@@ -154,14 +184,18 @@ impl AppState {
 
     /// The parse options the controls describe (read without tracking).
     pub fn options(&self) -> Options {
-        let services =
-            Services { guardduty: self.guardduty.get_untracked(), detective: self.detective.get_untracked() };
         Options {
-            services: if services.guardduty || services.detective { services } else { Services::BOTH },
+            services: self.services(),
             organization_mode: self.org_mode.get_untracked(),
             admin_account: self.admin.get_untracked().trim().parse::<AccountId>().ok(),
             format: None,
         }
+    }
+
+    fn services(&self) -> Services {
+        let services =
+            Services { guardduty: self.guardduty.get_untracked(), detective: self.detective.get_untracked() };
+        if services.guardduty || services.detective { services } else { Services::BOTH }
     }
 
     /// Subscribes the caller to every control that changes how the list is read.
@@ -177,14 +211,14 @@ impl AppState {
         self.pending.set_value(None);
         let text: Arc<str> = self.text.with_untracked(|t| Arc::from(t.as_str()));
         let options = self.options();
-        let parsed = Arc::new(browser::measured("enlist:parse", || parse(&text, &options)));
-        self.checked.set(Checked { text, parsed });
+        let parsed = Arc::new(browser::measured("enlist:parse", || parse_shared(text, &options)));
+        self.checked.set(Checked { parsed });
     }
 
-    /// The checked text and its parse, checking first if typing has not settled yet.
+    /// The checked list, checking first if typing has not settled yet.
     pub fn current(&self) -> Checked {
         if self.pending.with_value(Option::is_some)
-            || self.checked.with_untracked(|c| self.text.with_untracked(|t| *c.text != **t))
+            || self.checked.with_untracked(|c| self.text.with_untracked(|t| c.text() != t))
         {
             self.recheck();
         }
@@ -247,7 +281,7 @@ impl AppState {
     pub fn jump_to(&self, start: usize, end: usize, line: usize) {
         let checked = self.current();
         let Some(editor) = self.editor.get_untracked() else { return };
-        let text = &checked.text;
+        let text = checked.text();
         let utf16 = |at: usize| text.get(..at.min(text.len())).map_or(0, |s| s.encode_utf16().count()) as u32;
         let _ = editor.focus();
         let _ = editor.set_selection_range(utf16(start), utf16(end));
@@ -259,218 +293,196 @@ impl AppState {
     /// Replaces the bytes `start..end` of the checked text with `replacement`, if the editor still
     /// holds that text.
     pub fn apply_fix(&self, start: usize, end: usize, replacement: &str) {
-        let Checked { text, .. } = self.current();
-        if end <= text.len() && start <= end && text.is_char_boundary(start) && text.is_char_boundary(end) {
-            let mut fixed = text.to_string();
-            fixed.replace_range(start..end, replacement);
+        if let Some(fixed) = enlist_core::apply_fix(&self.current().parsed, start, end, replacement) {
             self.replace(fixed);
         }
     }
 
-    /// Applies every suggested fix, from the end of the text backwards so spans stay valid.
+    /// Applies every suggested fix.
     pub fn apply_all_fixes(&self) {
-        let Checked { text, parsed } = self.current();
-        let mut fixes: Vec<(usize, usize, &str)> = parsed
-            .diagnostics
-            .iter()
-            .filter_map(|d| d.fix.as_ref().map(|f| (d.span.start, d.span.end, f.replacement.as_str())))
-            .collect();
-        fixes.sort_by_key(|f| std::cmp::Reverse(f.0));
-        let mut fixed = text.to_string();
-        let mut limit = usize::MAX;
-        for (start, end, replacement) in fixes {
-            if end <= limit && fixed.is_char_boundary(start) && fixed.is_char_boundary(end) {
-                fixed.replace_range(start..end, replacement);
-                limit = start;
-            }
-        }
-        self.replace(fixed);
+        self.replace(enlist_core::apply_fixes(&self.current().parsed));
     }
 
-    fn services(&self) -> Vec<Service> {
-        let mut services = Vec::new();
-        if self.guardduty.get_untracked() {
-            services.push(Service::GuardDuty);
-        }
-        if self.detective.get_untracked() {
-            services.push(Service::Detective);
-        }
-        services
+    /// The invitation the controls describe (for GuardDuty's InviteMembers and Detective's
+    /// CreateMembers alike; the core drops it for an organization behavior graph).
+    pub fn invitation(&self) -> Invitation {
+        Invitation::new(Some(self.message.get().as_str()), self.disable_email.get())
     }
 
-    /// The Detective options the controls describe; organization accounts get no invitation, so
-    /// its message and email setting are not sent.
-    pub fn detective_options(&self) -> DetectiveOptions {
-        let organization_mode = self.org_mode.get();
-        DetectiveOptions {
-            message: Some(self.message.get()).filter(|m| !organization_mode && !m.trim().is_empty()),
-            disable_email_notification: !organization_mode && self.disable_email.get(),
-            organization_mode,
-        }
-    }
-
-    /// The targets to send to, or what stops them from being used.
-    pub fn targets(&self) -> Result<Vec<Target>, Vec<String>> {
-        let options = self.detective_options();
+    /// The destinations to send to, or what stops them from being used.
+    pub fn destinations(&self) -> Result<Vec<Destination>, Vec<String>> {
+        let (invitation, organization) = (self.invitation(), self.org_mode.get());
         let mut problems = Vec::new();
-        if self.detective.get()
-            && let Err(e) = options.validate()
-        {
-            problems.push(format!("Detective: {e}"));
-        }
-        let mut targets = Vec::new();
-        for destination in self.destinations.get() {
-            match destination.target(&options) {
-                Ok(target) => targets.push(target),
-                Err(e) => problems.push(format!("{} {}: {e}", destination.service.display_name(), destination.region)),
+        let mut destinations = Vec::new();
+        for field in self.destinations.get() {
+            match field.destination(&invitation, organization) {
+                Ok(destination) => destinations.push(destination),
+                Err(e) => problems.push(format!("{} {}: {e}", field.service.display_name(), field.region)),
             }
         }
-        if problems.is_empty() { Ok(targets) } else { Err(problems) }
+        if problems.is_empty() { Ok(destinations) } else { Err(problems) }
     }
 
     /// Changes the detector ID or graph ARN of one destination, checking it as typed.
     pub fn set_destination(&self, index: usize, id: String) {
-        let options = self.detective_options();
+        let (invitation, organization) = (self.invitation(), self.org_mode.get_untracked());
         self.destinations.update(|list| {
-            if let Some(destination) = list.get_mut(index) {
-                destination.id = id;
-                destination.problem = destination.target(&options).err();
+            if let Some(field) = list.get_mut(index) {
+                field.id = id;
+                field.problem = field.destination(&invitation, organization).err();
             }
         });
     }
 
-    /// Finds the detector and behavior graph of each chosen region through the proxy. A region
-    /// where none is found still gets a row, so its ID can be typed.
+    fn connection(&self) -> Connection {
+        Connection { base: self.proxy.get_untracked(), token: self.token.get_untracked() }
+    }
+
+    /// Finds the detector and behavior graph of each chosen region through the proxy, with the
+    /// core's discovery (the CLI's): every page read, throttling retried, and a result per region.
     pub fn discover(&self) {
-        let app = *self;
         browser::save_token(&self.token.get_untracked());
-        self.discovering.set(true);
         self.notice.set(None);
+        let mut problems = Vec::new();
+        let mut regions: Vec<Region> = Vec::new();
+        for name in self.regions.get_untracked().split([',', ' ', '\n', ';']).map(str::trim).filter(|r| !r.is_empty()) {
+            match name.parse::<Region>() {
+                Ok(region) if !regions.contains(&region) => regions.push(region),
+                Ok(_) => {}
+                Err(e) => problems.push(format!("region {name:?}: {e}")),
+            }
+        }
+        if regions.is_empty() {
+            problems.push("expected at least one region, such as us-east-1, found none".to_owned());
+        }
+        if !self.guardduty.get_untracked() && !self.detective.get_untracked() {
+            problems.push("expected GuardDuty, Detective or both to be chosen, found neither".to_owned());
+        }
+        if !problems.is_empty() {
+            self.notice.set(Some(problems.join("\n")));
+            return;
+        }
+        let services = self.services();
+        let discovery = Discovery::new(
+            services,
+            &regions,
+            &enlist_core::Given::default(),
+            RunConfig { seed: browser::now(), ..RunConfig::default() },
+        );
+        self.discovery.set(Some(discovery));
+        let app = *self;
         leptos::task::spawn_local(async move {
-            let (base, token) = (app.proxy.get_untracked(), app.token.get_untracked());
-            let mut destinations = Vec::new();
-            let mut problems = Vec::new();
-            let regions: Vec<String> = app
-                .regions
-                .get_untracked()
-                .split([',', ' ', '\n'])
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(str::to_owned)
-                .collect();
-            if regions.is_empty() {
-                problems.push("expected at least one region, such as us-east-1, found none".to_owned());
+            let driven = browser::drive(app.discovery, app.connection(), |_| Vec::new(), async |_| Ok(())).await;
+            let Some(discovery) = app.discovery.try_update(Option::take).flatten() else { return };
+            if let Err(message) = driven {
+                app.notice.set(Some(message));
             }
-            if app.services().is_empty() {
-                problems.push("expected GuardDuty, Detective or both to be chosen, found neither".to_owned());
-            }
-            for name in regions {
-                let region: Region = match name.parse() {
-                    Ok(region) => region,
-                    Err(e) => {
-                        problems.push(format!("region {name:?}: {e}"));
-                        continue;
-                    }
+            let mut fields = Vec::new();
+            for found in discovery.found() {
+                let (id, unreachable) = match found.result {
+                    Ok(id) => (id, None),
+                    Err(why) => (String::new(), Some(why)),
                 };
-                for service in app.services() {
-                    let found = find(&base, &token, service, &region).await;
-                    // A graph ARN names its administrator account, which is left out of the list.
-                    if let Ok(id) = &found
-                        && let Ok(arn) = id.parse::<GraphArn>()
-                        && let Some(admin) = arn.account()
-                    {
-                        app.admin.update(|a| {
-                            if a.trim().is_empty() {
-                                *a = admin.to_string();
-                            }
-                        });
-                    }
-                    let (id, problem) = match found {
-                        Ok(id) => (id, None),
-                        Err(problem) => (String::new(), Some(problem)),
-                    };
-                    destinations.push(Destination { service, region: region.clone(), id, problem });
+                // A graph ARN names its administrator account, which is left out of the list.
+                if let Some(admin) = id.parse::<GraphArn>().ok().and_then(|arn| arn.account()) {
+                    app.admin.update(|a| {
+                        if a.trim().is_empty() {
+                            *a = admin.to_string();
+                        }
+                    });
                 }
+                let problem = unreachable.as_ref().map(Unreachable::describe);
+                fields.push(DestinationField {
+                    service: found.service,
+                    region: found.region,
+                    id,
+                    unreachable,
+                    problem,
+                });
             }
-            app.destinations.set(destinations);
-            app.notice.set(if problems.is_empty() { None } else { Some(problems.join("\n")) });
-            app.discovering.set(false);
+            app.destinations.set(fields);
         });
     }
 
-    /// Starts a run of the current list to the chosen targets.
+    /// Starts a run of the current list to the chosen destinations: the core's plan checks every
+    /// rule, then the run reads what each service holds, creates, invites and watches.
     pub fn send(&self) {
-        let Checked { text, parsed } = self.current();
-        let targets = match self.targets() {
-            Ok(targets) if !targets.is_empty() => targets,
-            Ok(_) => {
-                return self.notice.set(Some("expected at least one detector or behavior graph, found none".into()));
-            }
+        let Checked { parsed } = self.current();
+        let destinations = match self.destinations() {
+            Ok(destinations) => destinations,
             Err(problems) => return self.notice.set(Some(problems.join("\n"))),
         };
-        if parsed.has_errors() && !self.skip_invalid.get_untracked() {
-            let errors = parsed.summary().errors;
-            return self.notice.set(Some(format!(
-                "expected a list without errors, found {}; fix them or choose to skip those lines",
-                if errors == 1 { "1".to_owned() } else { enlist_core::thousands(errors) }
-            )));
-        }
-        let config = RunConfig { seed: browser::now(), ..RunConfig::default() };
-        match Run::new(&text, &parsed, targets, config) {
-            Ok(run) => {
-                browser::save(INPUT_KEY, &text);
-                self.filter.set(String::new());
-                self.search.set(String::new());
-                self.run.set(Some(run));
-                self.drive();
+        let plan = match Plan::new(&parsed, destinations, Policy { skip_invalid: self.skip_invalid.get_untracked() }) {
+            Ok(plan) => plan,
+            Err(enlist_core::PlanError::Errors(n)) => {
+                return self.notice.set(Some(format!(
+                    "{}: choose to skip those lines, or fix them first",
+                    enlist_core::PlanError::Errors(n)
+                )));
             }
-            Err(e) => self.notice.set(Some(e.to_string())),
-        }
-    }
-
-    /// Drives the engine: sends what it asks for, reports answers, saves the journal as it goes.
-    pub fn drive(&self) {
+            Err(e) => return self.notice.set(Some(e.to_string())),
+        };
+        self.notice.set(None);
         let app = *self;
+        let text = parsed.text().to_owned();
         leptos::task::spawn_local(async move {
-            loop {
-                let now = browser::now();
-                let Some(actions) = app.run.try_update(|run| run.as_mut().map(|r| r.poll(now))).flatten() else {
-                    return;
-                };
-                let mut wait = 50;
-                for action in actions {
-                    match action {
-                        Action::Done => {
-                            app.persist();
-                            return;
-                        }
-                        Action::WaitUntil(at) => wait = at.saturating_sub(now).clamp(10, 50),
-                        Action::Send { key, request, .. } => {
-                            let (base, token) = (app.proxy.get_untracked(), app.token.get_untracked());
-                            leptos::task::spawn_local(async move {
-                                let result = browser::send(&base, &token, &request).await;
-                                app.run.update(|run| {
-                                    if let Some(run) = run {
-                                        match result {
-                                            Ok(response) => run.on_response(key, &response, browser::now()),
-                                            Err(error) => run.on_transport_error(key, error, browser::now()),
-                                        }
-                                    }
-                                });
-                                app.persist();
-                            });
-                        }
-                    }
-                }
-                gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+            let journal = match app.open_journal().await {
+                Ok(journal) => journal,
+                Err(message) => return app.stopped(&message),
+            };
+            let kept = async {
+                journal.clear().await?;
+                journal.set(INPUT_KEY, &text).await
+            };
+            if let Err(message) = kept.await {
+                return app.stopped(&message);
             }
+            let now = browser::now();
+            app.filter.set(String::new());
+            app.search.set(String::new());
+            app.saved.set(None);
+            app.run.set(Some(plan.start(RunConfig { seed: now, ..RunConfig::default() }, now)));
+            app.drive(journal);
         });
     }
 
-    fn persist(&self) {
-        if let Some(journal) = self.run.with_untracked(|run| run.as_ref().map(Run::to_journal)) {
-            browser::save(JOURNAL_KEY, &journal);
+    async fn open_journal(&self) -> Result<Journal, String> {
+        if let Some(journal) = self.journal.get_value() {
+            return Ok(journal);
         }
+        let journal = Journal::open().await?;
+        self.journal.set_value(Some(journal.clone()));
+        Ok(journal)
+    }
+
+    /// The run cannot go on: it is cancelled (answers on their way are still kept) and the reason
+    /// shown.
+    fn stopped(&self, message: &str) {
+        self.run.update(|run| {
+            if let Some(run) = run {
+                run.cancel();
+            }
+        });
+        self.notice.set(Some(format!("the run stopped: {message}; nothing more is sent")));
+    }
+
+    /// Drives the run through the proxy, keeping its journal in IndexedDB before every send.
+    fn drive(&self, journal: Journal) {
+        if self.driving.get_untracked() {
+            return;
+        }
+        self.driving.set(true);
+        let app = *self;
+        leptos::task::spawn_local(async move {
+            let result = browser::drive(app.run, app.connection(), Run::take_records, async |records| {
+                journal.write(&records).await
+            })
+            .await;
+            app.driving.set(false);
+            if let Err(message) = result {
+                app.stopped(&message);
+            }
+        });
     }
 
     pub fn cancel(&self) {
@@ -479,23 +491,73 @@ impl AppState {
                 run.cancel();
             }
         });
-        self.persist();
     }
 
-    /// Picks up the run saved before the page was reloaded.
+    /// Looks for a run kept in this browser (and moves one the first version kept in local storage).
+    pub fn look_for_saved_run(&self) {
+        let app = *self;
+        leptos::task::spawn_local(async move {
+            let Ok(journal) = app.open_journal().await else { return };
+            if let Some(old) = browser::load(OLD_JOURNAL_KEY) {
+                if let Ok(run) = Run::from_journal(&old) {
+                    let input = browser::load(OLD_INPUT_KEY).unwrap_or_default();
+                    let moved = async {
+                        journal.clear().await?;
+                        journal.write(&run.snapshot()).await?;
+                        journal.set(INPUT_KEY, &input).await
+                    };
+                    if moved.await.is_err() {
+                        return;
+                    }
+                }
+                browser::forget(OLD_JOURNAL_KEY);
+                browser::forget(OLD_INPUT_KEY);
+            }
+            let Ok(records) = journal.load().await else { return };
+            if records.is_empty() {
+                return;
+            }
+            let lines: Vec<&str> = records.iter().map(String::as_str).collect();
+            let summary = match Run::from_lines(&lines) {
+                Ok(run) => {
+                    let progress = run.progress();
+                    let finished = run.is_done();
+                    let counts = enlist_core::describe_counts(&progress.labels);
+                    let destinations: Vec<String> = progress.destinations.iter().map(|d| d.label.clone()).collect();
+                    (
+                        format!(
+                            "{} accounts to {}{}",
+                            enlist_core::thousands(run.accounts().len()),
+                            destinations.join(", "),
+                            if counts.is_empty() { String::new() } else { format!(": {counts}") }
+                        ),
+                        finished,
+                    )
+                }
+                Err(e) => (format!("it cannot be read: {e}"), false),
+            };
+            app.saved.set(Some(SavedRun { records: Arc::new(records), summary: summary.0, finished: summary.1 }));
+        });
+    }
+
+    /// Picks up the run kept in this browser: what was in flight is read back, what failed is tried
+    /// again, and watching goes on until its deadline.
     pub fn resume(&self) {
-        let Some(journal) = self.saved.get_untracked() else { return };
-        match Run::from_journal(&journal) {
-            Ok(run) => {
-                let done = run.is_done();
-                if let Some(input) = browser::load(INPUT_KEY) {
-                    self.replace(input);
-                }
-                self.run.set(Some(run));
-                self.saved.set(None);
-                if !done {
-                    self.drive();
-                }
+        let Some(saved) = self.saved.get_untracked() else { return };
+        let lines: Vec<&str> = saved.records.iter().map(String::as_str).collect();
+        match Run::from_lines(&lines) {
+            Ok(mut run) => {
+                let app = *self;
+                leptos::task::spawn_local(async move {
+                    let Ok(journal) = app.open_journal().await else { return };
+                    if let Ok(Some(input)) = journal.get(INPUT_KEY).await {
+                        app.replace(input);
+                    }
+                    run.retry_failed(browser::now());
+                    app.run.set(Some(run));
+                    app.saved.set(None);
+                    app.drive(journal);
+                });
             }
             Err(e) => {
                 self.notice.set(Some(format!("the saved run cannot be resumed: {e}")));
@@ -504,67 +566,58 @@ impl AppState {
         }
     }
 
+    /// Forgets the run kept in this browser.
     pub fn discard(&self) {
-        browser::forget(JOURNAL_KEY);
-        browser::forget(INPUT_KEY);
         self.saved.set(None);
-    }
-
-    /// Sends the accounts that need another try again, to the same targets.
-    pub fn retry_failures(&self) {
-        let Some((list, targets)) = self
-            .run
-            .with_untracked(|run| run.as_ref().map(|r| (enlist_core::export::retry_list(r), r.targets().to_vec())))
-        else {
-            return;
-        };
-        self.replace(list);
-        let Checked { text, parsed } = self.current();
-        let config = RunConfig { seed: browser::now(), ..RunConfig::default() };
-        match Run::new(&text, &parsed, targets, config) {
-            Ok(run) => {
-                browser::save(INPUT_KEY, &text);
-                self.filter.set(String::new());
-                self.run.set(Some(run));
-                self.drive();
+        let app = *self;
+        leptos::task::spawn_local(async move {
+            if let Ok(journal) = app.open_journal().await {
+                let _ = journal.clear().await;
             }
-            Err(e) => self.notice.set(Some(e.to_string())),
-        }
+        });
     }
 
-    /// Puts the accounts that need another try into the editor as a new list.
+    /// Tries again, in the same run and on the same rows, what failed or was cut short.
+    pub fn retry_failures(&self) {
+        self.run.update(|run| {
+            if let Some(run) = run {
+                run.retry_failed(browser::now());
+            }
+        });
+        self.resume_driving();
+    }
+
+    /// Corrects `account`'s email and deletes and creates again its members whose email
+    /// verification failed (the proxy deletes nothing else).
+    pub fn repair(&self, account: usize, email: &str) -> Result<(), String> {
+        let repaired = self
+            .run
+            .try_update(|run| run.as_mut().map(|r| r.repair(account, email)))
+            .flatten()
+            .unwrap_or_else(|| Err("expected a run, found none".to_owned()))?;
+        if repaired == 0 {
+            return Err("expected a member whose email verification failed, found none for this account".to_owned());
+        }
+        self.resume_driving();
+        Ok(())
+    }
+
+    fn resume_driving(&self) {
+        let app = *self;
+        leptos::task::spawn_local(async move {
+            match app.open_journal().await {
+                Ok(journal) => app.drive(journal),
+                Err(message) => app.stopped(&message),
+            }
+        });
+    }
+
+    /// Puts the accounts that need another try into the editor as a new list (a new run).
     pub fn load_failures(&self) {
         if let Some(list) = self.run.with_untracked(|run| run.as_ref().map(enlist_core::export::retry_list)) {
             self.replace(list);
             self.run.set(None);
-            browser::forget(JOURNAL_KEY);
-            browser::forget(INPUT_KEY);
+            self.discard();
         }
     }
-}
-
-/// The first detector (GuardDuty) or behavior graph ARN (Detective) of a region, or why there is none.
-async fn find(base: &str, token: &str, service: Service, region: &Region) -> Result<String, String> {
-    let request = match service {
-        Service::GuardDuty => wire::list_detectors(region, None, None),
-        Service::Detective => wire::list_graphs(region, None, None),
-    };
-    let response = browser::send(base, token, &request).await.map_err(|e| e.to_string())?;
-    if !response.is_success() {
-        return Err(wire::decode_error(&response).to_string());
-    }
-    let first = match service {
-        Service::GuardDuty => {
-            wire::parse_list_detectors(&response.body).map_err(|e| e.to_string())?.items.into_iter().next()
-        }
-        Service::Detective => {
-            wire::parse_list_graphs(&response.body).map_err(|e| e.to_string())?.items.into_iter().next().map(|g| g.arn)
-        }
-    };
-    first.ok_or_else(|| match service {
-        Service::GuardDuty => "no detector in this region; enable GuardDuty here first, or type its ID".to_owned(),
-        Service::Detective => {
-            "no behavior graph in this region; enable Detective here first, or type its ARN".to_owned()
-        }
-    })
 }

@@ -25,9 +25,15 @@ export function stopServers() {
   for (const server of servers) server.child.kill();
 }
 
-/** Starts `enlist serve --emulator` on a free loopback port and reads its URL, token and detector. */
-export function serve(faults, uiDir = site) {
-  const args = ['serve', '--emulator', '--ui-dir', uiDir, '--bind', '127.0.0.1:0'];
+/** The emulator verifies emails in a fifth of a second in these tests (five seconds by default). */
+export const QUICK = ['--emulator-config', JSON.stringify({ verificationDelayMs: 200 })];
+
+/**
+ * Starts `enlist serve --emulator` on a free loopback port and reads its URL, token and detector.
+ * `extra` adds arguments, such as `['--emulator-config', JSON]` for the emulator's lifecycle.
+ */
+export function serve(faults, uiDir = site, extra = QUICK) {
+  const args = ['serve', '--emulator', '--ui-dir', uiDir, '--bind', '127.0.0.1:0', ...extra];
   if (faults) args.push('--emulator-faults', JSON.stringify(faults));
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -84,6 +90,72 @@ export async function choose(page, regions) {
 export async function send(page, regions) {
   await choose(page, regions);
   await page.click('button.primary:has-text("Send")');
+}
+
+/** Waits until the run has finished (every outcome settled, nothing in flight). */
+export async function finished(page, prefix = '', timeout = 120_000) {
+  await page.locator(`${prefix}[data-testid=progress]`).filter({ hasText: /· finished$/ }).waitFor({ timeout });
+}
+
+/**
+ * What the emulator holds in `region`, read through the proxy with the services' own ListMembers
+ * (retried through any injected faults): account → status, as the service writes it.
+ */
+export async function members(server, service, region) {
+  const found = {};
+  let token = null;
+  do {
+    let page;
+    for (let attempt = 0; !page && attempt < 100; attempt++) {
+      const headers = { authorization: `Bearer ${server.token}` };
+      const response = service === 'guardduty'
+        ? await fetch(`${server.url}/v1/guardduty/${region}/detector/${server.detector}/member?${new URLSearchParams({ onlyAssociated: 'false', maxResults: '50', ...(token ? { nextToken: token } : {}) })}`, { headers })
+        : await fetch(`${server.url}/v1/detective/${region}/graph/members/list`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ GraphArn: `arn:aws:detective:${region}:111122223333:graph:${server.detector}`, MaxResults: 200, ...(token ? { NextToken: token } : {}) }),
+        });
+      if (response.ok) page = await response.json();
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!page) throw new Error(`ListMembers of ${service} in ${region} kept failing`);
+    for (const m of page.members ?? page.MemberDetails) found[m.accountId ?? m.AccountId] = m.relationshipStatus ?? m.Status;
+    token = page.nextToken ?? page.NextToken;
+  } while (token);
+  return found;
+}
+
+/** The status label Enlist shows for a status as a service writes it. */
+export function label(status) {
+  return {
+    Created: 'created', Invited: 'invited', INVITED: 'invited', Enabled: 'enabled', ENABLED: 'enabled',
+    EmailVerificationFailed: 'verification-failed', VERIFICATION_FAILED: 'verification-failed',
+    EmailVerificationInProgress: 'verifying-email', VERIFICATION_IN_PROGRESS: 'verifying-email',
+  }[status] ?? status;
+}
+
+/** The exported CSV of the page's results, as rows of named fields. */
+export async function exported(page, prefix = '') {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`${prefix}button:has-text("Export CSV")`)]);
+  const [header, ...lines] = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  const names = header.split(',');
+  return lines.map((line) => Object.fromEntries(fields(line).map((v, i) => [names[i], v])));
+}
+
+/** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
+function fields(line) {
+  const out = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted && c === '"' && line[i + 1] === '"') { field += '"'; i++; }
+    else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) { out.push(field); field = ''; }
+    else field += c;
+  }
+  out.push(field);
+  return out;
 }
 
 const TYPES = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', wasm: 'application/wasm', css: 'text/css; charset=utf-8', svg: 'image/svg+xml', json: 'application/json', md: 'text/markdown', ts: 'text/plain' };

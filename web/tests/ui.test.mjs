@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync, mkdtempSync, cpSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REGIONS, accounts, choose, open as openPage, paste, send, serve, site } from './harness.mjs';
+import { REGIONS, accounts, choose, exported, finished, label, members, open as openPage, paste, send, serve, site } from './harness.mjs';
 import { useBrowser } from './suite.mjs';
 
 const shots = process.env.ENLIST_SCREENSHOTS ?? '/tmp/enlist-screenshots';
@@ -18,24 +18,6 @@ const open = (server) => openPage(shared.browser, server);
 /** The count in an outcome option: `cancelled (9,620)` → 9620. */
 const count = (option) => Number(option.match(/\(([\d,]+)\)$/)[1].replaceAll(',', ''));
 
-async function members(server, region) {
-  const found = [];
-  let token = null;
-  do {
-    const query = new URLSearchParams({ onlyAssociated: 'false', maxResults: '50', ...(token ? { nextToken: token } : {}) });
-    // The injected faults apply to this listing too: retry until the page comes.
-    let page;
-    for (let attempt = 0; !page && attempt < 30; attempt++) {
-      const response = await fetch(`${server.url}/v1/guardduty/${region}/detector/${server.detector}/member?${query}`, { headers: { authorization: `Bearer ${server.token}` } });
-      if (response.ok) page = await response.json();
-      else await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(page, `ListMembers in ${region} kept failing`);
-    found.push(...page.members.map((m) => m.accountId));
-    token = page.nextToken;
-  } while (token);
-  return found.sort();
-}
 
 test('a mixed paste shows every problem on its line, and a fix can be applied', async () => {
   const server = await serve();
@@ -68,56 +50,65 @@ test('a mixed paste shows every problem on its line, and a fix can be applied', 
   assert.equal(await page.locator('button.primary:has-text("Send")').isDisabled(), true);
   await page.check('label.skip input');
   await page.click('button.primary:has-text("Send")');
-  await page.locator('[data-testid=progress]').filter({ hasText: '1 of 1 batches done' }).waitFor({ timeout: 30_000 });
+  await finished(page);
   const outcomes = await page.locator('select option').allTextContents();
   // The six valid accounts were sent (one is the emulator's administrator, which the service
   // refuses); the six lines with errors are listed as skipped, not dropped.
-  assert.deepEqual(outcomes, ['every outcome (12)', 'created (5)', 'skipped (6)', 'unprocessed (1)']);
+  assert.deepEqual(outcomes, ['every outcome (12)', 'invited (5)', 'not added (1)', 'skipped (6)']);
   assert.deepEqual(errors, []);
 });
 
-test('500 accounts to two regions under throttling and 5xx: every row ends, and created ones are the members', async () => {
-  const server = await serve({ throttleRate: 0.2, errorRate: 0.1, seed: 5 });
+test('500 accounts to two regions under throttling, 5xx and dropped connections: every row is what the service holds', async () => {
+  const server = await serve({ throttleRate: 0.2, errorRate: 0.1, dropRate: 0.05, seed: 5 });
   const { page, errors } = await open(server);
-  const list = accounts(500, 100000000000);
-  await paste(page, list);
+  await paste(page, accounts(500, 100000000000));
   await page.locator('[data-testid=counts]').filter({ hasText: '500 accounts to send in 10 batches' }).waitFor();
   await send(page, 'us-east-1, eu-west-1');
   await page.screenshot({ path: `${shots}/3-sending.png`, fullPage: true });
-  await page.locator('[data-testid=progress]').filter({ hasText: '20 of 20 batches done' }).waitFor({ timeout: 120_000 });
+  await finished(page);
   await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/4-results.png` });
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')]);
-  const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'line,account,email,service,region,outcome,detail,error_code,attempts,request_id');
-  const rows = csv.slice(1).map((line) => line.split(','));
+  const rows = await exported(page);
+  assert.deepEqual(Object.keys(rows[0]), ['line', 'account', 'email', 'service', 'region', 'status', 'action', 'detail', 'error_code', 'request_id']);
   assert.equal(rows.length, 1000, 'one row per account and region');
-  assert.ok(rows.every((r) => ['created', 'failed'].includes(r[5])), 'every row ends created or, out of attempts, failed');
-  assert.ok(rows.some((r) => Number(r[8]) > 1), 'throttled and failed batches were retried');
-  // What the page calls created is exactly what the service lists as members, region by region.
+  assert.ok(rows.every((r) => r.status === 'invited' && r.action === 'created and invited by this run'), 'nothing lost, nothing mislabelled');
+  // What the page shows is exactly what the service holds, account by account.
   for (const region of ['us-east-1', 'eu-west-1']) {
-    const created = rows.filter((r) => r[4] === region && r[5] === 'created').map((r) => r[1]).sort();
-    assert.deepEqual(await members(server, region), created);
+    const held = await members(server, 'guardduty', region);
+    for (const row of rows.filter((r) => r.region === region)) assert.equal(label(held[row.account]), row.status, `${region} ${row.account}`);
   }
+  assert.equal(await page.locator('[data-testid=summary]').textContent(), '1,000 invited');
   assert.deepEqual(errors, []);
 });
 
-test('a reload in the middle of a run offers to resume it, and it finishes', async () => {
-  const server = await serve({ latencyMs: 700, seed: 1 });
+test('a reload in the middle of a faulty run resumes it, reads back what was in flight, and loses nothing', async () => {
+  const server = await serve({ latencyMs: 400, throttleRate: 0.2, errorRate: 0.1, dropRate: 0.05, seed: 1 });
   const { page, errors } = await open(server);
   await paste(page, accounts(300, 200000000000));
+  await page.check('#service-detective');
   await send(page, 'us-east-1');
-  await page.locator('[data-testid=progress]').filter({ hasText: /^[1-5] of 6 batches done/ }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid=progress]').waitFor();
+  await page.waitForTimeout(2_500);
   await page.reload();
+  await page.locator('.saved').filter({ hasText: 'A run that had not finished is kept in this browser: 300 accounts to guardduty us-east-1, detective us-east-1' }).waitFor();
   await page.click('text=Resume it');
-  const restored = await page.locator('#list').inputValue();
-  assert.ok(restored.startsWith('200000000000,member0@example.com'), 'the list comes back with the run');
+  // The list comes back with the run.
+  await page.waitForFunction(() => document.querySelector('#list').value.startsWith('200000000000,member0@example.com'));
   await page.screenshot({ path: `${shots}/5-resumed.png`, fullPage: true });
-  await page.locator('[data-testid=progress]').filter({ hasText: '6 of 6 batches done' }).waitFor({ timeout: 60_000 });
-  const options = await page.locator('select option').allTextContents();
-  const total = options.slice(1).reduce((sum, option) => sum + count(option), 0);
-  assert.equal(total, 300);
-  assert.ok(options.slice(1).every((o) => /^(created|probably created) /.test(o)), options.join(' | '));
-  assert.equal((await members(server, 'us-east-1')).length, 300);
+  await finished(page);
+  const rows = await exported(page);
+  assert.equal(rows.length, 600);
+  for (const service of ['guardduty', 'detective']) {
+    const held = await members(server, service, 'us-east-1');
+    assert.equal(Object.keys(held).length, 300, service);
+    for (const row of rows.filter((r) => r.service === service)) {
+      assert.equal(label(held[row.account]), row.status, `${service} ${row.account}`);
+      assert.equal(row.status, 'invited');
+      assert.match(row.action, /^created/, `${service} ${row.account}: created by this run, never "already a member"`);
+    }
+  }
+  // A finished run offers no resume in a new page; it can be shown.
+  await page.reload();
+  await page.locator('.saved').filter({ hasText: 'A finished run is kept in this browser' }).waitFor();
   assert.deepEqual(errors, []);
 });
 
@@ -172,7 +163,7 @@ test('config.json presets Detective; the graph gives the administrator; bad valu
     const { page, errors } = await open(server);
     await page.locator('#message').waitFor();
     assert.equal(await page.locator('#message').inputValue(), 'Security is adding your account');
-    assert.equal(await page.locator('text=GuardDuty >> input').isChecked(), false);
+    assert.equal(await page.locator('#service-guardduty').isChecked(), false);
     await paste(page, '111122224444\n111122225555\n');
     await page.locator('[data-testid=counts]').filter({ hasText: '2 errors' }).waitFor();
     await choose(page, 'us-east-1');
@@ -182,7 +173,7 @@ test('config.json presets Detective; the graph gives the administrator; bad valu
     assert.equal(await page.locator('#admin').inputValue(), '111122223333');
     // A message Detective would refuse is named at the field and nothing can be sent.
     await page.fill('#message', 'x'.repeat(1001));
-    await page.locator('#message-problem').filter({ hasText: 'expected an invitation message of 1 to 1,000 characters, found 1001' }).waitFor();
+    await page.locator('#message-problem').filter({ hasText: 'expected an invitation message of 1 to 1,000 characters for Detective, found 1,001' }).waitFor();
     assert.equal(await page.locator('[data-testid=preview]').count(), 0);
     await page.fill('#message', 'Security is adding your account');
     // A typed graph ARN is checked as typed.
@@ -203,7 +194,7 @@ test('config.json presets Detective; the graph gives the administrator; bad valu
     assert.equal(body.Message, undefined);
     await page.screenshot({ path: `${shots}/8-detective.png`, fullPage: true });
     await page.click('button.primary:has-text("Send")');
-    await page.locator('[data-testid=progress]').filter({ hasText: '1 of 1 batches done' }).waitFor({ timeout: 30_000 });
+    await finished(page);
     const outcomes = await page.locator('select option').allTextContents();
     assert.ok(outcomes.includes('enabled (2)'), outcomes.join(' | '));
     assert.deepEqual(errors, []);
@@ -219,9 +210,9 @@ test('10,000 outcome rows scroll with only the visible rows drawn; cancel, copy 
   await paste(page, accounts(1000, 300000000000));
   await page.locator('[data-testid=counts]').filter({ hasText: '1,000 accounts to send in 20 batches' }).waitFor();
   await send(page, REGIONS.join(','));
-  await page.locator('[data-testid=progress]').filter({ hasText: /^([3-9]\d|1\d\d) of 200 batches done/ }).waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid=progress]').filter({ hasText: /^[1-9][\d,]* of 10,000 outcomes settled/ }).waitFor({ timeout: 60_000 });
   await page.click('button:has-text("Cancel")');
-  await page.locator('[data-testid=progress]').filter({ hasText: /^200 of 200 batches done .* · cancelled/ }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid=progress]').filter({ hasText: /of 10,000 outcomes settled · 0 in flight .* · cancelled$/ }).waitFor({ timeout: 30_000 });
   const drawn = await page.locator('[data-testid=results] tbody tr:not(.spacer)').count();
   assert.ok(drawn > 10 && drawn < 60, `${drawn} rows drawn of 10,000`);
   // Scroll to the end: the last account's rows are drawn, still only a window of rows.
@@ -229,16 +220,20 @@ test('10,000 outcome rows scroll with only the visible rows drawn; cancel, copy 
   await page.locator('[data-testid=results] tr[data-line="1000"]').first().waitFor();
   assert.ok((await page.locator('[data-testid=results] tbody tr:not(.spacer)').count()) < 60);
   await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/9-ten-thousand.png` });
-  // The cancelled accounts are the failures: copy them, then retry them to the same targets.
+  // What the cancel cut short (not created yet, or created and not invited yet) is the failures:
+  // copy them, then retry them in place.
   const outcomes = await page.locator('select option').allTextContents();
-  const cancelled = count(outcomes.find((o) => o.startsWith('cancelled')) ?? '(0)');
-  assert.ok(cancelled > 0, outcomes.join(' | '));
+  const unfinished = outcomes.slice(1).filter((o) => !o.startsWith('invited')).reduce((sum, o) => sum + count(o), 0);
+  assert.ok(unfinished > 0, outcomes.join(' | '));
   await page.click('text=Copy failures as a new list');
   const copied = (await page.evaluate(() => navigator.clipboard.readText())).trim().split('\n');
   assert.equal(copied[0], 'Account ID,Email');
+  assert.ok(copied.length > 1, 'the failures are listed');
+  const list = await page.locator('#list').inputValue();
   await page.click('text=Retry failures');
-  await page.locator('[data-testid=progress]').filter({ hasText: /^(\d+) of \1 batches done/ }).waitFor({ timeout: 60_000 });
-  assert.equal(await page.locator('#list').inputValue(), copied.join('\n') + '\n', 'the retried list is the copied one');
-  for (const region of REGIONS) assert.equal((await members(server, region)).length, 1000, region);
+  await finished(page);
+  assert.equal(await page.locator('#list').inputValue(), list, 'retried in place: the list stays as it was');
+  assert.deepEqual(await page.locator('select option').allTextContents(), ['every outcome (10,000)', 'invited (10,000)']);
+  for (const region of REGIONS) assert.equal(Object.keys(await members(server, 'guardduty', region)).length, 1000, region);
   assert.deepEqual(errors, []);
 });

@@ -583,10 +583,9 @@ impl Run {
         }
     }
 
-    fn decide(&mut self, u: usize, now: Millis) {
-        if matches!(self.units[u].phase, Phase::InFlight { .. } | Phase::Queued { .. }) {
-            return;
-        }
+    /// What each account of a unit needs next (as masks: read, delete, create, invite, watch),
+    /// and the unit's tally, which replaces its old one in its destination's.
+    fn assess(&mut self, u: usize) -> [u64; 5] {
         let (d, start, end) = (self.units[u].destination, self.units[u].start, self.units[u].end);
         let n = self.accounts.len();
         let mut masks = [0u64; 5];
@@ -622,6 +621,15 @@ impl Run {
         let old = std::mem::replace(&mut self.units[u].tally, tally.clone());
         self.tallies[d].add(&old, -1);
         self.tallies[d].add(&tally, 1);
+        masks
+    }
+
+    fn decide(&mut self, u: usize, now: Millis) {
+        if matches!(self.units[u].phase, Phase::InFlight { .. } | Phase::Queued { .. }) {
+            return;
+        }
+        let d = self.units[u].destination;
+        let masks = self.assess(u);
 
         if masks[0] == 0 && !self.units[u].surveyed {
             self.units[u].surveyed = true;
@@ -787,18 +795,29 @@ impl Run {
         self.units[u].journal_dirty = true;
     }
 
-    /// After a load: recounts the survey; the first poll decides every unit.
+    /// After a load: recounts the survey and the tallies, and marks the units with nothing left
+    /// to do; the first poll decides the others (it knows the time, which watching needs).
     pub(crate) fn settle_after_load(&mut self) {
+        self.open = self.units.len();
+        self.dirty.clear();
+        for u in (0..self.units.len()).rev() {
+            if self.assess(u).iter().all(|m| *m == 0) {
+                self.units[u].phase = Phase::Done;
+                self.units[u].open = false;
+                self.open -= 1;
+            } else {
+                self.dirty.push(u);
+            }
+        }
+        // A unit with nothing left to do cannot hold its destination's survey back.
         for left in &mut self.survey_left {
             *left = 0;
         }
         for unit in &self.units {
-            if !unit.surveyed {
+            if !unit.surveyed && unit.open {
                 self.survey_left[unit.destination] += 1;
             }
         }
-        self.open = self.units.len();
-        self.dirty = (0..self.units.len()).rev().collect();
     }
 
     fn apply_answer(&mut self, flight: Flight, response: &Response, now: Millis) {
