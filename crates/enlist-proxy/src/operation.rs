@@ -184,7 +184,7 @@ fn guarded(target: &Target, ids: Vec<AccountId>) -> Rebuilt {
     }
 }
 
-fn target_error(e: enlist_core::InvalidIdentifier) -> ProxyError {
+fn target_error(e: &enlist_core::InvalidIdentifier) -> ProxyError {
     refuse(e.to_string())
 }
 
@@ -237,7 +237,7 @@ pub(crate) fn rebuild(
                         check_email(&account.email, Service::GuardDuty).map_err(|p| refuse(p.message))?;
                     }
                     let target =
-                        Target::guardduty(region.clone(), detector, Invitation::default()).map_err(target_error)?;
+                        Target::guardduty(region.clone(), detector, Invitation::default()).map_err(|e| target_error(&e))?;
                     let accounts = input.account_details.iter().map(|a| (a.account_id, Some(a.email.as_str())));
                     Ok(rebuilt(wire::create_members_for(&target, accounts), input.account_details.len()))
                 }
@@ -253,7 +253,7 @@ pub(crate) fn rebuild(
                     message: input.message,
                     disable_email_notification: input.disable_email_notification.unwrap_or(false),
                 };
-                let target = Target::guardduty(region.clone(), detector, invitation).map_err(target_error)?;
+                let target = Target::guardduty(region.clone(), detector, invitation).map_err(|e| target_error(&e))?;
                 let count = input.account_ids.len();
                 let request = wire::invite_members(&target, input.account_ids)
                     .ok_or_else(|| not_allowed(method, path, service))?;
@@ -261,7 +261,7 @@ pub(crate) fn rebuild(
             }
             let input: GuardDutyAccountIds = json(body, "GuardDuty GetMembers or DeleteMembers")?;
             check_count(input.account_ids.len())?;
-            let target = Target::guardduty(region.clone(), detector, Invitation::default()).map_err(target_error)?;
+            let target = Target::guardduty(region.clone(), detector, Invitation::default()).map_err(|e| target_error(&e))?;
             if *action == "get" {
                 let count = input.account_ids.len();
                 Ok(rebuilt(wire::get_members(&target, input.account_ids), count))
@@ -280,7 +280,7 @@ pub(crate) fn rebuild(
                 disable_email_notification: input.disable_email_notification.unwrap_or(false),
             };
             // Accounts without an email are sent without one, as the caller sent them.
-            let target = Target::detective(region.clone(), input.graph_arn, invitation, false).map_err(target_error)?;
+            let target = Target::detective(region.clone(), input.graph_arn, invitation, false).map_err(|e| target_error(&e))?;
             let accounts = input.accounts.iter().map(|a| (a.account_id, a.email_address.as_deref()));
             Ok(rebuilt(wire::create_members_for(&target, accounts), input.accounts.len()))
         }
@@ -288,7 +288,7 @@ pub(crate) fn rebuild(
             let input: DetectiveAccountIds = json(body, "Detective GetMembers or DeleteMembers")?;
             check_count(input.account_ids.len())?;
             let target = Target::detective(region.clone(), input.graph_arn, Invitation::default(), false)
-                .map_err(target_error)?;
+                .map_err(|e| target_error(&e))?;
             if *action == "get" {
                 let count = input.account_ids.len();
                 Ok(rebuilt(wire::get_members(&target, input.account_ids), count))
