@@ -21,7 +21,10 @@ tasks:
   bench   every benchmark (parse against Python, engine, proxy with wrk, UI and embed sizes, UI in
           Chromium against PapaParse, a whole run against the aws-samples way); writes
           docs/BENCHMARKS.md and prints any figure 20% worse than last time. `bench ui`: only the
-          UI's sizes and Chromium figures; `bench run`: only the whole run
+          UI's sizes and Chromium figures; `bench run`: only the whole run; `bench engine`: the
+          engine's own cost per request; `bench faults`: the
+          real binaries under faults, killed and resumed, checked against the emulator;
+          `bench scale`: 340,000 outcomes (journal cost, size, memory, resume)
   demo    build the UI and serve it with the proxy and the embedded emulator on 127.0.0.1:8080
   dist    dist/site (the UI for S3 and CloudFront, with headers.json) and dist/lambda/bootstrap.zip
   dist-embed  dist/embed: the validator as an npm package (ES module, wasm, .d.ts) and <enlist-members>";
@@ -32,9 +35,9 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => match args.get(1).map(String::as_str) {
             None => bench::run(None),
-            Some(only @ ("ui" | "run")) => bench::run(Some(only)),
+            Some(only @ ("ui" | "run" | "engine" | "faults" | "scale")) => bench::run(Some(only)),
             Some(other) => Err(format!(
-                "expected `cargo xtask bench`, `cargo xtask bench ui` or `cargo xtask bench run`, found `{other}`"
+                "expected `cargo xtask bench` or `cargo xtask bench ui|run|engine|faults|scale`, found `{other}`"
             )),
         },
         Some("demo") => web::demo(),

@@ -339,6 +339,35 @@ struct JournalFile {
     file: std::fs::File,
     appended: u64,
     snapshot: u64,
+    /// When `ENLIST_JOURNAL_STATS` names a file: how long each write and each compaction took, for
+    /// `cargo xtask bench scale`.
+    stats: Option<JournalStats>,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+struct JournalStats {
+    #[serde(skip)]
+    path: PathBuf,
+    /// Microseconds per write (what answering a batch costs), in order.
+    writes_us: Vec<u64>,
+    /// Microseconds per compaction.
+    compactions_us: Vec<u64>,
+    /// The largest the file grew.
+    peak_bytes: u64,
+}
+
+impl Drop for JournalFile {
+    fn drop(&mut self) {
+        if let Some(stats) = &self.stats
+            && let Ok(json) = serde_json::to_string(stats)
+        {
+            let _ = std::fs::write(&stats.path, json);
+        }
+    }
+}
+
+fn journal_stats() -> Option<JournalStats> {
+    std::env::var_os("ENLIST_JOURNAL_STATS").map(|path| JournalStats { path: path.into(), ..JournalStats::default() })
 }
 
 const COMPACT_AT_LEAST: u64 = 4 << 20;
@@ -350,7 +379,7 @@ impl JournalFile {
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot create the journal {}: {e}", path.display()))?;
-        Ok(JournalFile { path: path.to_owned(), file, appended: 0, snapshot: 0 })
+        Ok(JournalFile { path: path.to_owned(), file, appended: 0, snapshot: 0, stats: journal_stats() })
     }
 
     /// Loads the run in `path`, makes a fresh attempt at what failed, and rewrites the journal as
@@ -361,6 +390,7 @@ impl JournalFile {
         let mut run = Run::from_journal(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         run.retry_failed(now());
         let mut journal = JournalFile::create_or_replace(path, &run)?;
+        journal.stats = journal_stats();
         run.take_records();
         journal.appended = 0;
         Ok((run, journal))
@@ -377,10 +407,11 @@ impl JournalFile {
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
-        Ok(JournalFile { path: path.to_owned(), file, appended: 0, snapshot: text.len() as u64 })
+        Ok(JournalFile { path: path.to_owned(), file, appended: 0, snapshot: text.len() as u64, stats: None })
     }
 
     fn write(&mut self, run: &mut Run) -> Result<(), String> {
+        let started = std::time::Instant::now();
         let records: Vec<Record> = run.take_records();
         if records.is_empty() {
             return Ok(());
@@ -390,8 +421,20 @@ impl JournalFile {
             .write_all(text.as_bytes())
             .map_err(|e| format!("cannot write the journal {}: {e}", self.path.display()))?;
         self.appended += text.len() as u64;
+        let size = self.snapshot + self.appended;
+        let wrote = started.elapsed().as_micros() as u64;
         if self.appended > self.snapshot.max(COMPACT_AT_LEAST) {
+            let compacting = std::time::Instant::now();
+            let stats = self.stats.take();
             *self = JournalFile::create_or_replace(&self.path, run)?;
+            self.stats = stats;
+            if let Some(stats) = &mut self.stats {
+                stats.compactions_us.push(compacting.elapsed().as_micros() as u64);
+            }
+        }
+        if let Some(stats) = &mut self.stats {
+            stats.writes_us.push(wrote);
+            stats.peak_bytes = stats.peak_bytes.max(size);
         }
         Ok(())
     }
@@ -424,8 +467,13 @@ fn first_request(run: &Run) -> Option<Request> {
 }
 
 fn finish(run: &Run, args: &SubmitArgs) -> Result<ExitCode, String> {
-    let mut report = String::new();
-    for destination in &run.progress().destinations {
+    let progress = run.progress();
+    let mut report = format!(
+        "{} requests ({} throttled in this process)\n",
+        enlist_core::thousands(progress.requests as usize),
+        progress.throttled
+    );
+    for destination in &progress.destinations {
         let line = match &destination.unreachable {
             Some(why) => format!("unavailable: {why}"),
             None => describe_counts(&destination.labels),

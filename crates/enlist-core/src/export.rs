@@ -35,8 +35,12 @@ pub struct ResultRow {
 
 /// Every row: accounts destination by destination, then the skipped lines.
 pub fn result_rows(run: &Run) -> Vec<ResultRow> {
-    let mut rows: Vec<ResultRow> = run
-        .cells()
+    rows(run).collect()
+}
+
+/// The rows one at a time, so an export of hundreds of thousands of rows never holds them all.
+fn rows(run: &Run) -> impl Iterator<Item = ResultRow> + '_ {
+    run.cells()
         .map(|view| ResultRow {
             line: view.line,
             account: view.account.id().to_string(),
@@ -49,20 +53,18 @@ pub fn result_rows(run: &Run) -> Vec<ResultRow> {
             error_code: view.outcome.error_code().map(str::to_owned),
             request_id: view.request_id.map(str::to_owned),
         })
-        .collect();
-    rows.extend(run.skipped().iter().map(|s| ResultRow {
-        line: s.line,
-        account: s.account.clone().unwrap_or_default(),
-        email: s.email.clone(),
-        service: String::new(),
-        region: String::new(),
-        status: "skipped".to_owned(),
-        action: String::new(),
-        detail: format!("{} (line: {})", s.reason, s.text),
-        error_code: None,
-        request_id: None,
-    }));
-    rows
+        .chain(run.skipped().iter().map(|s| ResultRow {
+            line: s.line,
+            account: s.account.clone().unwrap_or_default(),
+            email: s.email.clone(),
+            service: String::new(),
+            region: String::new(),
+            status: "skipped".to_owned(),
+            action: String::new(),
+            detail: format!("{} (line: {})", s.reason, s.text),
+            error_code: None,
+            request_id: None,
+        }))
 }
 
 /// The results as CSV with a header row.
@@ -71,7 +73,7 @@ pub fn result_rows(run: &Run) -> Vec<ResultRow> {
 /// or a carriage return) get a leading `'`, so opening the export never executes pasted content.
 pub fn results_csv(run: &Run) -> String {
     let mut out = String::from("line,account,email,service,region,status,action,detail,error_code,request_id\n");
-    for row in result_rows(run) {
+    for row in rows(run) {
         let fields = [
             row.line.to_string(),
             guard(&row.account),
@@ -91,10 +93,14 @@ pub fn results_csv(run: &Run) -> String {
     out
 }
 
-/// The results as a JSON array of rows.
+/// The results as a JSON array of rows (written a row at a time).
 pub fn results_json(run: &Run) -> String {
-    let mut text = serde_json::to_string_pretty(&result_rows(run)).unwrap_or_else(|_| "[]".to_owned());
-    text.push('\n');
+    let mut text = String::from("[");
+    for (i, row) in rows(run).enumerate() {
+        text.push_str(if i == 0 { "\n  " } else { ",\n  " });
+        text.push_str(&serde_json::to_string(&row).unwrap_or_else(|_| "null".to_owned()));
+    }
+    text.push_str(if text.len() > 1 { "\n]\n" } else { "]\n" });
     text
 }
 

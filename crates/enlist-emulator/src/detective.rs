@@ -11,8 +11,6 @@ use serde_json::{Value, json};
 
 use crate::{Inner, Member, account_id, aws_error, current, graph_arn, ok};
 
-const QUOTA: usize = 1_200;
-
 fn error(status: StatusCode, kind: &str, message: &str, code: Option<&str>) -> Response {
     let mut response = aws_error(status, kind, message, "detective");
     let mut body = json!({"Message": message});
@@ -124,9 +122,10 @@ fn create_members(inner: &mut Inner, arn: &str, input: &Value, now: SystemTime) 
     }
     let admin = inner.config.admin_account.clone();
     let delay = Duration::from_millis(inner.config.verification_delay_ms);
+    let quota = inner.config.detective_quota;
     let members = inner.detective.entry(arn.to_owned()).or_default();
     let new = wanted.iter().filter(|(id, _)| *id != admin && !members.contains_key(id)).count();
-    if members.len() + new > QUOTA {
+    if members.len() + new > quota {
         return error(
             StatusCode::PAYMENT_REQUIRED,
             "ServiceQuotaExceededException",

@@ -82,6 +82,9 @@ pub struct Config {
     pub acceptance_rate: f64,
     /// How long an account that accepts takes.
     pub acceptance_delay_ms: u64,
+    /// Members a behavior graph takes before Detective answers 402 (1,200, as AWS documents;
+    /// benchmarks raise it).
+    pub detective_quota: usize,
     /// Faults to inject.
     pub faults: Faults,
 }
@@ -99,6 +102,7 @@ impl Default for Config {
             organization_accounts: Vec::new(),
             acceptance_rate: 0.0,
             acceptance_delay_ms: 30_000,
+            detective_quota: 1_200,
             faults: Faults::default(),
         }
     }

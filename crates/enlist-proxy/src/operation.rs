@@ -236,8 +236,8 @@ pub(crate) fn rebuild(
                     for account in &input.account_details {
                         check_email(&account.email, Service::GuardDuty).map_err(|p| refuse(p.message))?;
                     }
-                    let target =
-                        Target::guardduty(region.clone(), detector, Invitation::default()).map_err(|e| target_error(&e))?;
+                    let target = Target::guardduty(region.clone(), detector, Invitation::default())
+                        .map_err(|e| target_error(&e))?;
                     let accounts = input.account_details.iter().map(|a| (a.account_id, Some(a.email.as_str())));
                     Ok(rebuilt(wire::create_members_for(&target, accounts), input.account_details.len()))
                 }
@@ -261,7 +261,8 @@ pub(crate) fn rebuild(
             }
             let input: GuardDutyAccountIds = json(body, "GuardDuty GetMembers or DeleteMembers")?;
             check_count(input.account_ids.len())?;
-            let target = Target::guardduty(region.clone(), detector, Invitation::default()).map_err(|e| target_error(&e))?;
+            let target =
+                Target::guardduty(region.clone(), detector, Invitation::default()).map_err(|e| target_error(&e))?;
             if *action == "get" {
                 let count = input.account_ids.len();
                 Ok(rebuilt(wire::get_members(&target, input.account_ids), count))
@@ -280,7 +281,8 @@ pub(crate) fn rebuild(
                 disable_email_notification: input.disable_email_notification.unwrap_or(false),
             };
             // Accounts without an email are sent without one, as the caller sent them.
-            let target = Target::detective(region.clone(), input.graph_arn, invitation, false).map_err(|e| target_error(&e))?;
+            let target =
+                Target::detective(region.clone(), input.graph_arn, invitation, false).map_err(|e| target_error(&e))?;
             let accounts = input.accounts.iter().map(|a| (a.account_id, a.email_address.as_deref()));
             Ok(rebuilt(wire::create_members_for(&target, accounts), input.accounts.len()))
         }

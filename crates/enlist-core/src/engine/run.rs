@@ -426,6 +426,7 @@ impl Run {
             accounts: n * self.destinations.len(),
             in_flight: self.flights.len(),
             throttled: self.throttled,
+            requests: self.units.iter().map(|u| u64::from(u.sent)).sum(),
             ..Progress::default()
         };
         for (d, destination) in self.destinations.iter().enumerate() {
@@ -1257,7 +1258,9 @@ pub struct Progress {
     pub good: usize,
     /// Requests in flight.
     pub in_flight: usize,
-    /// Throttling answers so far.
+    /// Requests sent so far (by this process and the ones whose journal it resumed).
+    pub requests: u64,
+    /// Throttling answers so far (in this process).
     pub throttled: u32,
     /// Final outcomes by label, most frequent first.
     pub labels: Vec<(&'static str, usize)>,
