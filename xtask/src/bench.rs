@@ -828,6 +828,20 @@ fn faults_section(doc: &str, date: &str) -> Result<String, String> {
     let out = submit_child(&binary, &args, token, None)?.wait_with_output().map_err(|e| e.to_string())?;
     let wall = started.elapsed().as_secs_f64();
     let held = truth(&proxy, token, &detector, &REGIONS)?;
+    // The same faults, no kill: what the kills themselves cost.
+    let unkilled = {
+        let (_server, banner) = start(
+            &binary,
+            &["serve", "--emulator", "--emulator-config", &config, "--bind", "127.0.0.1:0", "--token", token],
+            "Enlist proxy on ",
+        )?;
+        let mut plain = args.clone();
+        plain[5] = banner.split_whitespace().nth(3).ok_or("no proxy address")?.to_owned();
+        plain.truncate(plain.len() - 4);
+        let started = std::time::Instant::now();
+        submit_child(&binary, &plain, token, None)?.wait().map_err(|e| e.to_string())?;
+        started.elapsed().as_secs_f64()
+    };
     let expected = ACCOUNTS as usize * REGIONS.len() * 2;
     let (lost, wrong) = compare(&results_table(&results)?, &held, expected);
     let requests = String::from_utf8_lossy(&out.stderr)
@@ -841,7 +855,7 @@ fn faults_section(doc: &str, date: &str) -> Result<String, String> {
     let floor = ACCOUNTS.div_ceil(50) as f64 * 3.0 / RATE;
     println!("faults: {wall:.1} s, {kills} kills, lost {lost}, wrong {wrong}, exit {:?}", out.status.code());
     let section = format!(
-        "{FAULTS_BEGIN}\nMeasured {date} by `cargo xtask bench faults` on {}, with the release binaries: `enlist serve --emulator` allowing\n{RATE} requests per second per service and region, answering 20% of requests with throttling at random on top, 10% with\nHTTP 500, and dropping 5% of connections after the work is done; {ACCOUNTS} accounts to GuardDuty and Detective in {} regions\n({} outcomes; the administrator is the organization's delegated administrator, and Detective's 1,200 members per graph\nare raised for the run); `enlist submit --journal` killed with SIGKILL {kills} times ({KILLS_AFTER_MS:?} ms after each start) and\nstarted again on the same journal until it finished. Every final status is compared with what the emulator holds,\nread through the proxy with the services' own ListMembers (`bench/truth.py`).\n\n| accounts lost | wrong statuses | wall time | floor | requests (last process's count) | exit status |\n|---:|---:|---:|---:|---:|---:|\n| **{lost}** | **{wrong}** | {wall:.1} s ({:.2}× the floor) | {floor:.1} s | {requests:.0} | {} |\n\nThe floor is the requests one lane needs at the least (3 a batch × {} batches) at {RATE}/s; the wall time includes\nthe three kills and restarts and every retry the faults cause.\n{}\n{FAULTS_END}",
+        "{FAULTS_BEGIN}\nMeasured {date} by `cargo xtask bench faults` on {}, with the release binaries: `enlist serve --emulator` allowing\n{RATE} requests per second per service and region, answering 20% of requests with throttling at random on top, 10% with\nHTTP 500, and dropping 5% of connections after the work is done; {ACCOUNTS} accounts to GuardDuty and Detective in {} regions\n({} outcomes; the administrator is the organization's delegated administrator, and Detective's 1,200 members per graph\nare raised for the run); `enlist submit --journal` killed with SIGKILL {kills} times ({KILLS_AFTER_MS:?} ms after each start) and\nstarted again on the same journal until it finished. Every final status is compared with what the emulator holds,\nread through the proxy with the services' own ListMembers (`bench/truth.py`).\n\n| accounts lost | wrong statuses | wall time | same faults, no kill | floor | requests | exit status |\n|---:|---:|---:|---:|---:|---:|---:|\n| **{lost}** | **{wrong}** | {wall:.1} s ({:.2}× the floor) | {unkilled:.1} s | {floor:.1} s | {requests:.0} | {} |\n\nThe floor is the requests one lane needs at the least (3 a batch × {} batches) at {RATE}/s, with no fault. Each\nthrottled, failed or dropped request uses up one of the lane's {RATE} a second as well, and a dropped one adds a read:\nthose, and the three kills and restarts (what was in flight is lost, the pace starts again), are the rest of the\nwall time. Requests are counted across the four processes (the journal keeps each batch's count).\n{}\n{FAULTS_END}",
         machine(),
         REGIONS.len(),
         expected,
