@@ -237,3 +237,30 @@ test('10,000 outcome rows scroll with only the visible rows drawn; cancel, copy 
   for (const region of REGIONS) assert.equal(Object.keys(await members(server, 'guardduty', region)).length, 1000, region);
   assert.deepEqual(errors, []);
 });
+
+test('the preview shows exactly the requests the core plans for the shared fixture (as the CLI and buildRequests send them)', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  const list = readFileSync(new URL('../../crates/enlist-core/tests/plan/list.csv', import.meta.url), 'utf8');
+  const expected = JSON.parse(readFileSync(new URL('../../crates/enlist-core/tests/plan/requests.json', import.meta.url), 'utf8'));
+  await paste(page, list);
+  await page.check('#service-detective');
+  await page.fill('#message', 'Security is adding your account');
+  await page.check('#no-email');
+  await choose(page, 'eu-west-1');
+  const shown = [];
+  for (const batch of [1, 2]) {
+    await page.fill('[data-testid=preview] input[type=number]', String(batch));
+    await page.locator('[data-testid=preview] input[type=number]').dispatchEvent('change');
+    for (const summary of await page.locator('[data-testid=preview] summary').all()) await summary.click();
+    for (const pre of await page.locator('[data-testid=preview] pre').allTextContents()) {
+      const [line, ...body] = pre.split('\n');
+      shown.push({ line, body: JSON.parse(body.join('\n')) });
+    }
+  }
+  // The plan's order is destination by destination; the preview shows one batch of each at a time.
+  const ordered = [expected[0], expected[2], expected[1], expected[3]];
+  assert.deepEqual(shown.map((s) => s.line), ordered.map((r) => `${r.method} ${r.path.replace(/^\/v1\/\w+\/[\w-]+/, '')}`));
+  assert.deepEqual(shown.map((s) => s.body), ordered.map((r) => r.body));
+  assert.deepEqual(errors, []);
+});

@@ -64,6 +64,10 @@ pub(crate) struct SubmitArgs {
     /// Read what each service holds and say what a run would do; change nothing.
     #[arg(long)]
     dry_run: bool,
+    /// With --dry-run: write every CreateMembers request a run would send if no account were a
+    /// member yet, as JSON (the same the page's preview and `buildRequests` give).
+    #[arg(long, value_name = "PATH", requires = "dry_run")]
+    requests: Option<PathBuf>,
     /// Keep the run here as it goes; an existing journal is resumed (what failed is tried again).
     #[arg(long, value_name = "PATH")]
     journal: Option<PathBuf>,
@@ -223,6 +227,10 @@ async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
             let destinations = discovery.destinations(&invitation, args.org_mode);
             let plan = Plan::new(&parsed, destinations, Policy { skip_invalid: args.skip_invalid })
                 .map_err(|e| if args.skip_invalid { e.to_string() } else { format!("{e} (--skip-invalid)") })?;
+            if let Some(path) = &args.requests {
+                std::fs::write(path, enlist_core::requests_json(&plan.requests()))
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
             let run = plan.start(config.clone(), now());
             if let Some(path) = &args.journal
                 && !args.dry_run

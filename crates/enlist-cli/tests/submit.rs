@@ -484,3 +484,32 @@ fn the_lifecycle_and_its_repair_from_the_command_line() {
 fn rows_of(path: &Path) -> Vec<Value> {
     rows(path)
 }
+
+/// The CLI sends exactly the requests the core plans for the shared fixture (the same file the
+/// bindings' and the page's tests compare with), byte for byte.
+#[test]
+fn the_dry_run_writes_the_planned_requests_byte_for_byte() {
+    let dir = scratch("submit-requests");
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../enlist-core/tests/plan");
+    let out = dir.join("requests.json");
+    let output = enlist(&[
+        "submit",
+        &format!("{fixture}/list.csv"),
+        "--service",
+        "both",
+        "--region",
+        "eu-west-1",
+        "--emulator",
+        "--dry-run",
+        "--message",
+        "Security is adding your account",
+        "--disable-email-notification",
+        "--requests",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(out).unwrap(),
+        std::fs::read_to_string(format!("{fixture}/requests.json")).unwrap()
+    );
+}

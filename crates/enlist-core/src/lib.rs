@@ -43,7 +43,7 @@ pub use outcome::{
 pub use parse::{
     Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse, parse_shared,
 };
-pub use plan::{Plan, PlanError, PlannedRequest, Policy, apply_fix, apply_fixes};
+pub use plan::{Plan, PlanError, PlannedRequest, Policy, apply_fix, apply_fixes, requests_json};
 pub use report::{Report, ReportAccount, ReportDiagnostic, ReportExcluded, report};
 pub use service::{Service, Services, UnknownService};
 pub use span::{ColumnEncoding, LineCol, LineIndex, Span};

@@ -77,6 +77,29 @@ impl fmt::Display for PlanError {
 
 impl std::error::Error for PlanError {}
 
+/// The planned requests as JSON, the same from every frontend: `[{"service", "region", "method",
+/// "path" (on the proxy), "body" (the JSON object), "bodyText" (the exact bytes sent)}]`, one per
+/// batch per usable destination.
+pub fn requests_json(requests: &[PlannedRequest]) -> String {
+    let list: Vec<serde_json::Value> = requests
+        .iter()
+        .map(|p| {
+            let body = p.request.body.as_deref().and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
+            serde_json::json!({
+                "service": p.request.operation.service().as_str(),
+                "region": p.request.region.as_str(),
+                "method": p.request.method.as_str(),
+                "path": p.request.proxy_path(),
+                "body": body,
+                "bodyText": p.request.body,
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".to_owned());
+    text.push('\n');
+    text
+}
+
 /// One request of a plan, for a preview: the destination and batch it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlannedRequest {

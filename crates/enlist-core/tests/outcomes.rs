@@ -127,3 +127,34 @@ fn a_refused_read_in_the_exports() {
     insta::assert_snapshot!("refused_results_csv", results_csv(&run));
     insta::assert_snapshot!("refused_retry_list", retry_list(&run));
 }
+
+/// The requests every frontend must send for one list and one set of settings: the CLI's dry run
+/// (`crates/enlist-cli/tests/submit.rs`), `buildRequests` (`crates/enlist-wasm/tests/api.rs`) and
+/// the page's preview (`web/tests/ui.test.mjs`) are compared with this same file.
+#[test]
+fn the_planned_requests_of_the_shared_fixture() {
+    let list = include_str!("plan/list.csv");
+    let parsed = parse(list, &Options::default());
+    let invitation = Invitation::new(Some("Security is adding your account"), true);
+    let arn = "arn:aws:detective:eu-west-1:111122223333:graph:000000000000000e1157111122223333";
+    let destinations = vec![
+        Destination::Target(
+            Target::guardduty(
+                "eu-west-1".parse().unwrap(),
+                "000000000000000e1157111122223333".parse().unwrap(),
+                invitation.clone(),
+            )
+            .unwrap(),
+        ),
+        Destination::Target(
+            Target::detective("eu-west-1".parse().unwrap(), arn.parse().unwrap(), invitation, false).unwrap(),
+        ),
+    ];
+    let plan = Plan::new(&parsed, destinations, Policy::default()).unwrap();
+    let json = enlist_core::requests_json(&plan.requests());
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/plan/requests.json");
+    if std::env::var_os("INSTA_UPDATE").is_some_and(|v| v == "always") {
+        std::fs::write(path, &json).unwrap();
+    }
+    assert_eq!(json, std::fs::read_to_string(path).unwrap(), "INSTA_UPDATE=always rewrites tests/plan/requests.json");
+}

@@ -134,3 +134,34 @@ fn export_results_reads_a_journal() {
     assert!(message(export_results(&journal, "xml").unwrap_err()).contains("found `xml`"));
     assert!(message(export_results("{}", "csv").unwrap_err()).contains("expected an Enlist run journal"));
 }
+
+/// `buildRequests` gives exactly the requests the core plans for the shared fixture (the file the
+/// CLI's and the page's tests compare with too), byte for byte.
+#[wasm_bindgen_test]
+fn build_requests_matches_the_shared_fixture() {
+    let text = include_str!("../../enlist-core/tests/plan/list.csv");
+    let expected: serde_json::Value =
+        serde_json::from_str(include_str!("../../enlist-core/tests/plan/requests.json")).unwrap();
+    let arn = "arn:aws:detective:eu-west-1:111122223333:graph:000000000000000e1157111122223333";
+    let plan_json = serde_json::json!({
+        "text": text,
+        "targets": [
+            {"service": "guardduty", "region": "eu-west-1", "detectorId": "000000000000000e1157111122223333", "message": "Security is adding your account", "disableEmailNotification": true},
+            {"service": "detective", "region": "eu-west-1", "graphArn": arn, "message": "Security is adding your account", "disableEmailNotification": true},
+        ],
+    });
+    let built = as_js(&build_requests(&plan(&plan_json.to_string())).unwrap());
+    let requests = built["requests"].as_array().unwrap();
+    let expected = expected.as_array().unwrap();
+    assert_eq!(requests.len(), expected.len());
+    for (ours, theirs) in requests.iter().zip(expected) {
+        let path = format!(
+            "/v1/{}/{}{}",
+            ours["service"].as_str().unwrap(),
+            ours["region"].as_str().unwrap(),
+            ours["path"].as_str().unwrap()
+        );
+        assert_eq!(path, theirs["path"].as_str().unwrap());
+        assert_eq!(ours["body"], theirs["bodyText"], "the same bytes");
+    }
+}
