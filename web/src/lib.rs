@@ -5,6 +5,7 @@
 mod browser;
 pub mod editor;
 pub mod results;
+mod run;
 pub mod settings;
 pub mod state;
 pub mod targets;

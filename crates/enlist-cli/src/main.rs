@@ -1,7 +1,9 @@
 //! The `enlist` command: `enlist check` reads an account list and reports what Enlist would send.
 
 mod check;
+mod driver;
 mod emulator;
+mod journal;
 mod render;
 mod serve;
 mod submit;

@@ -3,21 +3,20 @@
 //! invite, read back, watch until settled), with a progress bar, an append-only journal to resume
 //! from, and every account's outcome at the end.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use clap::Args;
-use enlist_core::engine::{
-    Action, CallId, Machine, Millis, Record, RetryPolicy, Run, RunConfig, TransportError, WatchPolicy,
-};
-use enlist_core::wire::{Request, Response};
+use enlist_core::engine::{RetryPolicy, Run, RunConfig, WatchPolicy};
+use enlist_core::wire::Request;
 use enlist_core::{
     AccountId, Destination, Discovery, Given, Invitation, Options, Plan, Policy, Region, Service, Services,
     describe_counts, describe_survey, parse,
 };
-use tokio::task::JoinSet;
+
+use crate::driver::{Transport, drive, now};
+use crate::journal::JournalFile;
 
 #[derive(Debug, Args)]
 pub(crate) struct SubmitArgs {
@@ -97,36 +96,6 @@ pub(crate) struct SubmitArgs {
     /// Attempts of one kind of request for an account before giving up (throttling not counted).
     #[arg(long, value_name = "N", default_value_t = RetryPolicy::default().max_attempts)]
     max_attempts: u32,
-}
-
-/// How requests reach the proxy.
-#[derive(Clone)]
-enum Transport {
-    InProcess(axum::Router),
-    Remote { client: reqwest::Client, base: String, token: String },
-}
-
-impl Transport {
-    async fn send(&self, request: &Request) -> Result<Response, TransportError> {
-        let path = request.proxy_path();
-        match self {
-            Transport::InProcess(router) => {
-                let auth = [("authorization".to_owned(), "Bearer in-process".to_owned())];
-                enlist_proxy::exchange::call_router(router, request, &path, &auth).await
-            }
-            Transport::Remote { client, base, token } => {
-                let url = format!("{}{path}", base.trim_end_matches('/'));
-                let auth = [("authorization".to_owned(), format!("Bearer {token}"))];
-                enlist_proxy::exchange::call_url(client, request, &url, &auth).await
-            }
-        }
-    }
-}
-
-/// The wall clock, in milliseconds: the engine keeps deadlines in it, so a resumed process keeps
-/// to the dead one's.
-fn now() -> Millis {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as Millis)
 }
 
 pub(crate) fn run(args: SubmitArgs) -> ExitCode {
@@ -286,166 +255,6 @@ async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
         return Ok(dry_run_report(&run));
     }
     finish(&run, &args)
-}
-
-/// Drives any machine: poll, write what must be kept (the journal) before sending, send, wait for
-/// the first answer or the machine's next deadline, report. A first Ctrl-C cancels (answers on
-/// their way are still recorded); a second one stops at once.
-async fn drive<M: Machine>(
-    machine: &mut M,
-    transport: &Transport,
-    mut keep: impl FnMut(&mut M) -> Result<(), String>,
-    mut show: impl FnMut(&M),
-) -> Result<(), String> {
-    let mut in_flight: JoinSet<(CallId, Result<Response, TransportError>)> = JoinSet::new();
-    let mut cancelled = false;
-    loop {
-        let at = now();
-        let actions = machine.poll(at);
-        keep(machine)?;
-        let mut wake = None;
-        for action in actions {
-            match action {
-                Action::Done => return Ok(()),
-                Action::WaitUntil(until) => wake = Some(until),
-                Action::Send { call, request } => {
-                    let transport = transport.clone();
-                    in_flight.spawn(async move { (call, transport.send(&request).await) });
-                }
-            }
-        }
-        show(machine);
-        let sleep = wake.map_or(Duration::from_secs(3_600), |until| Duration::from_millis(until.saturating_sub(at)));
-        tokio::select! {
-            Some(done) = in_flight.join_next() => {
-                let (call, result) = done.map_err(|e| format!("a request task failed: {e}"))?;
-                match result {
-                    Ok(response) => machine.on_response(call, &response, now()),
-                    Err(error) => machine.on_transport_error(call, error, now()),
-                }
-            }
-            () = tokio::time::sleep(sleep) => {}
-            _ = tokio::signal::ctrl_c() => {
-                if cancelled {
-                    keep(machine)?;
-                    return Err("stopped; run again with the same --journal to resume".to_owned());
-                }
-                cancelled = true;
-                crate::say("\ncancelling: nothing more is sent; answers on their way are recorded (Ctrl-C again stops at once)\n");
-                machine.cancel();
-            }
-        }
-        keep(machine)?;
-    }
-}
-
-/// An append-only journal file: records are appended as the run goes (an answer costs what its
-/// batch costs), and the file is rewritten as a snapshot when it has grown past twice what a
-/// snapshot takes. Writes are not synced: a killed process loses nothing the kernel took.
-struct JournalFile {
-    path: PathBuf,
-    file: std::fs::File,
-    appended: u64,
-    snapshot: u64,
-    /// When `ENLIST_JOURNAL_STATS` names a file: how long each write and each compaction took, for
-    /// `cargo xtask bench scale`.
-    stats: Option<JournalStats>,
-}
-
-#[derive(Debug, Default, serde::Serialize)]
-struct JournalStats {
-    #[serde(skip)]
-    path: PathBuf,
-    /// Microseconds per write (what answering a batch costs), in order.
-    writes_us: Vec<u64>,
-    /// Microseconds per compaction.
-    compactions_us: Vec<u64>,
-    /// The largest the file grew.
-    peak_bytes: u64,
-}
-
-impl Drop for JournalFile {
-    fn drop(&mut self) {
-        if let Some(stats) = &self.stats
-            && let Ok(json) = serde_json::to_string(stats)
-        {
-            let _ = std::fs::write(&stats.path, json);
-        }
-    }
-}
-
-fn journal_stats() -> Option<JournalStats> {
-    std::env::var_os("ENLIST_JOURNAL_STATS").map(|path| JournalStats { path: path.into(), ..JournalStats::default() })
-}
-
-const COMPACT_AT_LEAST: u64 = 4 << 20;
-
-impl JournalFile {
-    fn create(path: &Path) -> Result<JournalFile, String> {
-        let file = std::fs::OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| format!("cannot create the journal {}: {e}", path.display()))?;
-        Ok(JournalFile { path: path.to_owned(), file, appended: 0, snapshot: 0, stats: journal_stats() })
-    }
-
-    /// Loads the run in `path`, makes a fresh attempt at what failed, and rewrites the journal as
-    /// a snapshot of the current version.
-    fn resume(path: &Path) -> Result<(Run, JournalFile), String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
-        let mut run = Run::from_journal(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        run.retry_failed(now());
-        let mut journal = JournalFile::create_or_replace(path, &run)?;
-        journal.stats = journal_stats();
-        run.take_records();
-        journal.appended = 0;
-        Ok((run, journal))
-    }
-
-    fn create_or_replace(path: &Path, run: &Run) -> Result<JournalFile, String> {
-        let text = enlist_core::engine::to_text(&run.snapshot());
-        // Written beside it and renamed, so a crash leaves the old journal or the new one.
-        let partial = path.with_extension("partial");
-        std::fs::write(&partial, &text)
-            .and_then(|()| std::fs::rename(&partial, path))
-            .map_err(|e| format!("cannot write the journal {}: {e}", path.display()))?;
-        let file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
-        Ok(JournalFile { path: path.to_owned(), file, appended: 0, snapshot: text.len() as u64, stats: None })
-    }
-
-    fn write(&mut self, run: &mut Run) -> Result<(), String> {
-        let started = std::time::Instant::now();
-        let records: Vec<Record> = run.take_records();
-        if records.is_empty() {
-            return Ok(());
-        }
-        let text = enlist_core::engine::to_text(&records);
-        self.file
-            .write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write the journal {}: {e}", self.path.display()))?;
-        self.appended += text.len() as u64;
-        let size = self.snapshot + self.appended;
-        let wrote = started.elapsed().as_micros() as u64;
-        if self.appended > self.snapshot.max(COMPACT_AT_LEAST) {
-            let compacting = std::time::Instant::now();
-            let stats = self.stats.take();
-            *self = JournalFile::create_or_replace(&self.path, run)?;
-            self.stats = stats;
-            if let Some(stats) = &mut self.stats {
-                stats.compactions_us.push(compacting.elapsed().as_micros() as u64);
-            }
-        }
-        if let Some(stats) = &mut self.stats {
-            stats.writes_us.push(wrote);
-            stats.peak_bytes = stats.peak_bytes.max(size);
-        }
-        Ok(())
-    }
 }
 
 fn dry_run_report(run: &Run) -> ExitCode {
