@@ -1,12 +1,11 @@
 //! Progress and the per-account outcome table. The table draws only the rows in view, so tens of
 //! thousands of rows scroll as smoothly as ten.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
 use enlist_core::engine::Progress;
-use enlist_core::export::{ResultRow, result_rows};
+use enlist_core::export::{ResultRow, result_row, row_count, row_status};
 use enlist_core::{describe_counts, label_words, thousands};
 use leptos::prelude::*;
 
@@ -39,39 +38,53 @@ impl<T> PartialEq for Shared<T> {
 
 #[component]
 pub fn Results(app: AppState) -> impl IntoView {
-    let rows =
-        Memo::new(move |_| Shared(Arc::new(app.run.with(|run| run.as_ref().map(result_rows).unwrap_or_default()))));
-    let counts = Memo::new(move |_| {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for row in rows.get().0.iter() {
-            *counts.entry(row.status.clone()).or_default() += 1;
-        }
-        counts
-    });
+    let total = Memo::new(move |_| app.run.with(|run| run.as_ref().map_or(0, row_count)));
+    // The rows that match the filter and the search, or `None` for all of them: without a filter,
+    // an answer costs the page only the rows in view, however large the run.
     let shown = Memo::new(move |_| {
-        let rows = rows.get();
         let (filter, search) = (app.filter.get(), app.search.get().to_lowercase());
-        let matches = |r: &ResultRow| {
-            (filter.is_empty() || r.status == filter)
-                && (search.is_empty()
-                    || [
-                        r.account.as_str(),
-                        r.email.as_deref().unwrap_or(""),
-                        &r.region,
-                        &r.detail,
-                        &r.service,
-                        &r.status,
-                        &r.action,
-                    ]
-                    .iter()
-                    .any(|field| field.to_lowercase().contains(&search)))
-        };
-        Shared(Arc::new(rows.0.iter().enumerate().filter(|(_, r)| matches(r)).map(|(i, _)| i).collect::<Vec<usize>>()))
+        if filter.is_empty() && search.is_empty() {
+            return Shared(Arc::new(None));
+        }
+        let matching = app.run.with(|run| {
+            let Some(run) = run else { return Vec::new() };
+            (0..row_count(run))
+                .filter(|&i| filter.is_empty() || row_status(run, i) == Some(filter.as_str()))
+                .filter(|&i| {
+                    search.is_empty()
+                        || result_row(run, i).is_some_and(|r| {
+                            [
+                                r.account.as_str(),
+                                r.email.as_deref().unwrap_or(""),
+                                &r.region,
+                                &r.detail,
+                                &r.service,
+                                &r.status,
+                                &r.action,
+                            ]
+                            .iter()
+                            .any(|field| field.to_lowercase().contains(&search))
+                        })
+                })
+                .collect()
+        });
+        Shared(Arc::new(Some(matching)))
     });
-    let failures =
-        Memo::new(move |_| app.run.with(|r| r.as_ref().is_some_and(|r| r.cells().any(|v| v.outcome.needs_retry()))));
+    let count = move || shown.with(|s| (*s.0).as_ref().map_or_else(|| total.get(), Vec::len));
     let progress =
         Memo::new(move |_| app.run.with(|run| run.as_ref().map(|r| (r.progress(), r.is_done(), r.is_cancelled()))));
+    let counts = Memo::new(move |_| {
+        let mut counts: Vec<(String, usize)> = progress
+            .with(|p| p.as_ref().map(|(p, ..)| p.labels.iter().map(|(l, n)| ((*l).to_owned(), *n)).collect()))
+            .unwrap_or_default();
+        let skipped = app.run.with(|r| r.as_ref().map_or(0, |r| r.skipped().len()));
+        if skipped > 0 {
+            counts.push(("skipped".to_owned(), skipped));
+        }
+        counts.sort();
+        counts
+    });
+    let failures = Memo::new(move |_| progress.with(|p| p.as_ref().is_some_and(|(p, ..)| p.retry > 0)));
     // The account whose email is being corrected, and the text typed.
     let repairing: RwSignal<Option<(usize, String)>> = RwSignal::new(None);
     let repair_problem: RwSignal<Option<String>> = RwSignal::new(None);
@@ -80,39 +93,42 @@ pub fn Results(app: AppState) -> impl IntoView {
     let table = NodeRef::<leptos::html::Div>::new();
     // A new filter or search starts at the top.
     Effect::new(move |_| {
-        shown.track();
+        app.filter.track();
+        app.search.track();
         if let Some(table) = table.get_untracked() {
             table.set_scroll_top(0);
         }
         scroll.set(0);
     });
 
+    let has_run = Memo::new(move |_| app.run.with(Option::is_some));
+    let done = move || progress.with(|p| p.as_ref().is_some_and(|(_, done, _)| *done));
+    let idle = move || done() && !app.driving.get();
+    // Only what changes with an answer is drawn again: the progress and the rows in view.
     move || {
-        let (progress, done, cancelled) = progress.get()?;
-        let idle = done && !app.driving.get();
-        Some(view! {
+        has_run.get().then(|| view! {
             <section class="step" aria-labelledby="results-title">
                 <h2 id="results-title">"4. Outcomes"</h2>
-                <ProgressView progress=progress done=done cancelled=cancelled/>
+                {move || progress.get().map(|(progress, done, cancelled)| view! { <ProgressView progress=progress done=done cancelled=cancelled/> })}
                 <div class="row">
                     <button on:click=move |_| app.cancel() disabled=done>"Cancel"</button>
                     <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::download("enlist-results.csv", "text/csv", &enlist_core::export::results_csv(r)) })>"Export CSV"</button>
                     <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::download("enlist-results.json", "application/json", &enlist_core::export::results_json(r)) })>"Export JSON"</button>
-                    <button on:click=move |_| app.retry_failures() disabled=move || !idle || !failures.get()>"Retry failures"</button>
+                    <button on:click=move |_| app.retry_failures() disabled=move || !idle() || !failures.get()>"Retry failures"</button>
                     <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::copy(&enlist_core::export::retry_list(r)) }) disabled=move || !failures.get()>"Copy failures as a new list"</button>
                     <button on:click=move |_| app.load_failures() disabled=move || !failures.get()>"Edit failures as a new list"</button>
                 </div>
                 <div class="row">
                     <label>"Show "
                         <select on:change=move |ev| app.filter.set(event_target_value(&ev)) prop:value=move || app.filter.get()>
-                            <option value="">{move || format!("every outcome ({})", thousands(rows.with(|r| r.0.len())))}</option>
+                            <option value="">{move || format!("every outcome ({})", thousands(total.get()))}</option>
                             <For each=move || counts.get() key=|(status, n)| (status.clone(), *n) let((status, n))>
                                 <option value=status.clone()>{format!("{} ({})", label_words(&status), thousands(n))}</option>
                             </For>
                         </select>
                     </label>
                     <label>"Search "<input type="search" placeholder="account, email, region, reason" prop:value=move || app.search.get() on:input=move |ev| app.search.set(event_target_value(&ev))/></label>
-                    <span class="muted" aria-live="polite">{move || match shown.with(|s| s.0.len()) { 1 => "1 row".to_owned(), n => format!("{} rows", thousands(n)) }}</span>
+                    <span class="muted" aria-live="polite">{move || match count() { 1 => "1 row".to_owned(), n => format!("{} rows", thousands(n)) }}</span>
                 </div>
                 {move || repairing.get().map(|(account, email)| {
                     let id = app.run.with_untracked(|r| r.as_ref().and_then(|r| r.accounts().get(account).map(|a| a.id().to_string()))).unwrap_or_default();
@@ -148,22 +164,29 @@ pub fn Results(app: AppState) -> impl IntoView {
                         </colgroup>
                         <thead><tr><th>"Line"</th><th>"Account"</th><th>"Email"</th><th>"Service"</th><th>"Region"</th><th>"Status"</th><th>"This run"</th><th>"Detail"</th></tr></thead>
                         {move || {
-                            let (rows, shown) = (rows.get(), shown.get());
-                            let range = window(scroll.get(), viewport.get(), shown.0.len());
+                            let shown = shown.get();
+                            let rows = count();
+                            let range = window(scroll.get(), viewport.get(), rows);
                             let above = range.start as i64 * ROW_HEIGHT;
-                            let below = (shown.0.len() - range.end) as i64 * ROW_HEIGHT;
-                            let accounts: Vec<String> = app.run.with_untracked(|r| r.as_ref().map(|r| r.accounts().iter().map(|a| a.id().to_string()).collect()).unwrap_or_default());
+                            let below = (rows - range.end) as i64 * ROW_HEIGHT;
+                            let drawn = app.run.with(|run| {
+                                let Some(run) = run else { return Vec::new() };
+                                let accounts = run.accounts().len();
+                                let cells = accounts * run.destinations().len();
+                                range
+                                    .filter_map(|i| (*shown.0).as_ref().map_or(Some(i), |s| s.get(i).copied()))
+                                    .filter_map(|index| {
+                                        let row = result_row(run, index)?;
+                                        let repair = (row.status == "verification-failed" && index < cells)
+                                            .then(|| (index % accounts, row.email.clone().unwrap_or_default()));
+                                        Some((row, repair))
+                                    })
+                                    .collect::<Vec<_>>()
+                            });
                             view! {
                                 <tbody>
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{above}px")></td></tr>
-                                    {shown.0[range].iter().map(|&i| {
-                                        let r = &rows.0[i];
-                                        let repair = (r.status == "verification-failed")
-                                            .then(|| accounts.iter().position(|a| *a == r.account))
-                                            .flatten()
-                                            .map(|account| (account, r.email.clone().unwrap_or_default()));
-                                        row(r, repair, repairing)
-                                    }).collect_view()}
+                                    {drawn.into_iter().map(|(r, repair)| row(&r, repair, repairing)).collect_view()}
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{below}px")></td></tr>
                                 </tbody>
                             }

@@ -38,10 +38,17 @@ pub fn result_rows(run: &Run) -> Vec<ResultRow> {
     rows(run).collect()
 }
 
-/// The rows one at a time, so an export of hundreds of thousands of rows never holds them all.
-fn rows(run: &Run) -> impl Iterator<Item = ResultRow> + '_ {
-    run.cells()
-        .map(|view| ResultRow {
+/// How many rows the results have: one per account and destination, one per skipped line.
+pub fn row_count(run: &Run) -> usize {
+    run.accounts().len() * run.destinations().len() + run.skipped().len()
+}
+
+/// The `index`th row (in the order of [`result_rows`]), computed alone: a table that draws only the
+/// rows in view asks for those.
+pub fn result_row(run: &Run, index: usize) -> Option<ResultRow> {
+    let cells = run.accounts().len() * run.destinations().len();
+    match run.view(index) {
+        Some(view) => Some(ResultRow {
             line: view.line,
             account: view.account.id().to_string(),
             email: view.account.email().map(str::to_owned),
@@ -52,8 +59,8 @@ fn rows(run: &Run) -> impl Iterator<Item = ResultRow> + '_ {
             detail: view.outcome.detail(),
             error_code: view.outcome.error_code().map(str::to_owned),
             request_id: view.request_id.map(str::to_owned),
-        })
-        .chain(run.skipped().iter().map(|s| ResultRow {
+        }),
+        None => run.skipped().get(index.checked_sub(cells)?).map(|s| ResultRow {
             line: s.line,
             account: s.account.clone().unwrap_or_default(),
             email: s.email.clone(),
@@ -64,7 +71,22 @@ fn rows(run: &Run) -> impl Iterator<Item = ResultRow> + '_ {
             detail: format!("{} (line: {})", s.reason, s.text),
             error_code: None,
             request_id: None,
-        }))
+        }),
+    }
+}
+
+/// The status label of the `index`th row, without building the row.
+pub fn row_status(run: &Run, index: usize) -> Option<&'static str> {
+    let cells = run.accounts().len() * run.destinations().len();
+    match run.view(index) {
+        Some(view) => Some(view.outcome.label()),
+        None => (index >= cells && index < row_count(run)).then_some("skipped"),
+    }
+}
+
+/// The rows one at a time, so an export of hundreds of thousands of rows never holds them all.
+fn rows(run: &Run) -> impl Iterator<Item = ResultRow> + '_ {
+    (0..row_count(run)).filter_map(|i| result_row(run, i))
 }
 
 /// The results as CSV with a header row.

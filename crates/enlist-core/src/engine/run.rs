@@ -144,6 +144,8 @@ pub(crate) struct Tally {
     pub(crate) to_create: usize,
     pub(crate) to_invite: usize,
     pub(crate) watching: usize,
+    /// Final outcomes another try could change.
+    pub(crate) retry: usize,
     /// Final outcomes by label.
     pub(crate) labels: Vec<(&'static str, usize)>,
 }
@@ -158,6 +160,7 @@ impl Tally {
         apply(&mut self.to_create, other.to_create);
         apply(&mut self.to_invite, other.to_invite);
         apply(&mut self.watching, other.watching);
+        apply(&mut self.retry, other.retry);
         for (label, n) in &other.labels {
             match self.labels.iter_mut().find(|(l, _)| l == label) {
                 Some((_, count)) => apply(count, *n),
@@ -408,14 +411,21 @@ impl Run {
 
     /// Every account on every destination, destination by destination, in input order.
     pub fn cells(&self) -> impl Iterator<Item = CellView<'_>> + '_ {
+        (0..self.cells.len()).filter_map(|i| self.view(i))
+    }
+
+    /// The `index`th of [`Run::cells`], computed alone (a table in view draws only its rows).
+    pub fn view(&self, index: usize) -> Option<CellView<'_>> {
         let n = self.accounts.len();
-        self.cells.iter().enumerate().map(move |(i, cell)| CellView {
-            destination: &self.destinations[i / n],
-            account: &self.accounts[i % n],
-            line: self.lines[i % n],
+        let cell = self.cells.get(index)?;
+        let (d, a) = (index / n, index % n);
+        Some(CellView {
+            destination: &self.destinations[d],
+            account: &self.accounts[a],
+            line: self.lines[a],
             cell,
-            outcome: self.outcome_of(i / n, i % n, cell),
-            request_id: self.unit_of(i / n, i % n).and_then(|u| self.units[u].request_id.as_deref()),
+            outcome: self.outcome_of(d, a, cell),
+            request_id: self.unit_of(d, a).and_then(|u| self.units[u].request_id.as_deref()),
         })
     }
 
@@ -434,6 +444,7 @@ impl Run {
             let lane = self.lane_of[d].map(|l| &self.lanes[l]);
             progress.done += tally.done;
             progress.good += tally.good;
+            progress.retry += tally.retry;
             for (label, count) in &tally.labels {
                 match progress.labels.iter_mut().find(|(l, _)| l == label) {
                     Some((_, total)) => *total += count,
@@ -609,6 +620,9 @@ impl Run {
                     let outcome = self.outcome_of(d, a, cell);
                     if outcome.is_good() {
                         tally.good += 1;
+                    }
+                    if outcome.needs_retry() {
+                        tally.retry += 1;
                     }
                     tally.count_label(outcome.label());
                 }
@@ -1256,6 +1270,8 @@ pub struct Progress {
     pub done: usize,
     /// Invited or enabled.
     pub good: usize,
+    /// Final outcomes another try could change (failed, unknown, cancelled, watched too short).
+    pub retry: usize,
     /// Requests in flight.
     pub in_flight: usize,
     /// Requests sent so far (by this process and the ones whose journal it resumed).
