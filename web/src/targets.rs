@@ -99,6 +99,8 @@ fn Destinations(app: AppState) -> impl IntoView {
 #[component]
 fn Preview(app: AppState) -> impl IntoView {
     let selected = RwSignal::new(0_usize);
+    // Changes only when a run starts or ends: the preview is not drawn again on every answer.
+    let sending = Memo::new(move |_| app.driving.get() || app.run.with(|r| r.as_ref().is_some_and(|r| !r.is_done())));
     move || {
         let destinations = app.destinations().ok().filter(|d| !d.is_empty())?;
         let parsed = app.checked.with(|c| c.parsed.clone());
@@ -111,48 +113,45 @@ fn Preview(app: AppState) -> impl IntoView {
             Err(e) => (None, Some(e.to_string())),
         };
         let batches = plan.as_ref().map_or(0, |p| p.batches().len());
-        let requests = plan.as_ref().map(Plan::requests).unwrap_or_default();
+        let requests = plan.as_ref().map_or(0, Plan::request_count);
         let batch = selected.get().min(batches.saturating_sub(1));
-        let items = plan
-            .as_ref()
-            .map(|plan| {
-                plan.destinations()
-                    .iter()
-                    .enumerate()
-                    .map(|(d, destination)| {
-                        let line = match destination {
-                            Destination::Unavailable { unreachable, .. } => format!(
-                                "{} {}: nothing is sent here: {}",
-                                destination.service().display_name(),
-                                destination.region(),
-                                unreachable.describe()
-                            ),
-                            Destination::Target(target) => format!(
-                                "{} {}: {} accounts in {} batch{}",
-                                target.service().display_name(),
-                                target.region(),
-                                thousands(plan.accounts().len()),
-                                thousands(batches),
-                                if batches == 1 { "" } else { "es" }
-                            ),
-                        };
-                        let body = requests.iter().find(|r| r.destination == d && r.batch == batch).map(|r| {
-                            let body = r.request.body.as_deref().and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
-                            let pretty = body.and_then(|v| serde_json::to_string_pretty(&v).ok()).unwrap_or_default();
-                            format!("{} {}\n{pretty}", r.request.method.as_str(), r.request.path_and_query())
-                        });
-                        view! {
-                            <li>
-                                {line}
-                                {body.map(|body| view! {
-                                    <details><summary>{format!("CreateMembers of batch {} of {}", batch + 1, batches.max(1))}</summary><pre tabindex="0">{body}</pre></details>
-                                })}
-                            </li>
-                        }
-                    })
-                    .collect_view()
-            });
-        let sending = app.driving.get() || app.run.with(|r| r.as_ref().is_some_and(|r| !r.is_done()));
+        let items = plan.as_ref().map(|plan| {
+            plan.destinations()
+                .iter()
+                .enumerate()
+                .map(|(d, destination)| {
+                    let line = match destination {
+                        Destination::Unavailable { unreachable, .. } => format!(
+                            "{} {}: nothing is sent here: {}",
+                            destination.service().display_name(),
+                            destination.region(),
+                            unreachable.describe()
+                        ),
+                        Destination::Target(target) => format!(
+                            "{} {}: {} accounts in {} batch{}",
+                            target.service().display_name(),
+                            target.region(),
+                            thousands(plan.accounts().len()),
+                            thousands(batches),
+                            if batches == 1 { "" } else { "es" }
+                        ),
+                    };
+                    let body = plan.request(d, batch).map(|r| {
+                        let body = r.request.body.as_deref().and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
+                        let pretty = body.and_then(|v| serde_json::to_string_pretty(&v).ok()).unwrap_or_default();
+                        format!("{} {}\n{pretty}", r.request.method.as_str(), r.request.path_and_query())
+                    });
+                    view! {
+                        <li>
+                            {line}
+                            {body.map(|body| view! {
+                                <details><summary>{format!("CreateMembers of batch {} of {}", batch + 1, batches.max(1))}</summary><pre tabindex="0">{body}</pre></details>
+                            })}
+                        </li>
+                    }
+                })
+                .collect_view()
+        });
         Some(view! {
             <div class="preview" data-testid="preview">
                 <h3>"3. Preview"</h3>
@@ -177,11 +176,11 @@ fn Preview(app: AppState) -> impl IntoView {
                 })}
                 <p>{format!(
                     "Send first reads what each service holds, then sends at most {} CreateMembers request{} for the accounts that are not members yet, invites them (GuardDuty) and follows them until their status settles.",
-                    thousands(requests.len()),
-                    if requests.len() == 1 { "" } else { "s" }
+                    thousands(requests),
+                    if requests == 1 { "" } else { "s" }
                 )}</p>
                 <button class="primary" on:click=move |_| app.send()
-                    disabled=move || (blocked && !app.skip_invalid.get()) || batches == 0 || sending>"Send"</button>
+                    disabled=move || (blocked && !app.skip_invalid.get()) || batches == 0 || sending.get()>"Send"</button>
             </div>
         })
     }

@@ -213,6 +213,19 @@ impl Plan {
         requests
     }
 
+    /// The CreateMembers of one batch to one destination (a preview shows one at a time), if that
+    /// destination can be used and the batch exists.
+    pub fn request(&self, destination: usize, batch: usize) -> Option<PlannedRequest> {
+        let target = self.destinations.get(destination)?.target()?;
+        let accounts = self.parsed.batches.get(batch)?;
+        Some(PlannedRequest { destination, batch, request: wire::create_members(target, accounts.accounts()) })
+    }
+
+    /// How many requests [`Plan::requests`] gives, without building them.
+    pub fn request_count(&self) -> usize {
+        self.destinations.iter().filter(|d| d.target().is_some()).count() * self.parsed.batches.len()
+    }
+
     /// Starts the run at `now` (the caller's wall clock).
     pub fn start(&self, config: RunConfig, now: Millis) -> Run {
         let lines = self.parsed.accounts.iter().map(|a| self.parsed.line_index.line(a.span().start)).collect();
