@@ -94,7 +94,10 @@ pub(crate) fn run(only: Option<&str>) -> Result<(), String> {
             "faults" => faults_section(&doc, &date)?,
             "engine" => engine_section(&doc, &date)?,
             "scale" => scale_section(&doc, &date)?,
-            other => return Err(format!("expected `ui`, `run`, `engine`, `faults` or `scale`, found `{other}`")),
+            "proxy" => proxy_section(&doc, &date)?,
+            other => {
+                return Err(format!("expected `ui`, `run`, `engine`, `faults`, `scale` or `proxy`, found `{other}`"));
+            }
         };
         std::fs::write(&doc_path, doc).map_err(|e| format!("cannot write {}: {e}", doc_path.display()))?;
         print_regressions();
@@ -319,7 +322,7 @@ fn proxy_section(doc: &str, date: &str) -> Result<String, String> {
     let (_emulator, banner) = start(&binary, &["emulator", "--bind", "127.0.0.1:0"], "Enlist emulator on ")?;
     let address = banner.split_whitespace().nth(3).ok_or("no emulator address")?.to_owned();
     let detector = banner.split("detector ").nth(1).and_then(|r| r.split(')').next()).ok_or("no detector")?.to_owned();
-    let token = "bench-token-0000000000000000";
+    let token = "bench-token-00000000000000000000000000";
     let (_proxy, banner) =
         start(&binary, &["serve", "--emulator", "--bind", "127.0.0.1:0", "--token", token], "Enlist proxy on ")?;
     let proxy = banner.split_whitespace().nth(3).ok_or("no proxy address")?.to_owned();
@@ -544,7 +547,7 @@ fn whole_run_section(doc: &str, date: &str) -> Result<String, String> {
     let path = |p: &std::path::Path| p.to_str().map(str::to_owned).ok_or("a path that is not UTF-8");
 
     // Enlist.
-    let token = "bench-token-0000000000000000";
+    let token = "bench-token-00000000000000000000000000";
     let (proxy_server, banner) = start(
         &binary,
         &[

@@ -35,9 +35,9 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => match args.get(1).map(String::as_str) {
             None => bench::run(None),
-            Some(only @ ("ui" | "run" | "engine" | "faults" | "scale")) => bench::run(Some(only)),
+            Some(only @ ("ui" | "run" | "engine" | "faults" | "scale" | "proxy")) => bench::run(Some(only)),
             Some(other) => Err(format!(
-                "expected `cargo xtask bench` or `cargo xtask bench ui|run|engine|faults|scale`, found `{other}`"
+                "expected `cargo xtask bench` or `cargo xtask bench ui|run|engine|faults|scale|proxy`, found `{other}`"
             )),
         },
         Some("demo") => web::demo(),

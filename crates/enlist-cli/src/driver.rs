@@ -4,9 +4,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use enlist_core::AccountId;
 use enlist_core::engine::{Action, CallId, Machine, Millis, TransportError};
 use enlist_core::wire::{Request, Response};
 use tokio::task::JoinSet;
+use tower::ServiceExt;
 
 /// How requests reach the proxy.
 #[derive(Clone)]
@@ -29,6 +31,28 @@ impl Transport {
                 enlist_proxy::exchange::call_url(client, request, &url, &auth).await
             }
         }
+    }
+
+    /// The account whose credentials the proxy signs with, as its `/v1/config` says (`None` when
+    /// it cannot tell, or the proxy is older).
+    pub(crate) async fn administrator(&self) -> Option<AccountId> {
+        let body = match self {
+            Transport::InProcess(router) => {
+                let request = http::Request::builder()
+                    .uri("/v1/config")
+                    .header("authorization", "Bearer in-process")
+                    .body(axum::body::Body::empty())
+                    .ok()?;
+                let response = router.clone().oneshot(request).await.ok()?;
+                enlist_proxy::exchange::read_response(response).await.ok()?.body
+            }
+            Transport::Remote { client, base, token } => {
+                let url = format!("{}/v1/config", base.trim_end_matches('/'));
+                client.get(url).bearer_auth(token).send().await.ok()?.text().await.ok()?
+            }
+        };
+        let config: serde_json::Value = serde_json::from_str(&body).ok()?;
+        config.get("administratorAccountId")?.as_str()?.parse().ok()
     }
 }
 

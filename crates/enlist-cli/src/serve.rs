@@ -34,9 +34,17 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
-    /// A bearer token callers must send (repeatable; also ENLIST_TOKENS, comma-separated).
+    /// A bearer token callers must send, at least 32 characters (repeatable). Prefer
+    /// ENLIST_TOKENS (comma-separated) or --token-file: a command line is visible to every user
+    /// of this machine (`ps`). Without any, a random token is made and printed.
     #[arg(long = "token", value_name = "TOKEN")]
     tokens: Vec<String>,
+    /// A file with bearer tokens, one per line (blank lines and `#` comments ignored).
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Connections open at once; more wait until one closes.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    max_connections: usize,
     /// Serve without tokens; refused unless the address is loopback.
     #[arg(long)]
     no_auth: bool,
@@ -70,12 +78,12 @@ pub(crate) fn random_token() -> Result<String, String> {
 
 pub(crate) fn run(args: ServeArgs) -> ExitCode {
     match configure(args) {
-        Ok((config, bind, token)) => serve(config, bind, token),
+        Ok((config, bind, token, max_connections)) => serve(config, bind, token, max_connections),
         Err(message) => crate::usage_error(&message),
     }
 }
 
-fn configure(args: ServeArgs) -> Result<(Config, SocketAddr, Option<String>), String> {
+fn configure(args: ServeArgs) -> Result<(Config, SocketAddr, Option<String>, usize), String> {
     let loopback = args.bind.ip().is_loopback();
     if args.no_auth && !loopback {
         return Err(format!("--no-auth is only allowed on a loopback address, found {}", args.bind));
@@ -109,10 +117,36 @@ fn configure(args: ServeArgs) -> Result<(Config, SocketAddr, Option<String>), St
     config.allowed_origins = args.origins;
     config.upstream_timeout = Duration::from_secs(args.timeout.max(1));
     config.ui_dir = args.ui_dir;
-    #[allow(clippy::disallowed_methods)]
     let from_env = std::env::var("ENLIST_TOKENS").unwrap_or_default();
-    let mut tokens = args.tokens;
-    tokens.extend(from_env.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned));
+    let mut tokens: Vec<(String, String)> = args.tokens.into_iter().map(|t| ("--token".to_owned(), t)).collect();
+    tokens.extend(
+        from_env
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| ("ENLIST_TOKENS".to_owned(), t.to_owned())),
+    );
+    if let Some(file) = &args.token_file {
+        let text =
+            std::fs::read_to_string(file).map_err(|e| format!("--token-file: cannot read {}: {e}", file.display()))?;
+        let before = tokens.len();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if !line.is_empty() && !line.starts_with('#') {
+                tokens.push((format!("--token-file {} line {}", file.display(), n + 1), line.to_owned()));
+            }
+        }
+        if tokens.len() == before {
+            return Err(format!("--token-file: expected a token on a line of {}, found none", file.display()));
+        }
+    }
+    for (source, token) in &tokens {
+        enlist_proxy::check_token(token).map_err(|e| format!("{source}: {e}"))?;
+    }
+    let mut tokens: Vec<String> = tokens.into_iter().map(|(_, t)| t).collect();
+    if args.no_auth && !tokens.is_empty() {
+        return Err("expected either --no-auth or tokens, found both".to_owned());
+    }
     let mut generated = None;
     if args.no_auth {
         config.allow_unauthenticated = true;
@@ -124,10 +158,13 @@ fn configure(args: ServeArgs) -> Result<(Config, SocketAddr, Option<String>), St
     config.tokens = tokens;
     // Loopback names are added once the port is known (the address may ask for port 0).
     config.allowed_hosts = args.hosts;
-    Ok((config, args.bind, generated))
+    if args.max_connections == 0 {
+        return Err("--max-connections: expected at least 1, found 0".to_owned());
+    }
+    Ok((config, args.bind, generated, args.max_connections))
 }
 
-fn serve(config: Config, bind: SocketAddr, token: Option<String>) -> ExitCode {
+fn serve(config: Config, bind: SocketAddr, token: Option<String>, max_connections: usize) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => return crate::usage_error(&format!("cannot start: {e}")),
@@ -172,7 +209,8 @@ fn serve(config: Config, bind: SocketAddr, token: Option<String>) -> ExitCode {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        match axum::serve(listener, enlist_proxy::app(config)).with_graceful_shutdown(shutdown).await {
+        let limits = enlist_proxy::server::Limits { max_connections, ..enlist_proxy::server::Limits::default() };
+        match enlist_proxy::server::serve(listener, enlist_proxy::app(config), limits, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => crate::usage_error(&format!("the server stopped: {e}")),
         }

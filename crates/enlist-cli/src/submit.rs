@@ -176,11 +176,20 @@ async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
         None => {
             let bytes = std::fs::read(&args.path).map_err(|e| format!("cannot read {}: {e}", args.path.display()))?;
             let text = enlist_core::decode_text(&bytes).map_err(|e| format!("{}: {e}", args.path.display()))?;
-            let admin_account = args
+            let mut admin_account = args
                 .admin_account
                 .as_deref()
                 .map(|a| a.parse::<AccountId>().map_err(|e| format!("--admin-account: {e}")))
                 .transpose()?;
+            if admin_account.is_none() {
+                // The proxy knows whose credentials it signs with: that account is never a member.
+                admin_account = transport.administrator().await;
+                if let Some(admin) = admin_account {
+                    crate::say(&format!(
+                        "administrator account {admin} (the proxy's credentials): left out of the list\n"
+                    ));
+                }
+            }
             let options = Options { services, organization_mode: args.org_mode, admin_account, format: None };
             let parsed = parse(&text, &options);
             if parsed.has_errors() && !args.skip_invalid {

@@ -513,3 +513,108 @@ fn the_dry_run_writes_the_planned_requests_byte_for_byte() {
         std::fs::read_to_string(format!("{fixture}/requests.json")).unwrap()
     );
 }
+
+/// `--token "$TOKEN"` with the variable unset is `--token ''`: an open proxy if it were taken.
+/// Empty, blank and short tokens are refused from every source, without repeating them.
+#[test]
+fn serve_refuses_empty_and_short_tokens() {
+    let dir = scratch("serve-tokens");
+    let file = dir.join("tokens");
+    std::fs::write(&file, "# the team's token\n\nshort-token-1\n").unwrap();
+    let file = file.to_str().unwrap();
+    for (args, env, expected) in [
+        (vec!["--token", ""], "", "--token: expected a token, found an empty one"),
+        (vec!["--token", "   "], "", "--token: expected a token, found an empty one"),
+        (vec!["--token", "hunter2"], "", "--token: expected a token of at least 32 characters"),
+        (
+            vec!["--token", "0123456789abcdef 0123456789abcdef"],
+            "",
+            "expected a token of visible ASCII characters without commas, found a space",
+        ),
+        (vec![], "0123456789abcdef0123456789abcdef,tiny", "ENLIST_TOKENS: expected a token of at least 32 characters"),
+        (vec!["--token-file", file], "", "line 3: expected a token of at least 32 characters"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_enlist"))
+            .args(["serve", "--emulator", "--bind", "127.0.0.1:0"])
+            .args(&args)
+            .env("ENLIST_TOKENS", env)
+            .output()
+            .unwrap();
+        let message = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {message}");
+        assert!(message.contains(expected), "{args:?}: {message}");
+        assert!(
+            !message.contains("hunter2") && !message.contains("tiny") && !message.contains("short-token-1"),
+            "{message}"
+        );
+    }
+    // A good token from a file is taken, and not printed.
+    let good = "0123456789abcdef0123456789abcdef";
+    std::fs::write(dir.join("good"), format!("{good}\n")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_enlist"))
+        .args(["serve", "--emulator", "--bind", "127.0.0.1:0", "--token-file", dir.join("good").to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.strip_prefix("Enlist proxy on ").unwrap().split_whitespace().next().unwrap().to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let statuses = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut statuses = Vec::new();
+        for token in [good, "", "0123456789abcdef0123456789abcdeF"] {
+            let answer = client.get(format!("{url}/v1/config")).bearer_auth(token).send().await.unwrap();
+            statuses.push(answer.status().as_u16());
+        }
+        statuses
+    });
+    let _ = child.kill();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let _ = child.wait();
+    assert_eq!(statuses, [200, 401, 401]);
+    assert!(!first.contains(good) && !rest.iter().any(|l| l.contains(good)), "the token is never printed");
+}
+
+/// GuardDuty alone has no graph ARN to name the administrator: the proxy says whose credentials it
+/// signs with, and that account is left out with its warning, in process and through a served proxy.
+#[test]
+fn the_proxys_own_account_is_never_sent() {
+    let dir = scratch("submit-administrator");
+    let path = list(&dir, 3, "111122223333,admin@example.com\n");
+    let in_process = enlist(&[
+        "submit",
+        &path,
+        "--service",
+        "guardduty",
+        "--region",
+        "us-east-1",
+        "--emulator",
+        "--emulator-config",
+        QUICK,
+    ]);
+    let err = stderr(&in_process);
+    assert_eq!(in_process.status.code(), Some(0), "{err}");
+    assert!(err.contains("administrator account 111122223333 (the proxy's credentials)"), "{err}");
+    assert!(err.contains("line 4: skipped: excluded: the administrator account itself"), "{err}");
+    let server = serve(&["--emulator-config", QUICK]);
+    let served = enlist(&[
+        "submit",
+        &path,
+        "--service",
+        "guardduty",
+        "--region",
+        "us-east-1",
+        "--proxy",
+        &server.url,
+        "--token",
+        &server.token,
+    ]);
+    let err = stderr(&served);
+    assert_eq!(served.status.code(), Some(0), "{err}");
+    assert!(err.contains("line 4: skipped: excluded: the administrator account itself"), "{err}");
+    let held = truth(&server, "guardduty", "us-east-1");
+    assert_eq!(held.len(), 3, "{held:?}");
+    assert!(!held.contains_key("111122223333"));
+}

@@ -67,6 +67,59 @@ macro_rules! string_newtype {
 pub struct Region(String);
 string_newtype!(Region);
 
+/// The regions of each AWS partition and the DNS suffix of its endpoints, from botocore's
+/// `endpoints.json` (1.43). A region not listed here is still a valid name (AWS opens new ones);
+/// the proxy signs for it only when it is configured explicitly.
+const PARTITIONS: &[(&str, &str, &[&str])] = &[
+    (
+        "aws",
+        "amazonaws.com",
+        &[
+            "af-south-1",
+            "ap-east-1",
+            "ap-east-2",
+            "ap-northeast-1",
+            "ap-northeast-2",
+            "ap-northeast-3",
+            "ap-south-1",
+            "ap-south-2",
+            "ap-southeast-1",
+            "ap-southeast-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+            "ap-southeast-5",
+            "ap-southeast-6",
+            "ap-southeast-7",
+            "ca-central-1",
+            "ca-west-1",
+            "eu-central-1",
+            "eu-central-2",
+            "eu-north-1",
+            "eu-south-1",
+            "eu-south-2",
+            "eu-west-1",
+            "eu-west-2",
+            "eu-west-3",
+            "il-central-1",
+            "me-central-1",
+            "me-south-1",
+            "mx-central-1",
+            "sa-east-1",
+            "us-east-1",
+            "us-east-2",
+            "us-west-1",
+            "us-west-2",
+        ],
+    ),
+    ("aws-cn", "amazonaws.com.cn", &["cn-north-1", "cn-northwest-1"]),
+    ("aws-us-gov", "amazonaws.com", &["us-gov-east-1", "us-gov-west-1"]),
+    ("aws-iso", "c2s.ic.gov", &["us-iso-east-1", "us-iso-west-1"]),
+    ("aws-iso-b", "sc2s.sgov.gov", &["us-isob-east-1", "us-isob-west-1"]),
+    ("aws-iso-e", "cloud.adc-e.uk", &["eu-isoe-west-1"]),
+    ("aws-iso-f", "csp.hci.ic.gov", &["us-isof-east-1", "us-isof-south-1"]),
+    ("aws-eusc", "amazonaws.eu", &["eusc-de-east-1"]),
+];
+
 impl Region {
     /// The partition the region belongs to: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, …
     pub fn partition(&self) -> &'static str {
@@ -83,9 +136,28 @@ impl Region {
             "aws-iso-e"
         } else if name.starts_with("us-isof-") {
             "aws-iso-f"
+        } else if name.starts_with("eusc-") {
+            "aws-eusc"
         } else {
             "aws"
         }
+    }
+
+    /// The DNS suffix of the partition's endpoints (`amazonaws.com`, `amazonaws.com.cn`, …).
+    pub fn dns_suffix(&self) -> &'static str {
+        let partition = self.partition();
+        PARTITIONS.iter().find(|(name, _, _)| *name == partition).map_or("amazonaws.com", |(_, suffix, _)| suffix)
+    }
+
+    /// Whether the region is in the table of AWS regions this version knows (a region opened since
+    /// is a valid name but not known).
+    pub fn is_known(&self) -> bool {
+        PARTITIONS.iter().any(|(_, _, regions)| regions.contains(&self.0.as_str()))
+    }
+
+    /// Every region this version knows, partition by partition.
+    pub fn known() -> impl Iterator<Item = Region> {
+        PARTITIONS.iter().flat_map(|(_, _, regions)| regions.iter().map(|r| Region((*r).to_owned())))
     }
 }
 
@@ -96,7 +168,7 @@ impl FromStr for Region {
         let parts: Vec<&str> = s.split('-').collect();
         let ok = parts.len() >= 3
             && s.len() <= 25
-            && parts[0].len() == 2
+            && (parts[0].len() == 2 || parts[0] == "eusc")
             && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
             && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
             && !parts[parts.len() - 1].is_empty();
@@ -537,6 +609,30 @@ mod tests {
             .map(|r| region(r).partition())
             .collect();
         assert_eq!(partitions, ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"]);
+    }
+
+    #[test]
+    fn the_region_table() {
+        for (name, suffix) in [
+            ("us-east-1", "amazonaws.com"),
+            ("cn-north-1", "amazonaws.com.cn"),
+            ("us-gov-west-1", "amazonaws.com"),
+            ("us-iso-east-1", "c2s.ic.gov"),
+            ("us-isob-east-1", "sc2s.sgov.gov"),
+            ("eu-isoe-west-1", "cloud.adc-e.uk"),
+            ("us-isof-south-1", "csp.hci.ic.gov"),
+            ("eusc-de-east-1", "amazonaws.eu"),
+        ] {
+            let region = region(name);
+            assert!(region.is_known(), "{name}");
+            assert_eq!(region.dns_suffix(), suffix, "{name}");
+        }
+        // Valid names that no partition has (yet): parsed, but not known.
+        for name in ["zz-evil-1", "us-isob-east-9", "us-east-7"] {
+            assert!(!region(name).is_known(), "{name}");
+        }
+        assert_eq!(Region::known().count(), 46);
+        assert!(Region::known().all(|r| r.as_str().parse::<Region>().as_ref() == Ok(&r)));
     }
 
     #[test]

@@ -328,6 +328,30 @@ async fn state(State(emulator): State<Emulator>) -> Response {
     axum::Json(body).into_response()
 }
 
+/// STS GetCallerIdentity, the only STS action the emulator knows: the administrator's account, as
+/// STS's query protocol answers (XML).
+fn caller_identity(admin: &str, access_key: &str, method: &Method, path: &str, body: &[u8]) -> Response {
+    let form = String::from_utf8_lossy(body);
+    let mut fields = form.split('&');
+    let asks = *method == Method::POST && path == "/" && fields.any(|f| f == "Action=GetCallerIdentity");
+    if !asks {
+        let mut response = (
+            StatusCode::BAD_REQUEST,
+            "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>the emulator's STS knows GetCallerIdentity only</Message></Error></ErrorResponse>",
+        )
+            .into_response();
+        response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/xml"));
+        return response;
+    }
+    let xml = format!(
+        "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::{admin}:user/enlist-emulator</Arn><UserId>{access_key}</UserId><Account>{admin}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+        request_id()
+    );
+    let mut response = (StatusCode::OK, xml).into_response();
+    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/xml"));
+    response
+}
+
 /// An AWS-shaped error: status, `x-amzn-ErrorType`, and the body each service uses.
 pub(crate) fn aws_error(status: StatusCode, kind: &str, message: &str, service: &str) -> Response {
     let body = if service == "detective" {
@@ -389,6 +413,9 @@ async fn handle(
             sigv4::verify(method.as_str(), &path_and_query, &headers, &body, &scope, &signed, &signature, &secret, now)
         {
             return aws_error(StatusCode::FORBIDDEN, e.kind, &e.message, &service);
+        }
+        if service == "sts" {
+            return caller_identity(&inner.config.admin_account, &scope.access_key, &method, uri.path(), &body);
         }
         if inner.config.disabled_regions.contains(&scope.region) {
             return aws_error(

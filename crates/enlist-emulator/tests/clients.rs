@@ -72,7 +72,8 @@ fn boto3_runs_every_operation_against_the_emulator() {
 #[test]
 fn verification_and_acceptance_take_their_time() {
     let emulator = Emulator::new(Config {
-        verification_delay_ms: 5_000,
+        // Long enough that AWS CLI calls on a loaded machine never outlast it.
+        verification_delay_ms: 30_000,
         acceptance_rate: 1.0,
         acceptance_delay_ms: 60_000,
         failing_emails: vec!["wrong@example.com".to_owned()],
@@ -91,9 +92,9 @@ fn verification_and_acceptance_take_their_time() {
     let statuses =
         |emulator: &Emulator| emulator.detective_members("us-east-1").into_iter().map(|m| m.status).collect::<Vec<_>>();
     assert_eq!(statuses(&emulator), ["VERIFICATION_IN_PROGRESS", "VERIFICATION_IN_PROGRESS"]);
-    emulator.advance_clock(std::time::Duration::from_secs(6));
+    emulator.advance_clock(std::time::Duration::from_secs(31));
     assert_eq!(statuses(&emulator), ["INVITED", "VERIFICATION_FAILED"]);
-    emulator.advance_clock(std::time::Duration::from_secs(60));
+    emulator.advance_clock(std::time::Duration::from_secs(61));
     assert_eq!(statuses(&emulator), ["ENABLED", "VERIFICATION_FAILED"], "accounts that accept become enabled");
     let detector = emulator.detector_id();
     let (code, _, err) = aws(
@@ -130,7 +131,7 @@ fn verification_and_acceptance_take_their_time() {
         (0, Some("EmailVerificationInProgress")),
         "{err}"
     );
-    emulator.advance_clock(std::time::Duration::from_secs(6));
+    emulator.advance_clock(std::time::Duration::from_secs(31));
     let (_, out, _) =
         aws(&endpoint, &["guardduty", "get-members", "--detector-id", &detector, "--account-ids", "444455556666"]);
     assert_eq!(out["Members"][0]["RelationshipStatus"], "Invited");

@@ -3,7 +3,7 @@
 //!
 //! | variable | meaning |
 //! |---|---|
-//! | `ENLIST_TOKENS` | bearer tokens callers must send, comma-separated (e.g. a Secrets Manager dynamic reference) |
+//! | `ENLIST_TOKENS` | bearer tokens callers must send, comma-separated, each at least 32 characters (e.g. a Secrets Manager dynamic reference) |
 //! | `ENLIST_AUTH` | `tokens` (default) or `gateway` when an API Gateway JWT authorizer checks callers |
 //! | `ENLIST_ALLOWED_ORIGINS` | CORS origins, comma-separated, exact |
 //! | `ENLIST_ALLOWED_HOSTS` | accepted `Host` headers, comma-separated (default: any) |
@@ -33,7 +33,11 @@ pub fn config_from(env: impl Fn(&str) -> Option<String>) -> Result<Config, Strin
         "tokens" if config.tokens.is_empty() => {
             return Err("expected ENLIST_TOKENS with at least one token (or ENLIST_AUTH=gateway behind a JWT authorizer), found none".to_owned());
         }
-        "tokens" => {}
+        "tokens" => {
+            for (n, token) in config.tokens.iter().enumerate() {
+                enlist_proxy::check_token(token).map_err(|e| format!("ENLIST_TOKENS, token {}: {e}", n + 1))?;
+            }
+        }
         "gateway" => config.allow_unauthenticated = true,
         other => return Err(format!("expected ENLIST_AUTH to be `tokens` or `gateway`, found `{other}`")),
     }

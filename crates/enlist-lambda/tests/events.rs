@@ -7,7 +7,7 @@ use enlist_emulator::Emulator;
 use enlist_proxy::{CredentialSource, Upstream};
 use tower::ServiceExt;
 
-const TOKEN: &str = "lambda-token-31c5";
+const TOKEN: &str = "lambda-token-31c5a9e07f2b48d6bc1e5f3a";
 
 fn config(emulator: &Emulator, env: &[(&str, &str)]) -> enlist_proxy::Config {
     let env: HashMap<String, String> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
@@ -88,10 +88,21 @@ fn refuses_to_start_without_a_way_to_authenticate() {
     let typo = enlist_lambda::config_from(|name| (name == "ENLIST_AUTH").then(|| "none".to_owned())).unwrap_err();
     assert!(typo.contains("found `none`"));
     let bad_region = enlist_lambda::config_from(|name| match name {
-        "ENLIST_TOKENS" => Some("t".into()),
+        "ENLIST_TOKENS" => Some("t".repeat(32)),
         "ENLIST_REGIONS" => Some("us-east-1, mars".into()),
         _ => None,
     })
     .unwrap_err();
     assert!(bad_region.starts_with("ENLIST_REGIONS: expected a region"), "{bad_region}");
+    // An empty or short token would make the proxy easy to guess: refused, without repeating it.
+    for (tokens, expected) in [
+        ("secret-but-short", "ENLIST_TOKENS, token 1: expected a token of at least 32 characters"),
+        (" , ", "expected ENLIST_TOKENS with at least one token"),
+        ("0123456789abcdef0123456789abcdef,short", "ENLIST_TOKENS, token 2: expected a token of at least 32"),
+    ] {
+        let error =
+            enlist_lambda::config_from(|name| (name == "ENLIST_TOKENS").then(|| tokens.to_owned())).unwrap_err();
+        assert!(error.starts_with(expected), "{tokens:?}: {error}");
+        assert!(!error.contains("secret-but-short") && !error.contains(",short"), "{error}");
+    }
 }

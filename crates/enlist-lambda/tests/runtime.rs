@@ -80,7 +80,7 @@ fn bootstrap_speaks_the_lambda_runtime_api() {
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
-        .env("ENLIST_TOKENS", "lambda-token")
+        .env("ENLIST_TOKENS", "lambda-token-0123456789abcdef0123456789")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

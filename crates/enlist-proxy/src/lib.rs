@@ -8,7 +8,9 @@
 
 mod error;
 pub mod exchange;
+mod identity;
 mod operation;
+pub mod server;
 mod signer;
 mod upstream;
 
@@ -18,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -33,6 +35,36 @@ pub use crate::upstream::{Upstream, aws_host};
 
 /// The largest request body the proxy reads (a batch of 50 is under 5 KiB).
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The fewest characters a bearer token may have: 32 hexadecimal digits are 128 bits.
+pub const MIN_TOKEN_CHARS: usize = 32;
+
+/// Checks a bearer token the proxy is configured with: at least [`MIN_TOKEN_CHARS`] visible ASCII
+/// characters, no spaces or commas (`ENLIST_TOKENS` separates tokens with commas). The message
+/// never repeats the token.
+pub fn check_token(token: &str) -> Result<(), String> {
+    if token.trim().is_empty() {
+        return Err("expected a token, found an empty one (is its variable unset?)".to_owned());
+    }
+    if let Some(c) = token.chars().find(|c| !c.is_ascii_graphic() || *c == ',') {
+        return Err(format!(
+            "expected a token of visible ASCII characters without commas, found {}",
+            match c {
+                ' ' => "a space".to_owned(),
+                ',' => "a comma".to_owned(),
+                c => format!("the character U+{:04X}", u32::from(c)),
+            }
+        ));
+    }
+    let count = token.chars().count();
+    if count < MIN_TOKEN_CHARS {
+        return Err(format!(
+            "expected a token of at least {MIN_TOKEN_CHARS} characters (`enlist serve` makes one when given none; \
+             `openssl rand -hex 16` makes one too), found one of {count}"
+        ));
+    }
+    Ok(())
+}
 
 /// How the proxy runs.
 #[derive(Clone, Debug)]
@@ -96,10 +128,13 @@ struct Shared {
     config: Config,
     signer: signer::Signer,
     client: reqwest::Client,
+    /// The account whose credentials sign, once STS said it.
+    administrator: tokio::sync::OnceCell<String>,
 }
 
 /// The proxy's router: `/healthz`, `/v1/config`, `/v1/{service}/{region}/…`, and the UI when a
-/// folder is configured.
+/// folder is configured. Every route checks the `Host` (and the authority of an absolute request
+/// target) and, without tokens, refuses cross-site requests; `/v1/…` needs a bearer token.
 pub fn app(config: Config) -> Router {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -118,86 +153,179 @@ pub fn app(config: Config) -> Router {
         ])
         .max_age(Duration::from_secs(600));
     let ui_dir = config.ui_dir.clone();
-    let shared = Arc::new(Shared { signer: signer::Signer::new(config.credentials.clone()), config, client });
+    let shared = Arc::new(Shared {
+        signer: signer::Signer::new(config.credentials.clone()),
+        config,
+        client,
+        administrator: tokio::sync::OnceCell::new(),
+    });
     let api = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
         .route("/v1/config", get(proxy_config))
-        .route("/v1/{service}/{region}/{*path}", any(forward))
+        .route("/v1/{*rest}", any(forward))
+        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), require_token))
+        .route("/healthz", get(|| async { "ok" }))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), check_host))
-        .with_state(shared);
+        .with_state(Arc::clone(&shared));
     let router = match ui_dir {
         Some(dir) => {
             api.fallback_service(tower_http::services::ServeDir::new(&dir).append_index_html_on_directories(true))
         }
         None => api,
     };
-    router.layer(cors)
+    router.layer(cors).layer(axum::middleware::from_fn_with_state(shared, guard))
 }
 
-/// Refuses requests whose `Host` is not one of ours: a page that rebinds its DNS name to
-/// 127.0.0.1 still sends its own name.
-async fn check_host(
+/// What every request passes first, on every route: the host it names, where it comes from
+/// (without tokens), and the size of the body it declares.
+async fn guard(
     State(shared): State<Arc<Shared>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let allowed = &shared.config.allowed_hosts;
-    if !allowed.is_empty() {
-        // HTTP/1.1 allows exactly one Host; with several, which one counts would be a guess.
-        let mut hosts = request.headers().get_all(header::HOST).iter();
-        let host = match (hosts.next(), hosts.next()) {
-            (Some(host), None) => host.to_str().unwrap_or(""),
-            _ => "",
-        };
-        if !allowed.iter().any(|a| a.eq_ignore_ascii_case(host)) {
-            return ProxyError::new(
-                StatusCode::MISDIRECTED_REQUEST,
-                "EnlistProxy.UnknownHost",
-                "expected a Host this proxy serves, found another",
-            )
-            .into_response();
+    let checked = check_target(request.uri())
+        .and_then(|()| check_host(&shared.config, request.uri(), request.headers()))
+        .and_then(|()| check_site(&shared.config, request.headers()))
+        .and_then(|()| check_declared_length(request.headers()));
+    match checked {
+        Ok(()) => next.run(request).await,
+        Err(error) => refused(error),
+    }
+}
+
+/// Logs a refusal (with nothing the caller chose) and answers it.
+fn refused(error: ProxyError) -> Response {
+    tracing::info!(status = error.status.as_u16(), error = error.kind, "refused");
+    error.into_response()
+}
+
+/// Refuses request targets that are not a path (`OPTIONS *`, a CONNECT authority).
+fn check_target(uri: &Uri) -> Result<(), ProxyError> {
+    if uri.path().starts_with('/') && uri.path() != "*" {
+        Ok(())
+    } else {
+        Err(ProxyError::new(
+            StatusCode::BAD_REQUEST,
+            "EnlistProxy.InvalidRequest",
+            "expected a request target that is a path, found another form",
+        ))
+    }
+}
+
+/// Refuses requests that name a host that is not ours: a page that rebinds its DNS name to
+/// 127.0.0.1 still sends its own name. Both the `Host` header (exactly one) and the authority of
+/// an absolute-form request target (`GET http://host/… HTTP/1.1`) must be allowed.
+fn check_host(config: &Config, uri: &Uri, headers: &HeaderMap) -> Result<(), ProxyError> {
+    let allowed = &config.allowed_hosts;
+    if allowed.is_empty() {
+        return Ok(());
+    }
+    let is_allowed = |host: &str| allowed.iter().any(|a| a.eq_ignore_ascii_case(host));
+    // HTTP/1.1 allows exactly one Host; with several, which one counts would be a guess.
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host = match (hosts.next(), hosts.next()) {
+        (Some(host), None) => host.to_str().ok(),
+        _ => None,
+    };
+    let host_ok = host.is_some_and(is_allowed);
+    let authority_ok = uri.authority().is_none_or(|a| is_allowed(a.as_str()));
+    if host_ok && authority_ok {
+        Ok(())
+    } else {
+        Err(ProxyError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "EnlistProxy.UnknownHost",
+            "expected a Host this proxy serves, found another",
+        ))
+    }
+}
+
+/// Without tokens (`--no-auth` on loopback, or behind a gateway's authorizer), any page the user
+/// visits could make the browser send requests here: refuse those that a browser marks as coming
+/// from another site, unless their origin is one CORS allows.
+fn check_site(config: &Config, headers: &HeaderMap) -> Result<(), ProxyError> {
+    if !config.allow_unauthenticated {
+        return Ok(());
+    }
+    let cross = || {
+        ProxyError::new(
+            StatusCode::FORBIDDEN,
+            "EnlistProxy.CrossSite",
+            "expected a request from this proxy's own page or an allowed origin, found one from another site",
+        )
+    };
+    let origin = headers.get(header::ORIGIN).map(|o| o.to_str().unwrap_or("null"));
+    let allowed_origin = origin.is_some_and(|o| config.allowed_origins.iter().any(|a| a == o));
+    if let Some(origin) = origin
+        && !allowed_origin
+    {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+        if authority.is_none_or(|a| host.is_empty() || !a.eq_ignore_ascii_case(host)) {
+            return Err(cross());
         }
     }
-    next.run(request).await
+    let site = headers.get("sec-fetch-site").map(|s| s.to_str().unwrap_or("cross-site"));
+    match site {
+        Some("cross-site" | "same-site") if !allowed_origin => Err(cross()),
+        Some("cross-site" | "same-site" | "same-origin" | "none") | None => Ok(()),
+        Some(_) => Err(cross()),
+    }
+}
+
+/// Refuses a body declared larger than the proxy reads, before reading any of it (so a client
+/// that asks `Expect: 100-continue` is refused instead of told to go on).
+fn check_declared_length(headers: &HeaderMap) -> Result<(), ProxyError> {
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(length) if length > BODY_LIMIT as u64 => Err(ProxyError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "EnlistProxy.BodyTooLarge",
+            format!("expected a body of at most {BODY_LIMIT} bytes, found a Content-Length of {length}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn require_token(
+    State(shared): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match authorize(&shared, request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(error) => refused(error),
+    }
 }
 
 fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), ProxyError> {
     if shared.config.allow_unauthenticated {
         return Ok(());
     }
+    let unauthorized = |message: &str| ProxyError::new(StatusCode::UNAUTHORIZED, "EnlistProxy.Unauthorized", message);
     // Exactly one Authorization header: with two, which one counts would depend on who reads them.
     if headers.get_all(header::AUTHORIZATION).iter().count() > 1 {
-        return Err(ProxyError::new(
-            StatusCode::UNAUTHORIZED,
-            "EnlistProxy.Unauthorized",
-            "expected one `Authorization` header, found several",
-        ));
+        return Err(unauthorized("expected one `Authorization` header, found several"));
     }
     let presented =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     let Some(presented) = presented else {
-        return Err(ProxyError::new(
-            StatusCode::UNAUTHORIZED,
-            "EnlistProxy.Unauthorized",
-            "expected `Authorization: Bearer <token>`, found none",
-        ));
+        return Err(unauthorized("expected `Authorization: Bearer <token>`, found none"));
     };
-    // Compare with every token, in constant time, so timing tells nothing about any of them.
+    // HTTP/1.1 servers strip trailing spaces from a header; other paths to here may not.
+    let presented = presented.trim();
+    if presented.is_empty() {
+        return Err(unauthorized("expected a bearer token after `Bearer`, found an empty one"));
+    }
+    // Compare with every token, in constant time, so timing tells nothing about any of them. An
+    // empty configured token never matches.
     let matched = shared
         .config
         .tokens
         .iter()
+        .filter(|t| !t.is_empty())
         .fold(0u8, |found, token| found | u8::from(bool::from(token.as_bytes().ct_eq(presented.as_bytes()))));
-    if matched == 1 {
-        Ok(())
-    } else {
-        Err(ProxyError::new(
-            StatusCode::UNAUTHORIZED,
-            "EnlistProxy.Unauthorized",
-            "expected a valid bearer token, found another",
-        ))
-    }
+    if matched == 1 { Ok(()) } else { Err(unauthorized("expected a valid bearer token, found another")) }
 }
 
 #[derive(Serialize)]
@@ -206,36 +334,44 @@ struct ProxyConfigView {
     services: Vec<Service>,
     regions: Vec<Region>,
     upstream: &'static str,
+    /// The account whose credentials the proxy signs with: never to be sent as a member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    administrator_account_id: Option<String>,
 }
 
-async fn proxy_config(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Err(e) = authorize(&shared, &headers) {
-        return e.into_response();
-    }
+async fn proxy_config(State(shared): State<Arc<Shared>>) -> Response {
     let upstream = match shared.config.upstream {
         Upstream::Aws { .. } => "aws",
         Upstream::Emulator(_) => "emulator",
         Upstream::Loopback(_) => "loopback",
     };
+    let administrator = match shared.administrator.get_or_try_init(|| identity::caller_account(&shared)).await {
+        Ok(account) => Some(account.clone()),
+        Err(error) => {
+            tracing::warn!(status = error.status.as_u16(), error = error.kind, "the administrator account is unknown");
+            None
+        }
+    };
     axum::Json(ProxyConfigView {
         services: shared.config.services.clone(),
         regions: shared.config.regions.clone(),
         upstream,
+        administrator_account_id: administrator,
     })
     .into_response()
 }
 
 async fn forward(
     State(shared): State<Arc<Shared>>,
-    Path((service, region, _)): Path<(String, String, String)>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
-    match forward_inner(&shared, &service, &region, &method, &uri, &headers, &body).await {
-        Ok((answer, operation, accounts)) => {
+    match forward_inner(&shared, &method, &uri, &headers, &body).await {
+        Ok((answer, operation, region, accounts)) => {
+            let answer = upstream::sanitize(answer);
             let request_id =
                 answer.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-amzn-requestid")).map(|(_, v)| v.clone());
             tracing::info!(
@@ -243,7 +379,7 @@ async fn forward(
                 region = %region,
                 accounts,
                 status = answer.status.as_u16(),
-                request_id = request_id.as_deref().unwrap_or(""),
+                request_id = request_id.as_deref().unwrap_or("").escape_debug().to_string(),
                 duration_ms = started.elapsed().as_millis() as u64,
                 "forwarded"
             );
@@ -254,23 +390,40 @@ async fn forward(
             response.body(Body::from(answer.body)).unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
         }
         Err(error) => {
-            tracing::info!(region = %region, status = error.status.as_u16(), error = error.kind, duration_ms = started.elapsed().as_millis() as u64, "refused");
+            tracing::info!(
+                status = error.status.as_u16(),
+                error = error.kind,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "refused"
+            );
             error.into_response()
         }
     }
 }
 
+/// `/v1/{service}/{region}` and the rest of the path, as sent (nothing decoded).
+fn split_route(path: &str) -> Option<(&str, &str, &str)> {
+    let rest = path.strip_prefix("/v1/")?;
+    let (service, rest) = rest.split_once('/')?;
+    let slash = rest.find('/')?;
+    Some((service, &rest[..slash], &rest[slash..]))
+}
+
 async fn forward_inner(
     shared: &Shared,
-    service: &str,
-    region: &str,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(upstream::Answer, enlist_core::wire::Operation, usize), ProxyError> {
-    authorize(shared, headers)?;
+) -> Result<(upstream::Answer, enlist_core::wire::Operation, Region, usize), ProxyError> {
     let config = &shared.config;
+    let Some((service, region, path)) = split_route(uri.path()) else {
+        return Err(ProxyError::new(
+            StatusCode::NOT_FOUND,
+            "EnlistProxy.UnknownService",
+            "expected /v1/{service}/{region}/ and the service's path",
+        ));
+    };
     let service: Service = service.parse().ok().filter(|s| config.services.contains(s)).ok_or_else(|| {
         ProxyError::new(
             StatusCode::NOT_FOUND,
@@ -281,7 +434,17 @@ async fn forward_inner(
     let region: Region = region.parse().map_err(|e: enlist_core::InvalidIdentifier| {
         ProxyError::new(StatusCode::NOT_FOUND, "EnlistProxy.UnknownRegion", e.to_string())
     })?;
-    if !config.regions.is_empty() && !config.regions.contains(&region) {
+    if config.regions.is_empty() {
+        if !region.is_known() {
+            return Err(ProxyError::new(
+                StatusCode::NOT_FOUND,
+                "EnlistProxy.UnknownRegion",
+                format!(
+                    "expected an AWS region (or one this proxy is configured to serve, for a region opened since), found `{region}`"
+                ),
+            ));
+        }
+    } else if !config.regions.contains(&region) {
         return Err(ProxyError::new(
             StatusCode::FORBIDDEN,
             "EnlistProxy.RegionNotServed",
@@ -289,6 +452,13 @@ async fn forward_inner(
         ));
     }
     if *method == Method::POST {
+        if uri.query().is_some() {
+            return Err(ProxyError::new(
+                StatusCode::BAD_REQUEST,
+                "EnlistProxy.InvalidRequest",
+                "expected no query string on a POST (every input is in its body), found one",
+            ));
+        }
         let single = headers.get_all(header::CONTENT_TYPE).iter().count() == 1;
         let json = single
             && headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
@@ -302,8 +472,6 @@ async fn forward_inner(
             ));
         }
     }
-    let prefix = format!("/v1/{}/{}", service.as_str(), region);
-    let path = uri.path().strip_prefix(&prefix).unwrap_or("");
     let rebuilt = operation::rebuild(service, &region, method, path, uri.query(), body)?;
     let host = match &config.upstream {
         Upstream::Loopback(address) => address.to_string(),
@@ -327,7 +495,7 @@ async fn forward_inner(
         let operation = get.operation;
         let answer = signed_send(get).await?;
         if !answer.status.is_success() {
-            return Ok((answer, operation, rebuilt.accounts));
+            return Ok((answer, operation, region, rebuilt.accounts));
         }
         let read =
             enlist_core::wire::parse_members(operation, &String::from_utf8_lossy(&answer.body)).map_err(|_| {
@@ -361,5 +529,5 @@ async fn forward_inner(
     }
     let operation = rebuilt.request.operation;
     let answer = signed_send(rebuilt.request).await?;
-    Ok((answer, operation, rebuilt.accounts))
+    Ok((answer, operation, region, rebuilt.accounts))
 }

@@ -199,7 +199,7 @@ pub(crate) fn rebuild(
     body: &[u8],
 ) -> Result<Rebuilt, ProxyError> {
     // Path segments must be plain: no dot segments, no encoded separators, no empty segments.
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
     if segments.iter().any(|s| s.is_empty() || *s == "." || *s == ".." || s.contains('%') || s.contains('\\')) {
         return Err(not_allowed(method, path, service));
     }
@@ -310,6 +310,9 @@ pub(crate) fn rebuild(
         (Service::Detective, "POST", ["graph", "members", "list"]) => {
             let input: DetectivePage = json(body, "Detective ListMembers")?;
             let graph = input.graph_arn.ok_or_else(|| refuse("expected a GraphArn in a ListMembers body"))?;
+            // The same rule as every other graph operation: the graph of the route's region.
+            Target::detective(region.clone(), graph.clone(), Invitation::default(), false)
+                .map_err(|e| target_error(&e))?;
             let max = page_size(input.max_results.map(|n| n.to_string()).as_deref(), 200)?;
             Ok(rebuilt(wire::list_detective_members(region, &graph, max, input.next_token.as_deref()), 0))
         }

@@ -107,14 +107,47 @@ pub fn signature_headers(
     credentials: &Credentials,
     now: SystemTime,
 ) -> Result<Vec<(String, String)>, ProxyError> {
+    sign_parts(
+        Unsigned {
+            method: request.method.as_str(),
+            path_and_query: &request.path_and_query(),
+            headers: &request.headers,
+            body: request.body.as_deref().unwrap_or("").as_bytes(),
+            region: request.region.as_str(),
+            service: request.operation.service().as_str(),
+        },
+        host,
+        credentials,
+        now,
+    )
+}
+
+/// A request to sign that is not one of the member operations (STS GetCallerIdentity).
+#[derive(Clone, Copy)]
+pub(crate) struct Unsigned<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path_and_query: &'a str,
+    pub(crate) headers: &'a [(String, String)],
+    pub(crate) body: &'a [u8],
+    pub(crate) region: &'a str,
+    /// The signing name, such as `guardduty` or `sts`.
+    pub(crate) service: &'a str,
+}
+
+pub(crate) fn sign_parts(
+    request: Unsigned<'_>,
+    host: &str,
+    credentials: &Credentials,
+    now: SystemTime,
+) -> Result<Vec<(String, String)>, ProxyError> {
     let failed = |e: &dyn std::fmt::Display| {
         ProxyError::new(StatusCode::INTERNAL_SERVER_ERROR, "EnlistProxy.SigningFailed", e.to_string())
     };
     let identity = credentials.clone().into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
-        .region(request.region.as_str())
-        .name(request.operation.service().as_str())
+        .region(request.region)
+        .name(request.service)
         .time(now)
         .settings(SigningSettings::default())
         .build()
@@ -122,9 +155,8 @@ pub fn signature_headers(
         .into();
     let mut headers: Vec<(&str, &str)> = vec![("host", host)];
     headers.extend(request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let uri = format!("https://{host}{}", request.path_and_query());
-    let body = request.body.as_deref().unwrap_or("").as_bytes();
-    let signable = SignableRequest::new(request.method.as_str(), uri, headers.into_iter(), SignableBody::Bytes(body))
+    let uri = format!("https://{host}{}", request.path_and_query);
+    let signable = SignableRequest::new(request.method, uri, headers.into_iter(), SignableBody::Bytes(request.body))
         .map_err(|e| failed(&e))?;
     let (instructions, _) = sign(signable, &params).map_err(|e| failed(&e))?.into_parts();
     Ok(instructions.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())

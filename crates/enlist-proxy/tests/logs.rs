@@ -11,7 +11,7 @@ use enlist_proxy::{Config, app};
 use serde_json::json;
 use tower::ServiceExt;
 
-const TOKEN: &str = "test-token-5b0c1e7d";
+const TOKEN: &str = "test-token-5b0c1e7d0a9f8e7d6c5b4a3928";
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -66,4 +66,37 @@ async fn logs_say_what_happened_and_leak_nothing() {
     ] {
         assert!(!logs.contains(secret), "the logs contain `{secret}`:\n{logs}");
     }
+    drop(_guard);
+
+    // The plain format `enlist serve` writes: a line break, a carriage return or a NUL in what a
+    // caller sends must not start a line of its own (a forged entry) or reach the log raw.
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let forged = "%0a2099-01-01T00:00:00Z%20INFO%20forwarded%20status=200";
+    let attempts = [
+        format!("/v1/guardduty/us-east-1{forged}/detector"),
+        format!("/v1/guardduty{forged}/us-east-1/detector"),
+        "/v1/guardduty/us-east-1%0d2099/detector".to_owned(),
+        "/v1/guardduty/us-east-1%00forged/detector".to_owned(),
+        format!("/v1/guardduty/us-east-1/detector{forged}"),
+        format!("/v1/guardduty/us-east-1/detector?maxResults=1{forged}"),
+    ];
+    for (n, path) in attempts.iter().enumerate() {
+        let request = Request::builder()
+            .uri(path)
+            .header("authorization", format!("Bearer {}", if n % 2 == 0 { TOKEN } else { "wrong%0aforged" }))
+            .body(Body::empty())
+            .unwrap();
+        let status = router.clone().oneshot(request).await.unwrap().status();
+        assert!(status.is_client_error(), "{path}: {status}");
+    }
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(logs.lines().count(), attempts.len(), "one line per request:\n{logs}");
+    assert!(logs.lines().all(|l| l.contains("refused")), "{logs}");
+    assert!(
+        !logs.contains("2099") && !logs.contains('\r') && !logs.contains('\0') && !logs.contains("forged"),
+        "{logs}"
+    );
 }

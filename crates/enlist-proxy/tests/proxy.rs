@@ -8,7 +8,7 @@ use enlist_proxy::{Config, app};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const TOKEN: &str = "test-token-5b0c1e7d";
+const TOKEN: &str = "test-token-5b0c1e7d0a9f8e7d6c5b4a3928";
 
 fn proxy(emulator: &Emulator) -> axum::Router {
     let mut config = Config::emulator(emulator.clone());
@@ -354,4 +354,41 @@ async fn cors_allows_exactly_the_configured_origins() {
     for header in ["x-amzn-errortype", "x-amzn-requestid", "retry-after"] {
         assert!(exposed.contains(header), "{exposed}");
     }
+}
+
+#[tokio::test]
+async fn the_configuration_names_the_administrator_once_asked() {
+    let emulator =
+        Emulator::new(enlist_emulator::Config { admin_account: "012345678901".to_owned(), ..Default::default() });
+    let router = proxy(&emulator);
+    let get = || {
+        Request::builder()
+            .uri("/v1/config")
+            .header("host", "proxy.example.com")
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let sent = send(&router, get()).await;
+    assert_eq!(sent.status, StatusCode::OK);
+    assert_eq!(sent.body["administratorAccountId"], "012345678901", "{:?}", sent.body);
+    assert_eq!(sent.body["upstream"], "emulator");
+    assert_eq!(emulator.request_count(), 1, "STS GetCallerIdentity, signed and verified by the emulator");
+    let again = send(&router, get()).await;
+    assert_eq!(again.body["administratorAccountId"], "012345678901");
+    assert_eq!(emulator.request_count(), 1, "asked once, then remembered");
+}
+
+#[tokio::test]
+async fn service_errors_keep_their_code_and_lose_their_internals() {
+    let emulator = Emulator::new(enlist_emulator::Config::default());
+    let router = proxy(&emulator);
+    let path = format!("/v1/guardduty/us-east-1/detector/{}/member", emulator.detector_id());
+    emulator.advance_clock(std::time::Duration::from_secs(600));
+    let sent = send(&router, request(&path, &json!({"accountDetails": accounts(1)}))).await;
+    assert_eq!(sent.status, StatusCode::FORBIDDEN);
+    let fields: Vec<&String> = sent.body.as_object().unwrap().keys().collect();
+    assert_eq!(fields, ["__type", "message"], "only the code and the message: {:?}", sent.body);
+    assert_eq!(sent.body["__type"], "InvalidSignatureException");
+    assert!(sent.body["message"].as_str().unwrap().len() <= 301 * 4);
 }
