@@ -19,7 +19,11 @@ fn options_for(name: &str) -> Vec<(&'static str, Options)> {
     let detective = Options { services: Services::only(Service::Detective), ..Options::default() };
     match name {
         "ids-only.txt" => vec![("detective, organization mode", Options { organization_mode: true, ..detective })],
-        "console-detective-header.csv" | "detective-body.json" => vec![("detective", detective)],
+        "console-detective-header.csv"
+        | "detective-body.json"
+        | "detective-get-members.json"
+        | "detective-list-members-table.txt"
+        | "detective-list-members.yaml" => vec![("detective", detective)],
         "list-accounts.json" | "list-accounts-text.txt" | "list-accounts-query.txt" | "list-accounts-table.txt" => {
             vec![("guardduty, admin 111111111111", Options { admin_account: Some(id("111111111111")), ..guardduty })]
         }

@@ -295,7 +295,7 @@ impl<'a> Parser<'a> {
 /// Reads every top-level value of `input` from byte `from`.
 pub(super) fn read(input: &str, from: usize, out: &mut Collector<'_>) {
     let mut parser = Parser { text: input, pos: from, depth: 0 };
-    let mut reader = Reader { out, unused: FxHashSet::default() };
+    let mut reader = Reader { out, unused: FxHashSet::default(), members: None };
     loop {
         parser.skip_whitespace();
         while parser.peek() == Some(b',') {
@@ -351,6 +351,70 @@ struct Reader<'c, 'i> {
     out: &'c mut Collector<'i>,
     /// Keys already reported as not used, so each is reported once.
     unused: FxHashSet<String>,
+    /// While reading a member list: the service its members looked like so far.
+    members: Option<MemberList>,
+}
+
+/// Whose member export a list is, judged by its keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum MemberList {
+    /// `Members` without a key that tells the service.
+    Unknown,
+    /// `aws guardduty list-members` / `get-members`: `DetectorId`, `RelationshipStatus`.
+    GuardDuty,
+    /// `aws detective list-members` / `get-members`: `MemberDetails`, `GraphArn`, `Status`.
+    Detective,
+    /// `aws securityhub list-members`: `MemberStatus`.
+    SecurityHub,
+}
+
+impl MemberList {
+    /// The service a member object's key belongs to, for keys only member exports have.
+    pub(super) fn from_key(key: &str) -> Option<MemberList> {
+        const GUARDDUTY: &[&str] = &["relationshipstatus", "detectorid"];
+        const DETECTIVE: &[&str] =
+            &["grapharn", "invitationtype", "volumeusageinbytes", "datasourcepackageingeststates"];
+        const ANY: &[&str] = &["masterid", "administratorid", "invitedat", "invitedtime", "updatedat", "updatedtime"];
+        let is = |keys: &[&str]| keys.iter().any(|k| k.eq_ignore_ascii_case(key));
+        if is(GUARDDUTY) {
+            Some(MemberList::GuardDuty)
+        } else if is(DETECTIVE) {
+            Some(MemberList::Detective)
+        } else if key.eq_ignore_ascii_case("memberstatus") {
+            Some(MemberList::SecurityHub)
+        } else if is(ANY) {
+            Some(MemberList::Unknown)
+        } else {
+            None
+        }
+    }
+
+    /// The more specific of two guesses.
+    pub(super) fn merge(self, other: MemberList) -> MemberList {
+        if self == MemberList::Unknown { other } else { self }
+    }
+
+    /// Whether `key` holds a member status of this kind of list.
+    pub(super) fn is_status_key(key: &str) -> bool {
+        ["status", "relationshipstatus", "memberstatus"].iter().any(|k| k.eq_ignore_ascii_case(key))
+    }
+
+    /// The info message for a member list that was read.
+    pub(super) fn message(self) -> String {
+        let (what, status) = match self {
+            MemberList::GuardDuty => {
+                ("GuardDuty members (`aws guardduty list-members` or `get-members`)", "relationship status")
+            }
+            MemberList::Detective => {
+                ("Detective members (`aws detective list-members` or `get-members`)", "member status")
+            }
+            MemberList::SecurityHub => ("Security Hub members (`aws securityhub list-members`)", "member status"),
+            MemberList::Unknown => ("members of GuardDuty, Detective or Security Hub", "member status"),
+        };
+        format!(
+            "read as {what}: accounts and emails are used, the {status} is ignored (it is the service's, not AWS Organizations')"
+        )
+    }
 }
 
 /// Keys whose value is the list of accounts: list-accounts, request bodies, member listings.
@@ -373,7 +437,16 @@ impl Reader<'_, '_> {
                         }
                     }
                     let Some(list) = list else { return };
+                    let is_members = ["members", "memberdetails"].iter().any(|k| k.eq_ignore_ascii_case(&list.key));
+                    let detective = list.key.eq_ignore_ascii_case("memberdetails");
                     match list.value.value {
+                        Value::Array(items) if is_members => {
+                            self.members = Some(if detective { MemberList::Detective } else { MemberList::Unknown });
+                            items.into_iter().for_each(|item| self.element(item));
+                            if let Some(kind) = self.members.take() {
+                                self.out.note_member_list(list.key_span, kind.message());
+                            }
+                        }
                         Value::Array(items) => items.into_iter().for_each(|item| self.element(item)),
                         _ => self.out.push(Diagnostic::new(
                             Code::InvalidJson,
@@ -429,8 +502,22 @@ impl Reader<'_, '_> {
         let span = node.span;
         match node.value {
             Value::Object(members) => {
+                // A member export's object, in a member list or on its own (JSON Lines).
+                let kind = members.iter().filter_map(|m| MemberList::from_key(&m.key)).reduce(MemberList::merge);
+                let in_list = self.members.is_some();
+                if let Some(kind) = kind.filter(|_| in_list) {
+                    self.members = self.members.map(|k| k.merge(kind));
+                }
+                let member_shape = in_list || kind.is_some();
                 let (mut id, mut email, mut statuses) = (None, None, Vec::new());
                 for member in members {
+                    if member_shape && MemberList::is_status_key(&member.key) {
+                        if !in_list {
+                            let kind = kind.unwrap_or(MemberList::Unknown);
+                            self.out.note_member_list(member.key_span, kind.message());
+                        }
+                        continue;
+                    }
                     match header_name(&member.key) {
                         Some(HeaderName::Id) if id.is_none() => id = self.field(member.value, "account ID"),
                         Some(HeaderName::Email) if email.is_none() => email = self.field(member.value, "email"),
