@@ -24,7 +24,12 @@ fn options_for(name: &str) -> Vec<(&'static str, Options)> {
         | "detective-get-members.json"
         | "detective-list-members-table.txt"
         | "detective-list-members.yaml" => vec![("detective", detective)],
-        "list-accounts.json" | "list-accounts-text.txt" | "list-accounts-query.txt" | "list-accounts-table.txt" => {
+        "list-accounts.json"
+        | "list-accounts-text.txt"
+        | "list-accounts-query.txt"
+        | "list-accounts-table.txt"
+        | "list-accounts.yaml"
+        | "list-accounts-stream.yaml" => {
             vec![("guardduty, admin 111111111111", Options { admin_account: Some(id("111111111111")), ..guardduty })]
         }
         "own-account.csv" => {

@@ -95,7 +95,7 @@ impl Splitter {
             Format::Semicolon => b';',
             Format::Table => return Splitter::Table,
             Format::OrganizationsText => return Splitter::Organizations,
-            Format::Text | Format::Json | Format::Shorthand => return Splitter::Words,
+            Format::Text | Format::Json | Format::Shorthand | Format::Yaml => return Splitter::Words,
         };
         Splitter::Csv {
             reader: Box::new(ReaderBuilder::new().delimiter(delimiter).build()),

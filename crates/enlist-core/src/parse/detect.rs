@@ -33,6 +33,9 @@ pub(super) fn detect(input: &str, from: usize) -> Format {
     if first.get(..8).is_some_and(|w| w.eq_ignore_ascii_case("ACCOUNTS")) && first[8..].starts_with([' ', '\t']) {
         return Format::OrganizationsText;
     }
+    if super::yaml::looks_like_yaml(first) {
+        return Format::Yaml;
+    }
     if first.starts_with(['|', '+']) || (first.len() >= 3 && first.bytes().all(|b| b == b'-')) {
         return Format::Table;
     }
@@ -103,6 +106,9 @@ mod tests {
             ("AccountId=111122223333,Email=a@example.com\n", Format::Shorthand),
             ("# comment\n\n\u{FEFF}111122223333,a@example.com\n", Format::Csv),
             ("", Format::Text),
+            ("Accounts:\n- Id: '111122223333'\n", Format::Yaml),
+            ("- Accounts:\n  - Id: '111122223333'\n", Format::Yaml),
+            ("---\nMembers: []\n", Format::Yaml),
             ("sep=;\nAccount ID;Email\n", Format::Semicolon),
             ("sep=,\nAccount ID,Email\n", Format::Csv),
             ("sep=\t\nAccount ID\tEmail\n", Format::Tsv),
