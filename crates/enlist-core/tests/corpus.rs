@@ -104,8 +104,13 @@ fn report(input: &str, parsed: &Parsed) -> String {
 fn corpus() {
     insta::glob!("fixtures/*", |path| {
         let name = path.file_name().unwrap().to_str().unwrap();
-        let input = std::fs::read_to_string(path).unwrap();
+        // As the CLI and the browser read a file: UTF-8, UTF-16 or else Windows-1252, with a note.
+        let decoded = enlist_core::decode_text(&std::fs::read(path).unwrap()).unwrap();
+        let input = decoded.text;
         let mut out = String::new();
+        if let Some(note) = decoded.note {
+            let _ = writeln!(out, "decoded: {note}");
+        }
         for (label, options) in options_for(name) {
             let parsed = parse(&input, &options);
             let _ = writeln!(out, "== {label}\n{}", report(&input, &parsed));
