@@ -164,18 +164,16 @@ fn join_display_names<'a>(line: Line<'a>, fields: &mut Vec<RawField<'a>>) {
         }
         let mut first = i;
         if text.starts_with('<') {
-            // `"Audit Root" <…>`: back to the field that opens the quote.
-            if fields[..i].last().is_some_and(|f| f.text.ends_with('"')) {
-                if let Some(open) = fields[..i].iter().rposition(|f| f.text.starts_with('"')) {
-                    first = open;
-                }
-            } else {
-                // A name may hold a short number (`Team 42`), never an email, a status or an ID.
-                let is_name_word = |text: &str| {
-                    kind(text) == Kind::Other || (text.len() < 10 && text.bytes().all(|b| b.is_ascii_digit()))
-                };
-                while first > 0 && is_name_word(&fields[first - 1].text) {
-                    first -= 1;
+            // A name may hold a short number (`Team 42`), never an email, a status or an ID;
+            // a quoted name (`"Audit Root"`) ends at its opening quote.
+            let is_name_word = |text: &str| {
+                let text = text.trim_matches('"');
+                kind(text) == Kind::Other || (text.len() < 10 && text.bytes().all(|b| b.is_ascii_digit()))
+            };
+            while first > 0 && is_name_word(&fields[first - 1].text) {
+                first -= 1;
+                if fields[first].text.starts_with('"') {
+                    break;
                 }
             }
         }

@@ -31,8 +31,10 @@ pub(super) fn read(input: &str, from: usize, out: &mut Collector<'_>) {
         if matches!(line.text, "---" | "...") || line.text.starts_with("%YAML") || line.text.starts_with("--- ") {
             if let Some(rest) = line.text.strip_prefix("--- ") {
                 // `--- value` on the marker line: read what follows the marker.
+                let rest = rest.trim_start_matches(' ');
+                let offset = line.text.len() - rest.len();
                 parser.lines[parser.at] =
-                    YLine { indent: line.indent + 4, start: line.start + 4, text: rest.trim_start() };
+                    YLine { indent: line.indent + offset, start: line.start + offset, text: rest };
                 if parser.lines[parser.at].text.is_empty() {
                     parser.at += 1;
                 }
@@ -573,6 +575,15 @@ mod tests {
         assert!(messages[0].starts_with("expected `key: value`, found `Bad line`"));
         assert!(messages[1].starts_with("expected block style"));
         assert!(messages[2].starts_with("expected a closing `'`"));
+    }
+
+    #[test]
+    fn a_value_after_the_document_marker_keeps_its_span() {
+        let text = "---   - AccountId: 11112222333\n        Email: a@example.com\n";
+        let parsed = crate::parse(text, &crate::Options::default());
+        assert_eq!(parsed.format, crate::Format::Yaml);
+        let lost_zero = parsed.diagnostics.iter().find(|d| d.code == Code::LostLeadingZero).expect("an E003");
+        assert_eq!(lost_zero.span.slice(text), "11112222333");
     }
 
     #[test]
