@@ -487,6 +487,18 @@ impl<'c, 'i> Reader<'c, 'i> {
                             ),
                         )),
                     }
+                } else if let Some(index) = members
+                    .iter()
+                    .position(|m| m.key.eq_ignore_ascii_case("account") && matches!(m.value.value, Value::Object(_)))
+                {
+                    // `aws organizations describe-account`: `{"Account": {"Id", "Email", "Status", …}}`.
+                    for (i, member) in members.into_iter().enumerate() {
+                        if i == index {
+                            self.element(member.value);
+                        } else {
+                            self.unused(&member);
+                        }
+                    }
                 } else if members.iter().any(|m| {
                     header_name(&m.key) == Some(HeaderName::Id) || header_name(&m.key) == Some(HeaderName::Email)
                 }) {
