@@ -1,5 +1,6 @@
-//! Fuzzes `parse` with arbitrary text under every format and option set: it must never panic,
-//! and what it returns must hold together.
+//! Fuzzes `decode_text` and `parse` with arbitrary bytes under every format (YAML among them)
+//! and option set: they must never panic, and what they return must hold together. Bytes that
+//! are not UTF-8 go through the Windows-1252 reading, as a dropped file's would.
 
 #![no_main]
 
@@ -8,12 +9,15 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
-    let format = match selector % 9 {
+    let Ok(decoded) = enlist_core::decode_text(rest) else { return };
+    let text = decoded.text.as_str();
+    // One more than the formats: 0 detects.
+    let choices = Format::ALL.len() + 1;
+    let format = match usize::from(selector) % choices {
         0 => None,
-        n => Some(Format::ALL[usize::from(n - 1)]),
+        n => Some(Format::ALL[n - 1]),
     };
-    let services = match (selector / 9) % 3 {
+    let services = match (usize::from(selector) / choices) % 3 {
         0 => Services::only(Service::GuardDuty),
         1 => Services::only(Service::Detective),
         _ => Services::BOTH,

@@ -85,13 +85,25 @@ pub(crate) async fn config() -> Result<Option<crate::settings::Settings>, String
     crate::settings::Settings::from_json(&text).map(Some)
 }
 
-/// Reads a picked or dropped file as text (UTF-8, or UTF-16 with a byte order mark).
+/// Reads a picked or dropped file as text (UTF-8, UTF-16 with a byte order mark, or else
+/// Windows-1252, as the core decides). The note about a Windows-1252 file goes to the console
+/// until the caller can show it: its signature is kept so the rest of the page is unchanged.
 pub(crate) async fn read_file(file: &web_sys::File) -> Result<String, String> {
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| "the browser could not read the file".to_owned())?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    enlist_core::decode_text(&bytes).map_err(|e| e.to_string())
+    let decoded = enlist_core::decode_text(&bytes).map_err(|e| e.to_string())?;
+    if let Some(note) = &decoded.note {
+        // Through `js_sys`, as the workspace's web-sys has no `console` feature.
+        use wasm_bindgen::JsCast;
+        let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).ok();
+        let info = console.as_ref().and_then(|c| js_sys::Reflect::get(c, &"info".into()).ok());
+        if let (Some(console), Some(info)) = (console, info.and_then(|f| f.dyn_into::<js_sys::Function>().ok())) {
+            let _ = info.call1(&console, &format!("{}: {note}", file.name()).into());
+        }
+    }
+    Ok(decoded.text)
 }
 
 /// Puts `text` on the clipboard.

@@ -61,7 +61,13 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         Err(message) => return crate::usage_error(&message),
     };
     let text = match enlist_core::decode_text(&bytes) {
-        Ok(text) => text,
+        Ok(decoded) => {
+            // Said once, on stderr, so `--json` stays the contract on stdout.
+            if let Some(note) = &decoded.note {
+                crate::say(&format!("enlist: note: {name}: {note}\n"));
+            }
+            decoded.text
+        }
         Err(error) => return crate::usage_error(&format!("{name}: {error}")),
     };
     let options = Options { services, organization_mode: args.org_mode, admin_account, format };

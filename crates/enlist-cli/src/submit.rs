@@ -175,7 +175,11 @@ async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
         }
         None => {
             let bytes = std::fs::read(&args.path).map_err(|e| format!("cannot read {}: {e}", args.path.display()))?;
-            let text = enlist_core::decode_text(&bytes).map_err(|e| format!("{}: {e}", args.path.display()))?;
+            let decoded = enlist_core::decode_text(&bytes).map_err(|e| format!("{}: {e}", args.path.display()))?;
+            if let Some(note) = &decoded.note {
+                crate::say(&format!("enlist: note: {}: {note}\n", args.path.display()));
+            }
+            let text = decoded.text;
             let mut admin_account = args
                 .admin_account
                 .as_deref()

@@ -127,14 +127,23 @@ fn encodings() {
     utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     let output = enlist(&["check", "--service", "guardduty"], Some(&utf16));
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    // Latin-1 is refused with the line of the first bad byte, not guessed at.
+    // Bytes that are not UTF-8 are read as Windows-1252 (Excel's "CSV (Comma delimited)"), with a
+    // note naming the line of the first such byte; the accent then reaches the email check.
     let output = enlist(
-        &["check", "--service", "guardduty"],
+        &["check", "--service", "detective"],
         Some(b"111122223333,a@example.com\n222233334444,jos\xe9@example.com\n"),
     );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(
+        stderr(&output),
+        "enlist: note: <stdin>: read as Windows-1252, not UTF-8 (the byte 0xE9 on line 2 is not UTF-8); check the accented characters, or save the file as UTF-8 (in Excel: \"CSV UTF-8\")\n"
+    );
+    assert!(stdout(&output).ends_with("2 accounts to send in 1 batch; 0 errors, 0 warnings\n"), "{}", stdout(&output));
+    // A UTF-8 byte order mark names the encoding: damage after it is refused, not guessed at.
+    let output = enlist(&["check", "--service", "guardduty"], Some(b"\xEF\xBB\xBF111122223333,a@example.com\n\xe9\n"));
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         stderr(&output),
-        "enlist: <stdin>: expected UTF-8 text, found the byte 0xE9 on line 2; save the file as UTF-8 (in Excel: \"CSV UTF-8\")\n"
+        "enlist: <stdin>: expected UTF-8 text after the UTF-8 byte order mark, found the byte 0xE9 on line 2; save the file as UTF-8 (in Excel: \"CSV UTF-8\")\n"
     );
 }

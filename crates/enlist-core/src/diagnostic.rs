@@ -116,6 +116,17 @@ codes! {
     GroupedAccountId = "I006", Info, "account ID separators removed";
     /// A column or JSON field Enlist does not use.
     UnusedColumn = "I007", Info, "column not used";
+    /// A member list of GuardDuty, Detective or Security Hub: its member statuses are the
+    /// service's, not AWS Organizations', and are ignored.
+    MemberList = "I008", Info, "member list read";
+    /// An ARN where the account ID was expected: the account ID was taken from it.
+    AccountFromArn = "I009", Info, "account ID read from an ARN";
+    /// Excel's `sep=` line, which names the delimiter, was read and honoured.
+    DelimiterLine = "I010", Info, "delimiter line";
+    /// Invalid YAML, or YAML of a shape Enlist does not know.
+    InvalidYaml = "E011", Error, "invalid YAML";
+    /// `Name <address>`: the address in the angle brackets was used and the name dropped.
+    DisplayName = "W009", Warning, "display name dropped";
 }
 
 impl fmt::Display for Code {

@@ -50,5 +50,5 @@ pub use span::{ColumnEncoding, LineCol, LineIndex, Span};
 pub use target::{
     Destination, DetectorId, GraphArn, InvalidIdentifier, Invitation, MAX_MESSAGE, Region, Target, Unreachable,
 };
-pub use text::{Undecodable, decode_text};
+pub use text::{Decoded, Undecodable, decode_text};
 pub use wire::FailureKind;

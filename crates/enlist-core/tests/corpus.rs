@@ -19,8 +19,17 @@ fn options_for(name: &str) -> Vec<(&'static str, Options)> {
     let detective = Options { services: Services::only(Service::Detective), ..Options::default() };
     match name {
         "ids-only.txt" => vec![("detective, organization mode", Options { organization_mode: true, ..detective })],
-        "console-detective-header.csv" | "detective-body.json" => vec![("detective", detective)],
-        "list-accounts.json" | "list-accounts-text.txt" | "list-accounts-query.txt" | "list-accounts-table.txt" => {
+        "console-detective-header.csv"
+        | "detective-body.json"
+        | "detective-get-members.json"
+        | "detective-list-members-table.txt"
+        | "detective-list-members.yaml" => vec![("detective", detective)],
+        "list-accounts.json"
+        | "list-accounts-text.txt"
+        | "list-accounts-query.txt"
+        | "list-accounts-table.txt"
+        | "list-accounts.yaml"
+        | "list-accounts-stream.yaml" => {
             vec![("guardduty, admin 111111111111", Options { admin_account: Some(id("111111111111")), ..guardduty })]
         }
         "own-account.csv" => {
@@ -95,8 +104,13 @@ fn report(input: &str, parsed: &Parsed) -> String {
 fn corpus() {
     insta::glob!("fixtures/*", |path| {
         let name = path.file_name().unwrap().to_str().unwrap();
-        let input = std::fs::read_to_string(path).unwrap();
+        // As the CLI and the browser read a file: UTF-8, UTF-16 or else Windows-1252, with a note.
+        let decoded = enlist_core::decode_text(&std::fs::read(path).unwrap()).unwrap();
+        let input = decoded.text;
         let mut out = String::new();
+        if let Some(note) = decoded.note {
+            let _ = writeln!(out, "decoded: {note}");
+        }
         for (label, options) in options_for(name) {
             let parsed = parse(&input, &options);
             let _ = writeln!(out, "== {label}\n{}", report(&input, &parsed));

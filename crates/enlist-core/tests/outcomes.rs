@@ -100,6 +100,10 @@ fn every_request_and_every_ending() {
     let mut driver = Driver::new(1_790_000_000_000);
     driver.drive(&mut run, &mut sim, None);
     insta::assert_snapshot!("outcomes", table(&run));
+    // Snapshots trim the last newline; every text export must end with one.
+    for export in [results_csv(&run), results_json(&run), retry_list(&run), repair_list(&run)] {
+        assert!(export.ends_with('\n'), "{export:?} ends with a newline");
+    }
     insta::assert_snapshot!("results_csv", results_csv(&run));
     insta::assert_snapshot!("results_json", results_json(&run));
     insta::assert_snapshot!("retry_list", retry_list(&run));

@@ -26,16 +26,24 @@ fn id_text() -> impl Strategy<Value = String> {
         1 => (100_000_000_000u64..1_000_000_000_000).prop_map(|n| format!("{n}.0")),
         1 => (100_000_000_000u64..1_000_000_000_000).prop_map(|n| format!("{:.5E}", n as f64)),
         1 => (0u64..1_000_000_000_000).prop_map(|n| { let s = format!("{n:012}"); format!("{}-{}-{}", &s[..4], &s[4..8], &s[8..]) }),
+        1 => (0u64..1_000_000_000_000, any::<bool>()).prop_map(|(n, org)| if org {
+            format!("arn:aws:organizations::111111111111:account/o-exampleorgid/{n:012}")
+        } else {
+            format!("arn:aws:iam::{n:012}:root")
+        }),
     ]
 }
 
 /// Decorations people's tools add around values.
 fn decorate(value: String, how: u8) -> String {
-    match how % 6 {
+    match how % 8 {
         0 | 1 => value,
         2 => format!("\"{value}\""),
         3 => format!("\u{200B}{value}"),
         4 => format!("\u{00A0}{value}\u{00A0}"),
+        // A display name, as mail clients write an address.
+        5 if value.contains('@') => format!("Cloud Ops <{value}>"),
+        6 if value.contains('@') => format!("<{value}>"),
         _ => format!(" {value} "),
     }
 }
@@ -61,11 +69,71 @@ fn line(separator: &'static str) -> impl Strategy<Value = GenLine> {
 
 fn input() -> impl Strategy<Value = (Vec<GenLine>, String)> {
     prop::sample::select(vec![",", "\t", ";", " ", ", "])
-        .prop_flat_map(|separator| prop::collection::vec(line(separator), 1..60))
+        .prop_flat_map(|separator| (Just(separator), prop::collection::vec(line(separator), 1..60), any::<bool>()))
+        .prop_map(|(separator, mut lines, sep_line)| {
+            // Excel's `sep=` line first: it is accounted for by its own diagnostic.
+            if sep_line && separator != " " {
+                lines.insert(0, GenLine { text: format!("sep={}", separator.trim()), content: true });
+            }
+            lines
+        })
         .prop_flat_map(|lines| (Just(lines), prop::sample::select(vec!["\n", "\r\n"])))
         .prop_map(|(lines, newline)| {
             let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(newline);
             (lines, text)
+        })
+}
+
+/// One item of a YAML account list, as the AWS CLI writes it or a person does, and whether it
+/// is an element the parser must account for.
+fn yaml_item() -> impl Strategy<Value = String> {
+    let id = prop_oneof![
+        3 => id_text().prop_map(|id| format!("'{id}'")),
+        1 => id_text(),
+        1 => id_text().prop_map(|id| format!("\"{id}\"")),
+    ];
+    let address = prop_oneof![
+        3 => email(),
+        1 => email().prop_map(|e| format!("'{e}'")),
+        1 => email().prop_map(|e| format!("Cloud Ops <{e}>")),
+        1 => email().prop_map(|e| format!("\"Ops\\u200B <{e}>\"")),
+    ];
+    let status = prop::sample::select(vec!["ACTIVE", "SUSPENDED", "ENABLED", "Invited", "EmailVerificationFailed"]);
+    prop_oneof![
+        6 => (id, address, status, any::<bool>(), any::<bool>()).prop_map(|(id, email, status, member, wrap)| {
+            let (id_key, email_key, status_key) = if member { ("AccountId", "EmailAddress", "Status") } else { ("Id", "Email", "Status") };
+            let email = if wrap { format!("\n    {email}") } else { format!(" {email}") };
+            format!("- {id_key}: {id}\n  {email_key}:{email}\n  Name: 'x: #1'\n  {status_key}: {status}")
+        }),
+        1 => email().prop_map(|e| format!("- Email: {e}")),
+        1 => "[a-zA-Z0-9@._ ,;'()<>é·-]{1,30}"
+            .prop_filter("needs a visible character", |s| s.chars().any(|c| c.is_ascii_alphanumeric()))
+            .prop_map(|text| format!("- {text}")),
+        1 => "[a-z]{1,8}: [a-z0-9 ]{0,10}".prop_map(|text| format!("- {text}")),
+    ]
+}
+
+fn yaml_input() -> impl Strategy<Value = (Vec<usize>, String)> {
+    (
+        prop::collection::vec(yaml_item(), 1..40),
+        prop::sample::select(vec!["Accounts", "Members", "MemberDetails"]),
+        any::<bool>(),
+    )
+        .prop_map(|(items, key, stream)| {
+            let mut text = if stream { format!("- {key}:\n") } else { format!("{key}:\n") };
+            let indent = if stream { "  " } else { "" };
+            let mut starts = Vec::new();
+            for item in &items {
+                starts.push(text.matches('\n').count() + 1);
+                for line in item.lines() {
+                    text.push_str(indent);
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+            text.push_str(indent);
+            text.push_str("NextToken: null\n");
+            (starts, text)
         })
 }
 
@@ -154,6 +222,40 @@ proptest! {
         let forced = parse(&text, &Options { format: Some(format), ..options });
         check_batches(&forced);
         check_spans(&text, &forced);
+    }
+
+    #[test]
+    fn every_yaml_item_is_accounted_for((starts, text) in yaml_input(), options in options()) {
+        let parsed = parse(&text, &Options { format: None, ..options });
+        prop_assert_eq!(parsed.format, Format::Yaml);
+        let accounted = accounted_lines(&parsed);
+        for line in starts {
+            prop_assert!(accounted.contains(&line), "item on line {} was dropped silently\n{}\n{:#?}", line, text, parsed.diagnostics);
+        }
+        check_batches(&parsed);
+        check_spans(&text, &parsed);
+    }
+
+    #[test]
+    fn never_panics_on_yaml_like_text(text in r#"([ ]{0,4}(- |[A-Za-z]{1,6}: ?|'|"|#|\\|[a-z0-9@.]{1,12}|\|| >|\[\]|\{)*\n){0,30}"#) {
+        let parsed = parse(&text, &Options { format: Some(Format::Yaml), ..Options::default() });
+        check_batches(&parsed);
+        check_spans(&text, &parsed);
+    }
+
+    /// Any bytes decode (as UTF-8, UTF-16 or Windows-1252) or are refused with a message, and
+    /// what decodes parses.
+    #[test]
+    fn any_bytes_decode_or_are_refused(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        match enlist_core::decode_text(&bytes) {
+            Ok(decoded) => {
+                prop_assert_eq!(decoded.note.is_some(), std::str::from_utf8(&bytes).is_err() && !bytes.starts_with(&[0xFF, 0xFE]) && !bytes.starts_with(&[0xFE, 0xFF]));
+                let parsed = parse(&decoded.text, &Options::default());
+                check_batches(&parsed);
+                check_spans(&decoded.text, &parsed);
+            }
+            Err(error) => prop_assert!(!error.to_string().is_empty()),
+        }
     }
 
     #[test]

@@ -21,8 +21,15 @@ pub(super) fn read(input: &str, from: usize, format: Format, out: &mut Collector
     let mut fields: Vec<RawField<'_>> = Vec::new();
     let mut header_done = false;
     let mut columns: Option<Columns> = None;
+    let mut first_line = true;
     for line in lines(input, from).filter_map(content) {
         fields.clear();
+        if std::mem::take(&mut first_line)
+            && let Some(delimiter) = super::detect::sep_line(line.text)
+        {
+            sep_line(line, delimiter, format, out);
+            continue;
+        }
         if let Err(diagnostic) = splitter.split(line, &mut fields) {
             out.push(diagnostic);
             header_done = true;
@@ -46,6 +53,32 @@ pub(super) fn read(input: &str, from: usize, format: Format, out: &mut Collector
     }
 }
 
+/// Reports Excel's `sep=` line. Detection honours it; a format chosen by the user wins, and the
+/// message says so when the two disagree.
+fn sep_line(line: Line<'_>, delimiter: char, format: Format, out: &mut Collector<'_>) {
+    let named = match delimiter {
+        '\t' => "tabs",
+        ';' => "semicolons",
+        _ => "commas",
+    };
+    let used = match format {
+        Format::Csv => ',',
+        Format::Tsv => '\t',
+        Format::Semicolon => ';',
+        _ => '\0',
+    };
+    let mut message =
+        format!("read `{}` as Excel's delimiter line: fields are separated by {named}", quote(line.text.trim()));
+    if used != delimiter {
+        message = format!(
+            "read `{}` as Excel's delimiter line, which names {named}; the lines are read as {} as chosen",
+            quote(line.text.trim()),
+            format.description()
+        );
+    }
+    out.push(Diagnostic::new(Code::DelimiterLine, line.span(), message));
+}
+
 /// Splits a line into fields, keeping each field's span.
 enum Splitter {
     Csv { reader: Box<Reader>, output: Vec<u8>, delimiter: u8 },
@@ -62,7 +95,7 @@ impl Splitter {
             Format::Semicolon => b';',
             Format::Table => return Splitter::Table,
             Format::OrganizationsText => return Splitter::Organizations,
-            Format::Text | Format::Json | Format::Shorthand => return Splitter::Words,
+            Format::Text | Format::Json | Format::Shorthand | Format::Yaml => return Splitter::Words,
         };
         Splitter::Csv {
             reader: Box::new(ReaderBuilder::new().delimiter(delimiter).build()),
@@ -87,6 +120,9 @@ impl Splitter {
             Splitter::Csv { reader, output, .. } => split_csv(reader, output, line, fields),
             Splitter::Words => {
                 split_on(line, |c| c.is_whitespace() || c == ',' || c == ';', fields);
+                if memchr::memchr(b'<', line.text.as_bytes()).is_some() {
+                    join_display_names(line, fields);
+                }
                 Ok(())
             }
             Splitter::Organizations => {
@@ -110,6 +146,43 @@ impl Splitter {
                 Ok(())
             }
         }
+    }
+}
+
+/// In free text, `Cloud Ops <ops@example.com>` and `"Audit Root" <root@example.com>` are one
+/// email each: the words of a name before an address in angle brackets are joined to it, so they
+/// are never read as fields of their own. A quoted name is joined whole; an unquoted one word by
+/// word back to the previous ID or email.
+fn join_display_names<'a>(line: Line<'a>, fields: &mut Vec<RawField<'a>>) {
+    let mut i = 0;
+    while i < fields.len() {
+        let text = &fields[i].text;
+        let is_address = text.ends_with('>') && text.contains('<') && text.contains('@');
+        if !is_address {
+            i += 1;
+            continue;
+        }
+        let mut first = i;
+        if text.starts_with('<') {
+            // A name may hold a short number (`Team 42`), never an email, a status or an ID;
+            // a quoted name (`"Audit Root"`) ends at its opening quote.
+            let is_name_word = |text: &str| {
+                let text = text.trim_matches('"');
+                kind(text) == Kind::Other || (text.len() < 10 && text.bytes().all(|b| b.is_ascii_digit()))
+            };
+            while first > 0 && is_name_word(&fields[first - 1].text) {
+                first -= 1;
+                if fields[first].text.starts_with('"') {
+                    break;
+                }
+            }
+        }
+        if first < i {
+            let (start, end) = (fields[first].span.start - line.start, fields[i].span.end - line.start);
+            fields[first] = RawField::exact(&line.text[start..end], line.start + start);
+            fields.drain(first + 1..=i);
+        }
+        i = first + 1;
     }
 }
 
@@ -335,6 +408,9 @@ fn kind(text: &str) -> Kind {
     });
     if visible.contains('@') {
         return Kind::Email;
+    }
+    if visible.starts_with("arn:") {
+        return Kind::Id;
     }
     if is_status(visible) {
         return Kind::Status;

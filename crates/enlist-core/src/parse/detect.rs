@@ -18,11 +18,23 @@ pub(super) fn detect(input: &str, from: usize) -> Format {
         return Format::Text;
     };
     let first = first.trim_start_matches(|c: char| super::clean::is_zero_width(c));
+    // Trimming took the tab of `sep=` and a tab: look at the line as it is.
+    let raw_first = lines(input, from).filter_map(content).next().map_or("", |l| l.text);
+    if let Some(delimiter) = sep_line(raw_first) {
+        return match delimiter {
+            '\t' => Format::Tsv,
+            ';' => Format::Semicolon,
+            _ => Format::Csv,
+        };
+    }
     if first.starts_with(['{', '[']) {
         return Format::Json;
     }
     if first.get(..8).is_some_and(|w| w.eq_ignore_ascii_case("ACCOUNTS")) && first[8..].starts_with([' ', '\t']) {
         return Format::OrganizationsText;
+    }
+    if super::yaml::looks_like_yaml(first) {
+        return Format::Yaml;
     }
     if first.starts_with(['|', '+']) || (first.len() >= 3 && first.bytes().all(|b| b == b'-')) {
         return Format::Table;
@@ -40,6 +52,22 @@ pub(super) fn detect(input: &str, from: usize) -> Format {
         Format::Semicolon
     } else {
         Format::Text
+    }
+}
+
+/// Excel's first line `sep=,` (or `sep=;`, `sep=` and a tab, or `sep=\t` as typed), which names
+/// the delimiter of the lines after it; `None` for any other line. Only `,`, `;` and tab are
+/// delimiters Enlist reads.
+pub(super) fn sep_line(line: &str) -> Option<char> {
+    let line = line.trim_matches(|c: char| c == ' ' || c == '"' || super::clean::is_zero_width(c));
+    let rest = line.get(..4).filter(|head| head.eq_ignore_ascii_case("sep=")).map(|_| &line[4..])?;
+    match rest {
+        "," | ",," => Some(','),
+        ";" | ";;" => Some(';'),
+        "\t" | "\t\t" => Some('\t'),
+        // A tab delimiter line is `sep=` and a tab (and Excel may add one more for the column).
+        _ if !rest.is_empty() && rest.bytes().all(|b| b == b'\t') => Some('\t'),
+        _ => None,
     }
 }
 
@@ -78,6 +106,13 @@ mod tests {
             ("AccountId=111122223333,Email=a@example.com\n", Format::Shorthand),
             ("# comment\n\n\u{FEFF}111122223333,a@example.com\n", Format::Csv),
             ("", Format::Text),
+            ("Accounts:\n- Id: '111122223333'\n", Format::Yaml),
+            ("- Accounts:\n  - Id: '111122223333'\n", Format::Yaml),
+            ("---\nMembers: []\n", Format::Yaml),
+            ("sep=;\nAccount ID;Email\n", Format::Semicolon),
+            ("sep=,\nAccount ID,Email\n", Format::Csv),
+            ("sep=\t\nAccount ID\tEmail\n", Format::Tsv),
+            ("sep=\\t\nAccount ID\tEmail\n", Format::Tsv),
         ];
         for (input, expected) in cases {
             assert_eq!(detect_format(input), expected, "{input:?}");

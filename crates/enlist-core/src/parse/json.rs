@@ -19,28 +19,31 @@ use crate::span::Span;
 /// How deep arrays and objects may nest; account lists need three levels.
 const MAX_DEPTH: usize = 64;
 
+/// A value of the tree both readers build (YAML's scalars map onto JSON's values).
 #[derive(Debug)]
-enum Value<'a> {
+pub(super) enum Value<'a> {
     Null,
     Bool,
     Number(&'a str),
-    /// The decoded text, and whether it is byte for byte the input (no escapes).
+    /// The decoded text, and whether it is byte for byte the input between its quotes (no escapes).
     String(Cow<'a, str>, bool),
+    /// A YAML plain scalar: its text, and whether it is byte for byte the input at the node's span.
+    Plain(Cow<'a, str>, bool),
     Array(Vec<Node<'a>>),
     Object(Vec<Member<'a>>),
 }
 
 #[derive(Debug)]
-struct Node<'a> {
-    value: Value<'a>,
-    span: Span,
+pub(super) struct Node<'a> {
+    pub(super) value: Value<'a>,
+    pub(super) span: Span,
 }
 
 #[derive(Debug)]
-struct Member<'a> {
-    key: Cow<'a, str>,
-    key_span: Span,
-    value: Node<'a>,
+pub(super) struct Member<'a> {
+    pub(super) key: Cow<'a, str>,
+    pub(super) key_span: Span,
+    pub(super) value: Node<'a>,
 }
 
 #[derive(Debug)]
@@ -295,7 +298,7 @@ impl<'a> Parser<'a> {
 /// Reads every top-level value of `input` from byte `from`.
 pub(super) fn read(input: &str, from: usize, out: &mut Collector<'_>) {
     let mut parser = Parser { text: input, pos: from, depth: 0 };
-    let mut reader = Reader { out, unused: FxHashSet::default() };
+    let mut reader = Reader::new(out, Syntax::Json);
     loop {
         parser.skip_whitespace();
         while parser.peek() == Some(b',') {
@@ -347,21 +350,111 @@ fn resume_at(input: &str, start: usize, at: usize) -> Option<usize> {
     }
 }
 
-struct Reader<'c, 'i> {
-    out: &'c mut Collector<'i>,
+/// Which reader built the tree, for the words and codes of messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Syntax {
+    Json,
+    Yaml,
+}
+
+/// Turns a tree of values into accounts: the shapes Enlist understands, the same for JSON and YAML.
+pub(super) struct Reader<'c, 'i> {
+    pub(super) out: &'c mut Collector<'i>,
     /// Keys already reported as not used, so each is reported once.
     unused: FxHashSet<String>,
+    /// While reading a member list: the service its members looked like so far.
+    members: Option<MemberList>,
+    syntax: Syntax,
+}
+
+/// Whose member export a list is, judged by its keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum MemberList {
+    /// `Members` without a key that tells the service.
+    Unknown,
+    /// `aws guardduty list-members` / `get-members`: `DetectorId`, `RelationshipStatus`.
+    GuardDuty,
+    /// `aws detective list-members` / `get-members`: `MemberDetails`, `GraphArn`, `Status`.
+    Detective,
+    /// `aws securityhub list-members`: `MemberStatus`.
+    SecurityHub,
+}
+
+impl MemberList {
+    /// The service a member object's key belongs to, for keys only member exports have.
+    pub(super) fn from_key(key: &str) -> Option<MemberList> {
+        const GUARDDUTY: &[&str] = &["relationshipstatus", "detectorid"];
+        const DETECTIVE: &[&str] =
+            &["grapharn", "invitationtype", "volumeusageinbytes", "datasourcepackageingeststates"];
+        const ANY: &[&str] = &["masterid", "administratorid", "invitedat", "invitedtime", "updatedat", "updatedtime"];
+        let is = |keys: &[&str]| keys.iter().any(|k| k.eq_ignore_ascii_case(key));
+        if is(GUARDDUTY) {
+            Some(MemberList::GuardDuty)
+        } else if is(DETECTIVE) {
+            Some(MemberList::Detective)
+        } else if key.eq_ignore_ascii_case("memberstatus") {
+            Some(MemberList::SecurityHub)
+        } else if is(ANY) {
+            Some(MemberList::Unknown)
+        } else {
+            None
+        }
+    }
+
+    /// The more specific of two guesses.
+    pub(super) fn merge(self, other: MemberList) -> MemberList {
+        if self == MemberList::Unknown { other } else { self }
+    }
+
+    /// Whether `key` holds a member status of this kind of list.
+    pub(super) fn is_status_key(key: &str) -> bool {
+        ["status", "relationshipstatus", "memberstatus"].iter().any(|k| k.eq_ignore_ascii_case(key))
+    }
+
+    /// The info message for a member list that was read.
+    pub(super) fn message(self) -> String {
+        let (what, status) = match self {
+            MemberList::GuardDuty => {
+                ("GuardDuty members (`aws guardduty list-members` or `get-members`)", "relationship status")
+            }
+            MemberList::Detective => {
+                ("Detective members (`aws detective list-members` or `get-members`)", "member status")
+            }
+            MemberList::SecurityHub => ("Security Hub members (`aws securityhub list-members`)", "member status"),
+            MemberList::Unknown => ("members of GuardDuty, Detective or Security Hub", "member status"),
+        };
+        format!(
+            "read as {what}: accounts and emails are used, the {status} is ignored (it is the service's, not AWS Organizations')"
+        )
+    }
 }
 
 /// Keys whose value is the list of accounts: list-accounts, request bodies, member listings.
-fn is_list_key(key: &str) -> bool {
+pub(super) fn is_list_key(key: &str) -> bool {
     ["accounts", "accountdetails", "members", "memberdetails", "accountids"].iter().any(|k| k.eq_ignore_ascii_case(key))
 }
 
-impl Reader<'_, '_> {
-    fn top_level(&mut self, node: Node<'_>) {
+impl<'c, 'i> Reader<'c, 'i> {
+    pub(super) fn new(out: &'c mut Collector<'i>, syntax: Syntax) -> Reader<'c, 'i> {
+        Reader { out, unused: FxHashSet::default(), members: None, syntax }
+    }
+
+    /// The code for a document of a shape Enlist does not read.
+    fn invalid(&self) -> Code {
+        match self.syntax {
+            Syntax::Json => Code::InvalidJson,
+            Syntax::Yaml => Code::InvalidYaml,
+        }
+    }
+
+    pub(super) fn top_level(&mut self, node: Node<'_>) {
         match node.value {
-            Value::Array(items) => items.into_iter().for_each(|item| self.element(item)),
+            // `--output yaml-stream` and JSON pages: a list whose items are whole answers.
+            Value::Array(items) => items.into_iter().for_each(|item| {
+                let is_page =
+                    matches!(&item.value, Value::Object(members) if members.iter().any(|m| is_list_key(&m.key)));
+                if is_page { self.top_level(item) } else { self.element(item) }
+            }),
             Value::Object(members) => {
                 if let Some(index) = members.iter().position(|m| is_list_key(&m.key)) {
                     let mut list = None;
@@ -373,10 +466,19 @@ impl Reader<'_, '_> {
                         }
                     }
                     let Some(list) = list else { return };
+                    let is_members = ["members", "memberdetails"].iter().any(|k| k.eq_ignore_ascii_case(&list.key));
+                    let detective = list.key.eq_ignore_ascii_case("memberdetails");
                     match list.value.value {
+                        Value::Array(items) if is_members => {
+                            self.members = Some(if detective { MemberList::Detective } else { MemberList::Unknown });
+                            items.into_iter().for_each(|item| self.element(item));
+                            if let Some(kind) = self.members.take() {
+                                self.out.note_member_list(list.key_span, kind.message());
+                            }
+                        }
                         Value::Array(items) => items.into_iter().for_each(|item| self.element(item)),
                         _ => self.out.push(Diagnostic::new(
-                            Code::InvalidJson,
+                            self.invalid(),
                             list.value.span,
                             format!(
                                 "expected `{}` to be a list of accounts, found `{}`",
@@ -384,6 +486,18 @@ impl Reader<'_, '_> {
                                 quote(list.value.span.slice(self.out.input()))
                             ),
                         )),
+                    }
+                } else if let Some(index) = members
+                    .iter()
+                    .position(|m| m.key.eq_ignore_ascii_case("account") && matches!(m.value.value, Value::Object(_)))
+                {
+                    // `aws organizations describe-account`: `{"Account": {"Id", "Email", "Status", …}}`.
+                    for (i, member) in members.into_iter().enumerate() {
+                        if i == index {
+                            self.element(member.value);
+                        } else {
+                            self.unused(&member);
+                        }
                     }
                 } else if members.iter().any(|m| {
                     header_name(&m.key) == Some(HeaderName::Id) || header_name(&m.key) == Some(HeaderName::Email)
@@ -397,7 +511,7 @@ impl Reader<'_, '_> {
                         format!("an object with {}", keys.join(", "))
                     };
                     self.out.push(Diagnostic::new(
-                        Code::InvalidJson,
+                        self.invalid(),
                         node.span,
                         format!("expected a list of accounts (an array, or an object with `Accounts` or `accountDetails`), found {found}"),
                     ));
@@ -429,8 +543,22 @@ impl Reader<'_, '_> {
         let span = node.span;
         match node.value {
             Value::Object(members) => {
+                // A member export's object, in a member list or on its own (JSON Lines).
+                let kind = members.iter().filter_map(|m| MemberList::from_key(&m.key)).reduce(MemberList::merge);
+                let in_list = self.members.is_some();
+                if let Some(kind) = kind.filter(|_| in_list) {
+                    self.members = self.members.map(|k| k.merge(kind));
+                }
+                let member_shape = in_list || kind.is_some();
                 let (mut id, mut email, mut statuses) = (None, None, Vec::new());
                 for member in members {
+                    if member_shape && MemberList::is_status_key(&member.key) {
+                        if !in_list {
+                            let kind = kind.unwrap_or(MemberList::Unknown);
+                            self.out.note_member_list(member.key_span, kind.message());
+                        }
+                        continue;
+                    }
                     match header_name(&member.key) {
                         Some(HeaderName::Id) if id.is_none() => id = self.field(member.value, "account ID"),
                         Some(HeaderName::Email) if email.is_none() => email = self.field(member.value, "email"),
@@ -461,7 +589,7 @@ impl Reader<'_, '_> {
                 let email = fields.iter().position(|f| f.text.contains('@')).map(|i| fields.remove(i));
                 self.out.account(span, fields.pop(), email, None);
             }
-            Value::String(..) | Value::Number(_) => {
+            Value::String(..) | Value::Plain(..) | Value::Number(_) => {
                 let Some(field) = self.field(node, "account ID") else {
                     return;
                 };
@@ -472,7 +600,7 @@ impl Reader<'_, '_> {
                 }
             }
             Value::Null | Value::Bool => self.out.push(Diagnostic::new(
-                Code::InvalidJson,
+                self.invalid(),
                 span,
                 format!(
                     "expected an account (an object with `AccountId` and `Email`), found `{}`",
@@ -492,13 +620,18 @@ impl Reader<'_, '_> {
                 let inner = Span::new(node.span.start + 1, node.span.end.saturating_sub(1));
                 Some(RawField { text, span: if exact { inner } else { node.span }, exact, quoted: true })
             }
+            Value::Plain(text, exact) => Some(RawField { text, span: node.span, exact, quoted: false }),
             Value::Number(text) => {
                 if what == "account ID" {
-                    self.out.push(Diagnostic::new(
-                        Code::NumericAccountId,
-                        node.span,
-                        format!("expected the account ID as a string (`\"{text}\"`), found a number; numbers lose leading zeros"),
-                    ));
+                    let message = match self.syntax {
+                        Syntax::Json => format!(
+                            "expected the account ID as a string (`\"{text}\"`), found a number; numbers lose leading zeros"
+                        ),
+                        Syntax::Yaml => format!(
+                            "expected the account ID in quotes (`'{text}'`), found it unquoted, which YAML reads as a number; numbers lose leading zeros"
+                        ),
+                    };
+                    self.out.push(Diagnostic::new(Code::NumericAccountId, node.span, message));
                 }
                 Some(RawField::exact(text, node.span.start))
             }

@@ -6,6 +6,7 @@ mod detect;
 mod json;
 mod lines;
 mod record;
+mod yaml;
 
 use std::fmt;
 use std::str::FromStr;
@@ -54,7 +55,8 @@ pub enum Format {
     Semicolon,
     /// IDs and emails separated by spaces, commas or semicolons, any number per line.
     Text,
-    /// JSON: `aws organizations list-accounts`, request bodies, arrays of accounts, JSON Lines.
+    /// JSON: `aws organizations list-accounts`, the services' member lists, request bodies, arrays
+    /// of accounts, JSON Lines.
     Json,
     /// `aws organizations list-accounts --output text` (`ACCOUNTS` lines).
     OrganizationsText,
@@ -62,11 +64,13 @@ pub enum Format {
     Table,
     /// AWS CLI shorthand: `AccountId=111122223333,Email=ops@example.com`.
     Shorthand,
+    /// YAML: `--output yaml` and `yaml-stream` of `list-accounts` and of the services' member lists.
+    Yaml,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::Csv,
         Format::Tsv,
         Format::Semicolon,
@@ -75,6 +79,7 @@ impl Format {
         Format::OrganizationsText,
         Format::Table,
         Format::Shorthand,
+        Format::Yaml,
     ];
 
     /// The identifier used in flags and JSON, such as `organizations-text`.
@@ -88,6 +93,7 @@ impl Format {
             Format::OrganizationsText => "organizations-text",
             Format::Table => "table",
             Format::Shorthand => "shorthand",
+            Format::Yaml => "yaml",
         }
     }
 
@@ -102,6 +108,7 @@ impl Format {
             Format::OrganizationsText => "`aws organizations list-accounts --output text`",
             Format::Table => "`aws … --output table`",
             Format::Shorthand => "AWS CLI shorthand (`AccountId=…,Email=…`)",
+            Format::Yaml => "YAML (`--output yaml`)",
         }
     }
 }
@@ -274,6 +281,7 @@ pub fn parse_shared(text: Arc<str>, options: &Options) -> Parsed {
     let mut collector = record::Collector::new(input, options, diagnostics);
     match format {
         Format::Json => json::read(input, body, &mut collector),
+        Format::Yaml => yaml::read(input, body, &mut collector),
         Format::Shorthand => delimited::read_shorthand(input, body, &mut collector),
         _ => delimited::read(input, body, format, &mut collector),
     }

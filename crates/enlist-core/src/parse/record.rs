@@ -37,13 +37,23 @@ pub(crate) struct Collector<'i> {
     /// Every email, one after the other: one buffer instead of an allocation per email.
     emails: String,
     line_index: Option<LineIndex>,
+    /// Whether member statuses were already reported (once per input).
+    member_statuses_noted: bool,
 }
 
 impl<'i> Collector<'i> {
     pub(crate) fn new(input: &'i str, options: &'i Options, diagnostics: Vec<Diagnostic>) -> Collector<'i> {
         // Not sized up front: measured, a fresh multi-megabyte allocation per parse faults in every
         // page and was 50% slower than letting the vectors grow.
-        Collector { input, options, diagnostics, records: Vec::new(), emails: String::new(), line_index: None }
+        Collector {
+            input,
+            options,
+            diagnostics,
+            records: Vec::new(),
+            emails: String::new(),
+            line_index: None,
+            member_statuses_noted: false,
+        }
     }
 
     pub(crate) fn input(&self) -> &'i str {
@@ -52,6 +62,15 @@ impl<'i> Collector<'i> {
 
     pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
+    }
+
+    /// Reports, once per input, that member statuses of GuardDuty, Detective or Security Hub were
+    /// read and ignored. Readers that recognize a member list by its shape say so here.
+    pub(crate) fn note_member_list(&mut self, span: Span, message: String) {
+        if !self.member_statuses_noted {
+            self.member_statuses_noted = true;
+            self.push(Diagnostic::new(Code::MemberList, span, message));
+        }
     }
 
     /// Records one account from its fields. A record without an ID field is reported: as a
@@ -83,7 +102,23 @@ impl<'i> Collector<'i> {
                 None
             }
         };
-        let status = status.map(|field| clean(field, "status", &mut self.diagnostics).text.trim().to_ascii_uppercase());
+        let status = status.and_then(|field| {
+            let cleaned = clean(field, "status", &mut self.diagnostics);
+            let status = cleaned.text.trim().to_ascii_uppercase();
+            if is_member_status(&status) {
+                // `ENABLED`, `INVITED`: a member export's status, which says nothing about the
+                // account in AWS Organizations.
+                self.note_member_list(
+                    cleaned.span,
+                    format!(
+                        "read `{}` as a member status of GuardDuty, Detective or Security Hub, not an AWS Organizations status: member statuses are ignored",
+                        quote(&cleaned.text)
+                    ),
+                );
+                return None;
+            }
+            Some(status)
+        });
         let status = status.filter(|s| !s.is_empty() && s != "ACTIVE");
         let has_error = self.diagnostics[before..].iter().any(|d| d.severity() == Severity::Error);
         self.records.push(Record { span, id, id_span, email, status, has_error });
@@ -91,7 +126,31 @@ impl<'i> Collector<'i> {
 
     fn read_id(&mut self, field: RawField<'_>, id_span: &mut Span) -> Option<AccountId> {
         let cleaned = clean(field, "account ID", &mut self.diagnostics);
-        let (text, span) = (&*cleaned.text, cleaned.span);
+        let (mut text, mut span) = (&*cleaned.text, cleaned.span);
+        if let Some(arn) = text.strip_prefix("arn:") {
+            let Some((offset, account)) = arn_account(arn).map(|(at, account)| (at + 4, account)) else {
+                *id_span = span;
+                self.push(Diagnostic::new(
+                    Code::InvalidAccountId,
+                    span,
+                    format!(
+                        "expected an account ID or an ARN with one, found the ARN `{}`, which has no account",
+                        quote(text)
+                    ),
+                ));
+                return None;
+            };
+            // Point at the account inside the ARN when the ARN is byte for byte the input.
+            let exact = self.input.get(span.start..span.end) == Some(text);
+            let inner = if exact { Span::new(span.start + offset, span.start + offset + account.len()) } else { span };
+            self.push(Diagnostic::new(
+                Code::AccountFromArn,
+                span,
+                format!("read the account ID `{}` from the ARN `{}`", quote(account), quote(text)),
+            ));
+            (text, span) = (account, inner);
+        }
+        *id_span = span;
         *id_span = span;
         match id_shape(text) {
             IdShape::Valid(id) => Some(id),
@@ -189,9 +248,33 @@ impl<'i> Collector<'i> {
     }
 
     fn read_email(&mut self, field: RawField<'_>) -> Option<Range<usize>> {
-        let cleaned = clean(field, "email", &mut self.diagnostics);
+        let mut cleaned = clean(field, "email", &mut self.diagnostics);
         if cleaned.text.is_empty() {
             return None;
+        }
+        if let Some((name, address, offset)) = display_name(&cleaned.text) {
+            let exact = self.input.get(cleaned.span.start..cleaned.span.end) == Some(&*cleaned.text);
+            let span = cleaned.span;
+            let message = if name.is_empty() {
+                Diagnostic::new(
+                    Code::QuotesRemoved,
+                    span,
+                    format!("removed the angle brackets <…> around the email `{}`", quote(address)),
+                )
+            } else {
+                Diagnostic::new(
+                    Code::DisplayName,
+                    span,
+                    format!(
+                        "used the address `{}` in the angle brackets; the name `{}` before it is dropped",
+                        quote(address),
+                        quote(name)
+                    ),
+                )
+            };
+            self.push(message);
+            let inner = if exact { Span::new(span.start + offset, span.start + offset + address.len()) } else { span };
+            cleaned = super::clean::Cleaned { text: std::borrow::Cow::Owned(address.to_owned()), span: inner };
         }
         for service in self.options.services.iter() {
             if let Err(problem) = check_email(&cleaned.text, service) {
@@ -358,5 +441,97 @@ impl<'i> Collector<'i> {
                 crate::diagnostic::thousands(accounts.len())
             ),
         ));
+    }
+}
+
+/// The account in an ARN without its `arn:` prefix: the account field
+/// (`aws:iam::444455556666:root`), or for an AWS Organizations account ARN the account in its path
+/// (`aws:organizations::111111111111:account/o-…/444455556666`, where the account field is the
+/// management account). Returns the byte offset of the account in `arn` and the account, or
+/// `None` when the ARN names no account (`aws:s3:::bucket`) or no member account (an OU).
+fn arn_account(arn: &str) -> Option<(usize, &str)> {
+    let mut parts = arn.splitn(5, ':');
+    let (_partition, service, _region, account) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let resource = parts.next()?;
+    let resource_at = arn.len() - resource.len();
+    if service == "organizations" {
+        // Only an account ARN names a member; the account field of every Organizations ARN (an
+        // OU, a root, a policy) is the management account.
+        let path = resource.strip_prefix("account/")?;
+        let last = path.rsplit('/').next().filter(|last| !last.is_empty() && path.contains('/'))?;
+        return Some((arn.len() - last.len(), last));
+    }
+    let account_at = resource_at - 1 - account.len();
+    (!account.is_empty()).then_some((account_at, account))
+}
+
+/// `Cloud Ops <cloud-ops@example.net>` or `"Audit Root" <audit.root@example.net>`: the name
+/// (without its quotes), the address, and the byte offset of the address in `text`.
+fn display_name(text: &str) -> Option<(&str, &str, usize)> {
+    let body = text.strip_suffix('>')?;
+    let open = body.rfind('<')?;
+    let address = &body[open + 1..];
+    if !address.contains('@') || address.contains(['<', '>']) {
+        return None;
+    }
+    let name = body[..open].trim();
+    let name = name.strip_prefix('"').and_then(|n| n.strip_suffix('"')).unwrap_or(name).trim();
+    Some((name, address, open + 1))
+}
+
+/// Statuses of members in GuardDuty (`RelationshipStatus`), Detective (`Status`) and Security Hub
+/// (`MemberStatus`), in capitals. None of them is an AWS Organizations status.
+fn is_member_status(status: &str) -> bool {
+    matches!(
+        status,
+        "CREATED"
+            | "INVITED"
+            | "ENABLED"
+            | "DISABLED"
+            | "REMOVED"
+            | "RESIGNED"
+            | "DELETED"
+            | "EMAILVERIFICATIONINPROGRESS"
+            | "EMAILVERIFICATIONFAILED"
+            | "REGIONDISABLED"
+            | "ACCOUNTSUSPENDED"
+            | "VERIFICATION_IN_PROGRESS"
+            | "VERIFICATION_FAILED"
+            | "ACCEPTED_BUT_DISABLED"
+            | "ASSOCIATED"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_account_of_an_arn() {
+        let cases = [
+            ("aws:iam::444455556666:root", Some("444455556666")),
+            ("aws:organizations::111111111111:account/o-exampleorgid/444455556666", Some("444455556666")),
+            ("aws:organizations::111111111111:ou/o-exampleorgid/ou-ab12-cdef3456", None),
+            ("aws-us-gov:sts::444455556666:assumed-role/Admin/me", Some("444455556666")),
+            ("aws:s3:::my-bucket", None),
+            ("aws:iam::", None),
+            ("", None),
+        ];
+        for (arn, expected) in cases {
+            let found = arn_account(arn);
+            assert_eq!(found.map(|(_, a)| a), expected, "{arn}");
+            if let Some((at, account)) = found {
+                assert_eq!(&arn[at..at + account.len()], account);
+            }
+        }
+    }
+
+    #[test]
+    fn splits_display_names() {
+        assert_eq!(display_name("Cloud Ops <ops@example.net>"), Some(("Cloud Ops", "ops@example.net", 11)));
+        assert_eq!(display_name("\"Audit Root\" <a@example.net>"), Some(("Audit Root", "a@example.net", 14)));
+        assert_eq!(display_name("<a@example.net>"), Some(("", "a@example.net", 1)));
+        assert_eq!(display_name("a@example.net"), None);
+        assert_eq!(display_name("<no-at>"), None);
     }
 }
