@@ -106,9 +106,10 @@ test('a reload in the middle of a faulty run resumes it, reads back what was in 
       assert.match(row.action, /^created/, `${service} ${row.account}: created by this run, never "already a member"`);
     }
   }
-  // A finished run offers no resume in a new page; it can be shown.
+  // A finished run offers no resume in a new page; its outcomes can be shown.
   await page.reload();
-  await page.locator('.saved').filter({ hasText: 'A finished run is kept in this browser' }).waitFor();
+  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 300 accounts to guardduty us-east-1, detective us-east-1 · started' }).waitFor();
+  assert.equal(await page.locator('.saved button:has-text("Resume")').count(), 0);
   assert.deepEqual(errors, []);
 });
 
