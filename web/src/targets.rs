@@ -159,6 +159,9 @@ fn Preview(app: AppState) -> impl IntoView {
             plan.as_ref().map_or((0, 0), |p| (p.accounts().len(), p.destinations().len())),
         );
         let nothing_left = left.is_none();
+        // While a run is going on (or paused), Send waits for it: it says so rather than "Sent".
+        let busy = sending.get();
+        let label = if busy { "Sending…".to_owned() } else { label };
         let (left_accounts, _, left_requests) = left.unwrap_or_default();
         let batches = plan.as_ref().map_or(0, |p| p.batches().len());
         let batch = selected.get().min(batches.saturating_sub(1));
@@ -222,7 +225,9 @@ fn Preview(app: AppState) -> impl IntoView {
                         )}
                     </label>
                 })}
-                <p data-testid="send-says">{if first {
+                <p data-testid="send-says">{if busy {
+                    "A run is going on; its state is below. Send is ready again once it has finished or was cancelled.".to_owned()
+                } else if first {
                     format!(
                         "Send first reads what each service holds, then sends at most {} CreateMembers request{} for the accounts that are not members yet, invites them (GuardDuty) and follows them until their status settles.",
                         thousands(left_requests),

@@ -130,6 +130,7 @@ test('a run pauses when the proxy cannot be reached, and resuming loses nothing'
   assert.match(await page.locator('#run-state-headline').textContent(), /^Paused: the proxy could not be reached 5 times in a row; [\d,]+ of 600 outcomes settled\. Nothing is lost/);
   await focusedOn(page, 'run-state');
   assert.equal(await sendButton(page).isDisabled(), true);
+  assert.match(await page.locator('[data-testid=send-says]').textContent(), /^A run is going on/);
   await page.screenshot({ path: `${shots}/23-paused.png`, fullPage: true });
   // It comes back; resume.
   await page.unroute('**/v1/**');
