@@ -85,25 +85,34 @@ pub(crate) async fn config() -> Result<Option<crate::settings::Settings>, String
     crate::settings::Settings::from_json(&text).map(Some)
 }
 
+/// The proxy's `GET /v1/config`: `Ok(None)` when the proxy has none to give (an older proxy, or
+/// none reached), an error when it refused the token.
+pub(crate) async fn proxy_config(connection: &Connection) -> Result<Option<crate::settings::ProxyConfig>, String> {
+    let url = format!("{}/v1/config", connection.base.trim_end_matches('/'));
+    let request = gloo_net::http::Request::get(&url).header("Authorization", &format!("Bearer {}", connection.token));
+    let Ok(response) = request.send().await else { return Ok(None) };
+    if response.status() == 401 {
+        return Err(TOKEN_REFUSED.to_owned());
+    }
+    if !response.ok() {
+        return Ok(None);
+    }
+    let Ok(text) = response.text().await else { return Ok(None) };
+    Ok(crate::settings::ProxyConfig::from_json(&text).ok())
+}
+
+/// What the page says at the token field when the proxy refuses the token.
+pub(crate) const TOKEN_REFUSED: &str =
+    "the proxy refused this token (HTTP 401); paste the token `enlist serve` printed, or the one your team gave you";
+
 /// Reads a picked or dropped file as text (UTF-8, UTF-16 with a byte order mark, or else
-/// Windows-1252, as the core decides). The note about a Windows-1252 file goes to the console
-/// until the caller can show it: its signature is kept so the rest of the page is unchanged.
-pub(crate) async fn read_file(file: &web_sys::File) -> Result<String, String> {
+/// Windows-1252, as the core decides), with the core's note when it was not UTF-8.
+pub(crate) async fn read_file(file: &web_sys::File) -> Result<enlist_core::Decoded, String> {
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| "the browser could not read the file".to_owned())?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let decoded = enlist_core::decode_text(&bytes).map_err(|e| e.to_string())?;
-    if let Some(note) = &decoded.note {
-        // Through `js_sys`, as the workspace's web-sys has no `console` feature.
-        use wasm_bindgen::JsCast;
-        let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).ok();
-        let info = console.as_ref().and_then(|c| js_sys::Reflect::get(c, &"info".into()).ok());
-        if let (Some(console), Some(info)) = (console, info.and_then(|f| f.dyn_into::<js_sys::Function>().ok())) {
-            let _ = info.call1(&console, &format!("{}: {note}", file.name()).into());
-        }
-    }
-    Ok(decoded.text)
+    enlist_core::decode_text(&bytes).map_err(|e| e.to_string())
 }
 
 /// Puts `text` on the clipboard.
@@ -269,6 +278,22 @@ impl Journal {
         Ok(())
     }
 
+    /// Forgets the run's records, keeping what is kept beside them (earlier runs of the page).
+    pub(crate) async fn clear_records(&self) -> Result<(), String> {
+        let (transaction, store) = self.store(RECORDS, true)?;
+        store.clear().map_err(|_| "the run's storage cannot be cleared".to_owned())?;
+        committed(&transaction).await
+    }
+
+    /// Forgets a value kept beside the run.
+    pub(crate) async fn remove(&self, key: &str) -> Result<(), String> {
+        let (transaction, store) = self.store(META, true)?;
+        store
+            .delete(&wasm_bindgen::JsValue::from_str(key))
+            .map_err(|_| "the run's storage cannot be changed".to_owned())?;
+        committed(&transaction).await
+    }
+
     /// Keeps a value beside the run (the list it was started from).
     pub(crate) async fn set(&self, key: &str, value: &str) -> Result<(), String> {
         let (transaction, store) = self.store(META, true)?;
@@ -287,63 +312,121 @@ impl Journal {
     }
 }
 
+/// How a drive ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Driven {
+    /// The machine is done, or was taken away.
+    Done,
+    /// The proxy could not be reached [`crate::model::PAUSE_AFTER`] times in a row: nothing more
+    /// was sent, and what was in flight has been answered (or gave up).
+    Paused,
+}
+
 /// Drives any of the core's machines kept in `machine` — the same contract as the CLI's loop: poll,
 /// keep what `take` returns (the journal) before sending anything, send through the proxy, then
 /// wait for the first answer or the machine's next deadline. Ends when the machine is done, is
-/// taken away, or `keep` fails.
+/// taken away, or `keep` fails; with `pause`, also when the proxy cannot be reached several times
+/// in a row, once the requests in flight have their answers.
 pub(crate) async fn drive<M: enlist_core::engine::Machine + Send + Sync + 'static>(
     machine: leptos::prelude::RwSignal<Option<M>>,
     connection: Connection,
+    pause: bool,
     mut take: impl FnMut(&mut M) -> Vec<enlist_core::engine::Record>,
     mut keep: impl AsyncFnMut(Vec<enlist_core::engine::Record>) -> Result<(), String>,
-) -> Result<(), String> {
+) -> Result<Driven, String> {
     use enlist_core::engine::Action;
     use futures::StreamExt;
     use leptos::prelude::Update;
     let (answers, mut arrived) = futures::channel::mpsc::unbounded();
+    let mut in_flight = 0_usize;
+    let mut streak = crate::model::Streak::default();
+    let mut pausing = false;
     loop {
         let at = now();
-        let Some((actions, records)) = machine.try_update(|m| m.as_mut().map(|m| (m.poll(at), take(m)))).flatten()
-        else {
-            return Ok(());
-        };
-        keep(records).await?;
         let mut wake = None;
-        for action in actions {
-            match action {
-                Action::Done => return Ok(()),
-                Action::WaitUntil(until) => wake = Some(until),
-                Action::Send { call, request } => {
-                    let (connection, answers) = (connection.clone(), answers.clone());
-                    leptos::task::spawn_local(async move {
-                        let result = send(&connection.base, &connection.token, &request).await;
-                        let _ = answers.unbounded_send((call, result));
-                    });
+        if pausing {
+            if in_flight == 0 {
+                // What the last answers changed is kept before the pause is reported.
+                let records = machine.try_update(|m| m.as_mut().map(&mut take)).flatten().unwrap_or_default();
+                keep(records).await?;
+                return Ok(Driven::Paused);
+            }
+            // The engine's own deadline for a request is 40 s; a pause waits no longer.
+            wake = Some(at + 45_000);
+        } else {
+            let Some((actions, records)) = machine.try_update(|m| m.as_mut().map(|m| (m.poll(at), take(m)))).flatten()
+            else {
+                return Ok(Driven::Done);
+            };
+            keep(records).await?;
+            for action in actions {
+                match action {
+                    Action::Done => return Ok(Driven::Done),
+                    Action::WaitUntil(until) => wake = Some(until),
+                    Action::Send { call, request } => {
+                        let (connection, answers) = (connection.clone(), answers.clone());
+                        in_flight += 1;
+                        leptos::task::spawn_local(async move {
+                            let result = send(&connection.base, &connection.token, &request).await;
+                            let _ = answers.unbounded_send((call, result));
+                        });
+                    }
                 }
             }
         }
         let wait = wake.map_or(60_000, |until| until.saturating_sub(at)).min(60_000);
         let timer = gloo_timers::future::TimeoutFuture::new(wait as u32);
-        if let futures::future::Either::Left((Some(first), _)) = futures::future::select(arrived.next(), timer).await {
-            let mut batch = vec![first];
-            while let Ok(more) = arrived.try_recv() {
-                batch.push(more);
-            }
-            let reported = machine.try_update(|m| {
-                if let Some(m) = m {
-                    for (call, result) in batch {
-                        match result {
-                            Ok(response) => m.on_response(call, &response, now()),
-                            Err(error) => m.on_transport_error(call, error, now()),
+        match futures::future::select(arrived.next(), timer).await {
+            futures::future::Either::Left((Some(first), _)) => {
+                let mut batch = vec![first];
+                while let Ok(more) = arrived.try_recv() {
+                    batch.push(more);
+                }
+                in_flight = in_flight.saturating_sub(batch.len());
+                for (_, result) in &batch {
+                    pausing |= pause && streak.record(result.is_ok());
+                }
+                let reported = machine.try_update(|m| {
+                    if let Some(m) = m {
+                        for (call, result) in batch {
+                            match result {
+                                Ok(response) => m.on_response(call, &response, now()),
+                                Err(error) => m.on_transport_error(call, error, now()),
+                            }
                         }
                     }
+                });
+                if reported.is_none() {
+                    return Ok(Driven::Done);
                 }
-            });
-            if reported.is_none() {
-                return Ok(());
             }
+            // A pause that waited its longest goes ahead; the engine times out what never came.
+            _ if pausing => in_flight = 0,
+            _ => {}
         }
     }
+}
+
+/// Moves the focus to the element with this `id` once the page has drawn what changed (a
+/// fraction of a second later); nothing when there is none (or the app lives in a shadow root).
+pub(crate) fn focus_later(id: &'static str) {
+    leptos::task::spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(30).await;
+        use wasm_bindgen::JsCast;
+        if let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            focus(&element);
+        }
+    });
+}
+
+/// Moves the keyboard's focus to `element` (the browser scrolls it into view), so what the user's
+/// action changed is where they are, and a screen reader reads it out.
+pub(crate) fn focus(element: &web_sys::HtmlElement) {
+    let _ = element.focus();
 }
 
 /// Where requests go: the proxy's base URL (empty: this site) and the bearer token.

@@ -176,7 +176,7 @@ pub fn Input(app: AppState) -> impl IntoView {
             <div class="row">
                 <button on:click=move |_| app.replace(EXAMPLE.to_owned())>"Load an example"</button>
                 <label class="button">"Open a file…"
-                    <input type="file" class="visually-hidden" accept=".csv,.tsv,.txt,.json,.jsonl,text/csv,text/plain,application/json"
+                    <input type="file" class="visually-hidden" accept=".csv,.tsv,.txt,.json,.jsonl,.yaml,.yml,text/csv,text/plain,application/json"
                         on:change=move |ev| {
                             let input = event_target::<web_sys::HtmlInputElement>(&ev);
                             on_files(input.files());
@@ -184,13 +184,13 @@ pub fn Input(app: AppState) -> impl IntoView {
                         }/>
                 </label>
                 <button on:click=move |_| app.apply_all_fixes() disabled=move || fixable.get() == 0>
-                    {move || match fixable.get() { 0 => "Apply all suggested fixes".to_owned(), n => format!("Apply all {} suggested fixes", thousands(n)) }}
+                    {move || match fixable.get() { 0 => "Apply all suggested fixes".to_owned(), 1 => "Apply the suggested fix".to_owned(), n => format!("Apply all {} suggested fixes", thousands(n)) }}
                 </button>
             </div>
             {move || app.input_notice.get().map(|(bad, message)| view! {
                 <p class=if bad { "notice bad" } else { "notice" } role=if bad { "alert" } else { "status" }>{message}</p>
             })}
-            <p class="counts" id="counts" aria-live="polite" data-testid="counts">
+            <p class="counts" id="counts" aria-live="polite" data-testid="counts" tabindex="-1">
                 {move || summary.with(|(empty, s, format)| if *empty {
                     "Paste a list above, open a file, or load the example.".to_owned()
                 } else {
@@ -202,7 +202,7 @@ pub fn Input(app: AppState) -> impl IntoView {
                     )
                 })}
             </p>
-            <ul class="diagnostics" data-testid="diagnostics">
+            <ul class="diagnostics" data-testid="diagnostics" node_ref=app.diagnostics>
                 <For each=move || diagnostics.get() key=|row| (row.start, row.end, row.code, row.message.clone()) let(row)>
                     <Diagnostic app=app row=row/>
                 </For>
@@ -220,6 +220,18 @@ pub fn Input(app: AppState) -> impl IntoView {
     }
 }
 
+/// The core's messages quote values in backticks; the page shows them as code, not as backticks.
+pub fn pieces(message: &str) -> Vec<(bool, String)> {
+    message.split('`').enumerate().filter(|(_, p)| !p.is_empty()).map(|(i, p)| (i % 2 == 1, p.to_owned())).collect()
+}
+
+fn quoted(message: &str) -> impl IntoView + use<> {
+    pieces(message)
+        .into_iter()
+        .map(|(code, text)| if code { view! { <code>{text}</code> }.into_any() } else { text.into_any() })
+        .collect_view()
+}
+
 #[component]
 fn Diagnostic(app: AppState, row: DiagnosticRow) -> impl IntoView {
     let DiagnosticRow { line, column, severity, code, message, fix, start, end } = row;
@@ -229,7 +241,7 @@ fn Diagnostic(app: AppState, row: DiagnosticRow) -> impl IntoView {
                 {format!("line {line}:{column}")}
             </button>
             <span class="code">{format!("{severity}[{code}]")}</span>
-            <span class="message">{message}</span>
+            <span class="message">{quoted(&message)}</span>
             {fix.map(|replacement| {
                 let label = if replacement.is_empty() { "Remove it".to_owned() } else { format!("Use {replacement}") };
                 view! { <button class="fix" on:click=move |_| app.apply_fix(start, end, &replacement)>{label}</button> }
@@ -269,5 +281,18 @@ mod tests {
         assert_eq!(rows.len().min(1), super::rows(&checked, 1).len());
         assert_eq!(plural(1, "batch", "batches"), "1 batch");
         assert_eq!(plural(12_345, "batch", "batches"), "12,345 batches");
+        let piece = |code: bool, text: &str| (code, text.to_owned());
+        assert_eq!(
+            pieces("expected `a`, found `b` here"),
+            [
+                piece(false, "expected "),
+                piece(true, "a"),
+                piece(false, ", found "),
+                piece(true, "b"),
+                piece(false, " here")
+            ]
+        );
+        assert_eq!(pieces("`x`"), [piece(true, "x")]);
+        assert_eq!(pieces("no quotes"), [piece(false, "no quotes")]);
     }
 }

@@ -4,6 +4,7 @@
 
 mod browser;
 pub mod editor;
+pub mod model;
 pub mod results;
 mod run;
 pub mod settings;
@@ -24,17 +25,22 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
         app.track_options();
         app.recheck();
     });
-    app.look_for_saved_run();
+    // A saved run is looked at once the settings say how long one is kept.
     match settings {
-        Some(settings) => app.apply(settings),
+        Some(settings) => {
+            app.apply(settings);
+            app.look_for_saved_run();
+        }
         None => leptos::task::spawn_local(async move {
             match browser::config().await {
                 Ok(Some(settings)) => app.apply(settings),
                 Ok(None) => {}
                 Err(message) => app.notice.set(Some(message)),
             }
+            app.look_for_saved_run();
         }),
     }
+    app.ask_proxy();
     view! {
         <header class="top">
             <h1>"Enlist"</h1>
@@ -59,16 +65,23 @@ pub fn mount(element: web_sys::HtmlElement, settings: settings::Settings) {
 fn Saved(app: AppState) -> impl IntoView {
     move || {
         app.saved.get().map(|saved| {
+            // A finished run is not offered as something to resume: only its outcomes can be shown.
             let (what, resume) = if saved.finished {
-                ("A finished run is kept in this browser", "Show it (and try again what failed)")
+                ("The last run in this browser finished", "Show its outcomes")
             } else {
                 ("A run that had not finished is kept in this browser", "Resume it")
             };
             view! {
-                <section class="saved" role="status">
-                    <p>{format!("{what}: {}.", saved.summary)}</p>
-                    <button on:click=move |_| app.resume()>{resume}</button>
-                    <button on:click=move |_| app.discard()>"Forget it"</button>
+                <section class="saved" role="status" aria-labelledby="saved-text">
+                    <p id="saved-text">{format!("{what}: {}.", saved.summary)}</p>
+                    <p class="muted">{match app.keep_days.get() {
+                        1 => "Its list and outcomes, emails included, stay in this browser for 1 day after it finishes, or until you forget them.".to_owned(),
+                        days => format!("Its list and outcomes, emails included, stay in this browser for {days} days after it finishes, or until you forget them."),
+                    }}</p>
+                    <div class="row">
+                        <button on:click=move |_| app.resume()>{resume}</button>
+                        <button on:click=move |_| app.forget()>"Forget this run"</button>
+                    </div>
                 </section>
             }
         })

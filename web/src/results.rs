@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use enlist_core::engine::Progress;
+use enlist_core::engine::{Progress, Run};
 use enlist_core::export::{ResultRow, result_row, row_count, row_status};
 use enlist_core::{describe_counts, label_words, thousands};
 use leptos::prelude::*;
@@ -26,6 +26,64 @@ pub fn window(scroll_top: i64, viewport: i64, total: usize) -> Range<usize> {
     start..end
 }
 
+/// Calls `f` with the page's runs in the order their rows are shown: the earlier runs, then the
+/// current one (tracked).
+fn with_runs<R>(app: AppState, f: impl FnOnce(&[&Run]) -> R) -> R {
+    app.earlier
+        .with(|earlier| app.run.with(|run| f(&earlier.iter().map(|r| &**r).chain(run.as_ref()).collect::<Vec<_>>())))
+}
+
+fn with_runs_untracked<R>(app: AppState, f: impl FnOnce(&[&Run]) -> R) -> R {
+    app.earlier.with_untracked(|earlier| {
+        app.run.with_untracked(|run| f(&earlier.iter().map(|r| &**r).chain(run.as_ref()).collect::<Vec<_>>()))
+    })
+}
+
+/// The run a row of the table belongs to, and its index in that run.
+pub fn locate(counts: impl IntoIterator<Item = usize>, mut index: usize) -> Option<(usize, usize)> {
+    for (run, n) in counts.into_iter().enumerate() {
+        if index < n {
+            return Some((run, index));
+        }
+        index -= n;
+    }
+    None
+}
+
+/// Texts of the same CSV shape, one after the other, with the header line once.
+pub fn joined(texts: impl IntoIterator<Item = String>) -> String {
+    let mut out = String::new();
+    for (i, text) in texts.into_iter().enumerate() {
+        let body = if i == 0 { text.as_str() } else { text.split_once('\n').map_or("", |(_, rest)| rest) };
+        out.push_str(body);
+    }
+    out
+}
+
+/// The rows of several exported JSON lists (one row per line, as the core writes them) as one list.
+pub fn joined_json(texts: impl IntoIterator<Item = String>) -> String {
+    let rows: Vec<String> = texts
+        .into_iter()
+        .flat_map(|text| {
+            text.lines().filter(|l| l.starts_with("  ")).map(|l| l.trim_end_matches(',').to_owned()).collect::<Vec<_>>()
+        })
+        .collect();
+    if rows.is_empty() { "[]\n".to_owned() } else { format!("[\n{}\n]\n", rows.join(",\n")) }
+}
+
+/// Counts of statuses added up over runs, largest first.
+fn merged(labels: impl IntoIterator<Item = (&'static str, usize)>) -> Vec<(&'static str, usize)> {
+    let mut out: Vec<(&'static str, usize)> = Vec::new();
+    for (label, n) in labels {
+        match out.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, total)) => *total += n,
+            None => out.push((label, n)),
+        }
+    }
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    out
+}
+
 /// Shared rows; equal only to themselves, so a memo holding them always notifies.
 #[derive(Clone)]
 struct Shared<T>(Arc<T>);
@@ -38,7 +96,7 @@ impl<T> PartialEq for Shared<T> {
 
 #[component]
 pub fn Results(app: AppState) -> impl IntoView {
-    let total = Memo::new(move |_| app.run.with(|run| run.as_ref().map_or(0, row_count)));
+    let total = Memo::new(move |_| with_runs(app, |runs| runs.iter().map(|r| row_count(r)).sum::<usize>()));
     // The rows that match the filter and the search, or `None` for all of them: without a filter,
     // an answer costs the page only the rows in view, however large the run.
     let shown = Memo::new(move |_| {
@@ -46,45 +104,68 @@ pub fn Results(app: AppState) -> impl IntoView {
         if filter.is_empty() && search.is_empty() {
             return Shared(Arc::new(None));
         }
-        let matching = app.run.with(|run| {
-            let Some(run) = run else { return Vec::new() };
-            (0..row_count(run))
-                .filter(|&i| filter.is_empty() || row_status(run, i) == Some(filter.as_str()))
-                .filter(|&i| {
-                    search.is_empty()
-                        || result_row(run, i).is_some_and(|r| {
-                            [
-                                r.account.as_str(),
-                                r.email.as_deref().unwrap_or(""),
-                                &r.region,
-                                &r.detail,
-                                &r.service,
-                                &r.status,
-                                &r.action,
-                            ]
-                            .iter()
-                            .any(|field| field.to_lowercase().contains(&search))
+        let matching = with_runs(app, |runs| {
+            let mut matching = Vec::new();
+            let mut offset = 0;
+            for run in runs {
+                let n = row_count(run);
+                matching.extend(
+                    (0..n)
+                        .filter(|&i| filter.is_empty() || row_status(run, i) == Some(filter.as_str()))
+                        .filter(|&i| {
+                            search.is_empty()
+                                || result_row(run, i).is_some_and(|r| {
+                                    [
+                                        r.account.as_str(),
+                                        r.email.as_deref().unwrap_or(""),
+                                        &r.region,
+                                        &r.detail,
+                                        &r.service,
+                                        &r.status,
+                                        &r.action,
+                                    ]
+                                    .iter()
+                                    .any(|field| field.to_lowercase().contains(&search))
+                                })
                         })
-                })
-                .collect()
+                        .map(|i| i + offset),
+                );
+                offset += n;
+            }
+            matching
         });
         Shared(Arc::new(Some(matching)))
     });
     let count = move || shown.with(|s| (*s.0).as_ref().map_or_else(|| total.get(), Vec::len));
     let progress =
         Memo::new(move |_| app.run.with(|run| run.as_ref().map(|r| (r.progress(), r.is_done(), r.is_cancelled()))));
+    // Every run's counts, skipped lines included: the filter's choices and the summary.
     let counts = Memo::new(move |_| {
-        let mut counts: Vec<(String, usize)> = progress
-            .with(|p| p.as_ref().map(|(p, ..)| p.labels.iter().map(|(l, n)| ((*l).to_owned(), *n)).collect()))
-            .unwrap_or_default();
-        let skipped = app.run.with(|r| r.as_ref().map_or(0, |r| r.skipped().len()));
-        if skipped > 0 {
-            counts.push(("skipped".to_owned(), skipped));
-        }
-        counts.sort();
-        counts
+        progress.track();
+        with_runs(app, |runs| {
+            let mut labels = Vec::new();
+            for run in runs {
+                labels.extend(run.progress().labels);
+                if !run.skipped().is_empty() {
+                    labels.push(("skipped", run.skipped().len()));
+                }
+            }
+            // The filter lists them by name.
+            let mut counts = merged(labels);
+            counts.sort();
+            counts
+        })
+    });
+    let summary = Memo::new(move |_| {
+        counts.with(|c| describe_counts(&c.iter().copied().filter(|(l, _)| *l != "skipped").collect::<Vec<_>>()))
     });
     let failures = Memo::new(move |_| progress.with(|p| p.as_ref().is_some_and(|(p, ..)| p.retry > 0)));
+    let any_failures = Memo::new(move |_| {
+        progress.track();
+        with_runs(app, |runs| runs.iter().any(|r| r.progress().retry > 0))
+    });
+    // What the last copy put on the clipboard, said beside the button.
+    let copied: RwSignal<Option<String>> = RwSignal::new(None);
     // The account whose email is being corrected, and the text typed.
     let repairing: RwSignal<Option<(usize, String)>> = RwSignal::new(None);
     let repair_problem: RwSignal<Option<String>> = RwSignal::new(None);
@@ -101,7 +182,7 @@ pub fn Results(app: AppState) -> impl IntoView {
         scroll.set(0);
     });
 
-    let has_run = Memo::new(move |_| app.run.with(Option::is_some));
+    let has_run = Memo::new(move |_| app.run.with(Option::is_some) || app.earlier.with(|e| !e.is_empty()));
     let done = move || progress.with(|p| p.as_ref().is_some_and(|(_, done, _)| *done));
     let idle = move || done() && !app.driving.get();
     // Only what changes with an answer is drawn again: the progress and the rows in view.
@@ -110,20 +191,32 @@ pub fn Results(app: AppState) -> impl IntoView {
             <section class="step" aria-labelledby="results-title">
                 <h2 id="results-title">"4. Outcomes"</h2>
                 {move || progress.get().map(|(progress, done, cancelled)| view! { <ProgressView progress=progress done=done cancelled=cancelled/> })}
+                <p class="summary" data-testid="summary">{move || summary.get()}</p>
+                {move || app.earlier.with(|e| !e.is_empty()).then(|| view! {
+                    <p class="muted">"The table also holds the rows of this page's earlier runs, above the latest run's."</p>
+                })}
                 <div class="row">
                     <button on:click=move |_| app.cancel() disabled=done>"Cancel"</button>
-                    <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::download("enlist-results.csv", "text/csv", &enlist_core::export::results_csv(r)) })>"Export CSV"</button>
-                    <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::download("enlist-results.json", "application/json", &enlist_core::export::results_json(r)) })>"Export JSON"</button>
+                    <button on:click=move |_| browser::download("enlist-results.csv", "text/csv", &with_runs_untracked(app, |runs| joined(runs.iter().map(|r| enlist_core::export::results_csv(r)))))>"Export CSV"</button>
+                    <button on:click=move |_| browser::download("enlist-results.json", "application/json", &with_runs_untracked(app, |runs| joined_json(runs.iter().map(|r| enlist_core::export::results_json(r)))))>"Export JSON"</button>
                     <button on:click=move |_| app.retry_failures() disabled=move || !idle() || !failures.get()>"Retry failures"</button>
-                    <button on:click=move |_| app.run.with_untracked(|r| if let Some(r) = r { browser::copy(&enlist_core::export::retry_list(r)) }) disabled=move || !failures.get()>"Copy failures as a new list"</button>
+                    <button on:click=move |_| {
+                        let list = with_runs_untracked(app, |runs| joined(runs.iter().map(|r| enlist_core::export::retry_list(r))));
+                        let n = list.lines().count().saturating_sub(1);
+                        browser::copy(&list);
+                        copied.set(Some(if n == 1 { "Copied 1 account".to_owned() } else { format!("Copied {} accounts", thousands(n)) }));
+                    } disabled=move || !any_failures.get()>"Copy failures as a new list"</button>
                     <button on:click=move |_| app.load_failures() disabled=move || !failures.get()>"Edit failures as a new list"</button>
+                    <button on:click=move |_| app.forget() disabled=move || app.driving.get()>"Forget this run"</button>
+                    <span class="muted" role="status">{move || copied.get()}</span>
                 </div>
+                <p class="muted">"Exports hold every row of the table, whatever the filter and the search show."</p>
                 <div class="row">
                     <label>"Show "
                         <select on:change=move |ev| app.filter.set(event_target_value(&ev)) prop:value=move || app.filter.get()>
                             <option value="">{move || format!("every outcome ({})", thousands(total.get()))}</option>
-                            <For each=move || counts.get() key=|(status, n)| (status.clone(), *n) let((status, n))>
-                                <option value=status.clone()>{format!("{} ({})", label_words(&status), thousands(n))}</option>
+                            <For each=move || counts.get() key=|(status, n)| (*status, *n) let((status, n))>
+                                <option value=status>{format!("{} ({})", label_words(status), thousands(n))}</option>
                             </For>
                         </select>
                     </label>
@@ -169,15 +262,20 @@ pub fn Results(app: AppState) -> impl IntoView {
                             let range = window(scroll.get(), viewport.get(), rows);
                             let above = range.start as i64 * ROW_HEIGHT;
                             let below = (rows - range.end) as i64 * ROW_HEIGHT;
-                            let drawn = app.run.with(|run| {
-                                let Some(run) = run else { return Vec::new() };
-                                let accounts = run.accounts().len();
-                                let cells = accounts * run.destinations().len();
+                            let current = app.run.with(Option::is_some);
+                            let drawn = with_runs(app, |runs| {
+                                let counts: Vec<usize> = runs.iter().map(|r| row_count(r)).collect();
                                 range
                                     .filter_map(|i| (*shown.0).as_ref().map_or(Some(i), |s| s.get(i).copied()))
                                     .filter_map(|index| {
+                                        let (r, index) = locate(counts.iter().copied(), index)?;
+                                        let run = runs[r];
                                         let row = result_row(run, index)?;
-                                        let repair = (row.status == "verification-failed" && index < cells)
+                                        // Only the latest run's failed emails are repaired in place.
+                                        let accounts = run.accounts().len();
+                                        let cells = accounts * run.destinations().len();
+                                        let latest = current && r + 1 == runs.len();
+                                        let repair = (latest && row.status == "verification-failed" && index < cells)
                                             .then(|| (index % accounts, row.email.clone().unwrap_or_default()));
                                         Some((row, repair))
                                     })
@@ -237,12 +335,13 @@ pub fn tone(status: &str) -> &'static str {
 #[component]
 fn ProgressView(progress: Progress, done: bool, cancelled: bool) -> impl IntoView {
     let state = match (done, cancelled) {
-        (false, false) => "",
-        (false, true) => " · cancelling (answers still on their way are recorded)",
-        (true, false) => " · finished",
-        (true, true) => " · cancelled",
+        (false, false) => String::new(),
+        (false, true) => " · cancelling (answers still on their way are recorded)".to_owned(),
+        (true, false) if progress.retry == 1 => " · finished with 1 failure".to_owned(),
+        (true, false) if progress.retry > 0 => format!(" · finished with {} failures", thousands(progress.retry)),
+        (true, false) => " · finished".to_owned(),
+        (true, true) => " · cancelled".to_owned(),
     };
-    let summary = describe_counts(&progress.labels);
     let overall = format!(
         "{} of {} outcomes settled · {} in flight · {} throttled{}",
         thousands(progress.done),
@@ -292,8 +391,7 @@ fn ProgressView(progress: Progress, done: bool, cancelled: bool) -> impl IntoVie
         })
         .collect_view();
     view! {
-        <p class="progress" aria-live="polite" data-testid="progress">{overall}</p>
-        <p class="summary" data-testid="summary">{summary}</p>
+        <p class="progress" data-testid="progress">{overall}</p>
         <progress max=progress.accounts.max(1) value=if progress.accounts == 0 { 1 } else { progress.done } aria-label="Accounts settled"></progress>
         <ul class="lanes">{lanes}</ul>
     }
@@ -313,5 +411,23 @@ mod tests {
         assert_eq!(window(-5, -1, 3), 0..3);
         assert_eq!(window(0, 300, 0), 0..0);
         assert_eq!((tone("invited"), tone("verifying-email"), tone("verification-failed")), ("good", "neutral", "bad"));
+    }
+
+    #[test]
+    fn several_runs_read_as_one_table() {
+        for (index, expect) in [(0, Some((0, 0))), (2, Some((0, 2))), (3, Some((2, 0))), (7, Some((2, 4))), (8, None)] {
+            assert_eq!(locate([3, 0, 5], index), expect, "{index}");
+        }
+        assert_eq!(joined(["h\na\n".to_owned(), "h\nb\nc\n".to_owned(), "h\n".to_owned()]), "h\na\nb\nc\n");
+        assert_eq!(
+            joined_json([
+                "[\n  {\"a\":1},\n  {\"a\":2}\n]\n".to_owned(),
+                "[]\n".to_owned(),
+                "[\n  {\"a\":3}\n]\n".to_owned()
+            ]),
+            "[\n  {\"a\":1},\n  {\"a\":2},\n  {\"a\":3}\n]\n"
+        );
+        assert_eq!(joined_json(["[]\n".to_owned()]), "[]\n");
+        assert_eq!(merged([("invited", 2), ("failed", 3), ("invited", 2)]), [("invited", 4), ("failed", 3)]);
     }
 }

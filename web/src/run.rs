@@ -8,10 +8,16 @@ use enlist_core::{Plan, Policy};
 use leptos::prelude::*;
 
 use crate::browser::{self, Journal};
+use crate::model::{self, Covered};
 use crate::state::{AppState, Checked};
 
 /// Where the list a run was started from is kept, beside the run.
 const INPUT_KEY: &str = "input";
+/// Where the journals of the page's earlier runs are kept (a JSON list of record lists), beside
+/// the current run's.
+const EARLIER_KEY: &str = "earlier";
+/// When the run finished (milliseconds), from which its time in storage is counted.
+const FINISHED_KEY: &str = "finished";
 /// Where the first version kept its journal and list (read once, then moved to IndexedDB).
 const OLD_JOURNAL_KEY: &str = "enlist.journal";
 const OLD_INPUT_KEY: &str = "enlist.input";
@@ -21,7 +27,9 @@ const OLD_INPUT_KEY: &str = "enlist.input";
 pub struct SavedRun {
     /// The journal's records.
     pub records: Arc<Vec<String>>,
-    /// Accounts × destinations, and how many had their final outcome.
+    /// The journals of the page's earlier runs, oldest first.
+    pub earlier: Arc<Vec<Vec<String>>>,
+    /// Accounts × destinations, when it started, and its counts.
     pub summary: String,
     /// Whether it had finished.
     pub finished: bool,
@@ -29,8 +37,14 @@ pub struct SavedRun {
 
 impl AppState {
     /// Starts a run of the current list to the chosen destinations: the core's plan checks every
-    /// rule, then the run reads what each service holds, creates, invites and watches.
+    /// rule, then the run reads what each service holds, creates, invites and watches. After a
+    /// run, only what it did not cover is sent, and its rows stay.
     pub fn send(&self) {
+        if self.driving.get_untracked() || self.run.with_untracked(|r| r.as_ref().is_some_and(|r| !r.is_done())) {
+            return self
+                .notice
+                .set(Some("expected the run to finish before another is sent; wait for it, or cancel it".to_owned()));
+        }
         let Checked { parsed } = self.current();
         let destinations = match self.destinations() {
             Ok(destinations) => destinations,
@@ -46,6 +60,20 @@ impl AppState {
             }
             Err(e) => return self.notice.set(Some(e.to_string())),
         };
+        let covered = self.covered.get_untracked();
+        let plan = if covered.is_empty() {
+            plan
+        } else {
+            match plan.remaining(|d, a| covered.account(d, a), |s| covered.skipped(s)) {
+                Some(plan) => plan,
+                None => {
+                    return self.notice.set(Some(
+                        "every account of this list was sent to these destinations already; the outcomes are below"
+                            .to_owned(),
+                    ));
+                }
+            }
+        };
         self.notice.set(None);
         let app = *self;
         let text = parsed.text().to_owned();
@@ -54,8 +82,24 @@ impl AppState {
                 Ok(journal) => journal,
                 Err(message) => return app.stopped(&message),
             };
+            // The run before this one joins the earlier runs, in storage first.
+            let previous = app.run.get_untracked();
+            let earlier: Option<String> = previous.as_ref().map(|previous| {
+                let mut journals: Vec<Vec<String>> = app.earlier.with_untracked(|runs| {
+                    runs.iter().map(|r| r.snapshot().into_iter().map(|r| r.line).collect()).collect()
+                });
+                journals.push(previous.snapshot().into_iter().map(|r| r.line).collect());
+                serde_json::to_string(&journals).unwrap_or_default()
+            });
             let kept = async {
-                journal.clear().await?;
+                match &earlier {
+                    Some(earlier) => {
+                        journal.clear_records().await?;
+                        journal.remove(FINISHED_KEY).await?;
+                        journal.set(EARLIER_KEY, earlier).await?;
+                    }
+                    None => journal.clear().await?,
+                }
                 journal.set(INPUT_KEY, &text).await
             };
             if let Err(message) = kept.await {
@@ -65,8 +109,34 @@ impl AppState {
             app.filter.set(String::new());
             app.search.set(String::new());
             app.saved.set(None);
+            if let Some(previous) = previous {
+                app.earlier.update(|runs| runs.push(Arc::new(previous)));
+            } else {
+                app.earlier.set(Vec::new());
+            }
             app.run.set(Some(plan.start(RunConfig { seed: now, ..RunConfig::default() }, now)));
+            app.refresh_covered();
+            app.focus_stage();
             app.drive(journal);
+        });
+    }
+
+    /// What the page's runs cover, for the next Send.
+    fn refresh_covered(&self) {
+        let covered = self.earlier.with_untracked(|earlier| {
+            self.run.with_untracked(|run| Covered::of(earlier.iter().map(|r| &**r).chain(run.as_ref())))
+        });
+        self.covered.set(Arc::new(covered));
+    }
+
+    /// Moves the focus to the line at Send that says where the run stands, once it is drawn.
+    pub(crate) fn focus_stage(&self) {
+        let app = *self;
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(30).await;
+            if let Some(stage) = app.stage.get_untracked() {
+                browser::focus(&stage);
+            }
         });
     }
 
@@ -90,21 +160,33 @@ impl AppState {
         self.notice.set(Some(format!("the run stopped: {message}; nothing more is sent")));
     }
 
-    /// Drives the run through the proxy, keeping its journal in IndexedDB before every send.
+    /// Drives the run through the proxy, keeping its journal in IndexedDB before every send. It
+    /// pauses when the proxy cannot be reached; when it ends, the focus goes to its state.
     fn drive(&self, journal: Journal) {
         if self.driving.get_untracked() {
             return;
         }
         self.driving.set(true);
+        self.paused.set(false);
         let app = *self;
         leptos::task::spawn_local(async move {
-            let result = browser::drive(app.run, app.connection(), Run::take_records, async |records| {
+            let result = browser::drive(app.run, app.connection(), true, Run::take_records, async |records| {
                 journal.write(&records).await
             })
             .await;
             app.driving.set(false);
-            if let Err(message) = result {
-                app.stopped(&message);
+            match result {
+                Ok(browser::Driven::Paused) => {
+                    app.paused.set(true);
+                    app.focus_stage();
+                }
+                Ok(browser::Driven::Done) => {
+                    if app.run.with_untracked(|r| r.as_ref().is_some_and(Run::is_done)) {
+                        let _ = journal.set(FINISHED_KEY, &browser::now().to_string()).await;
+                        app.focus_stage();
+                    }
+                }
+                Err(message) => app.stopped(&message),
             }
         });
     }
@@ -117,7 +199,8 @@ impl AppState {
         });
     }
 
-    /// Looks for a run kept in this browser (and moves one the first version kept in local storage).
+    /// Looks for a run kept in this browser (and moves one the first version kept in local
+    /// storage). A finished run past its time (`keepRunsDays`) is deleted, list and all.
     pub fn look_for_saved_run(&self) {
         let app = *self;
         leptos::task::spawn_local(async move {
@@ -141,58 +224,92 @@ impl AppState {
             if records.is_empty() {
                 return;
             }
+            let earlier: Vec<Vec<String>> = journal
+                .get(EARLIER_KEY)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or_default();
+            let finished_at = journal.get(FINISHED_KEY).await.ok().flatten().and_then(|t| t.parse::<u64>().ok());
             let lines: Vec<&str> = records.iter().map(String::as_str).collect();
-            let summary = match Run::from_lines(&lines) {
+            let now = browser::now();
+            let (summary, finished) = match Run::from_lines(&lines) {
                 Ok(run) => {
-                    let progress = run.progress();
                     let finished = run.is_done();
-                    let counts = enlist_core::describe_counts(&progress.labels);
-                    let destinations: Vec<String> = progress.destinations.iter().map(|d| d.label.clone()).collect();
-                    (
-                        format!(
-                            "{} accounts to {}{}",
-                            enlist_core::thousands(run.accounts().len()),
-                            destinations.join(", "),
-                            if counts.is_empty() { String::new() } else { format!(": {counts}") }
-                        ),
-                        finished,
-                    )
+                    let since = finished_at.unwrap_or_else(|| run.created_at());
+                    if finished && model::expired(since, now, app.keep_days.get_untracked()) {
+                        let _ = journal.clear().await;
+                        return;
+                    }
+                    let mut summary = model::describe_saved(&run, now);
+                    if !earlier.is_empty() {
+                        summary.push_str(&format!(
+                            " (and {} earlier run{} of the same page)",
+                            earlier.len(),
+                            if earlier.len() == 1 { "" } else { "s" }
+                        ));
+                    }
+                    (summary, finished)
                 }
                 Err(e) => (format!("it cannot be read: {e}"), false),
             };
-            app.saved.set(Some(SavedRun { records: Arc::new(records), summary: summary.0, finished: summary.1 }));
+            app.saved.set(Some(SavedRun { records: Arc::new(records), earlier: Arc::new(earlier), summary, finished }));
         });
     }
 
-    /// Picks up the run kept in this browser: what was in flight is read back, what failed is tried
-    /// again, and watching goes on until its deadline.
+    /// Picks up the run kept in this browser. An unfinished one goes on: what was in flight is
+    /// read back, what failed is tried again, and watching goes on until its deadline. A finished
+    /// one is only shown.
     pub fn resume(&self) {
         let Some(saved) = self.saved.get_untracked() else { return };
         let lines: Vec<&str> = saved.records.iter().map(String::as_str).collect();
-        match Run::from_lines(&lines) {
-            Ok(mut run) => {
+        let earlier: Result<Vec<Arc<Run>>, String> = saved
+            .earlier
+            .iter()
+            .map(|journal| {
+                let lines: Vec<&str> = journal.iter().map(String::as_str).collect();
+                Run::from_lines(&lines).map(Arc::new).map_err(|e| e.to_string())
+            })
+            .collect();
+        match Run::from_lines(&lines).map_err(|e| e.to_string()).and_then(|run| Ok((run, earlier?))) {
+            Ok((mut run, earlier)) => {
                 let app = *self;
                 leptos::task::spawn_local(async move {
                     let Ok(journal) = app.open_journal().await else { return };
                     if let Ok(Some(input)) = journal.get(INPUT_KEY).await {
                         app.replace(input);
                     }
-                    run.retry_failed(browser::now());
+                    if !saved.finished {
+                        run.retry_failed(browser::now());
+                    }
+                    app.earlier.set(earlier);
                     app.run.set(Some(run));
                     app.saved.set(None);
-                    app.drive(journal);
+                    app.refresh_covered();
+                    if saved.finished {
+                        app.focus_stage();
+                    } else {
+                        app.focus_stage();
+                        app.drive(journal);
+                    }
                 });
             }
             Err(e) => {
                 self.notice.set(Some(format!("the saved run cannot be resumed: {e}")));
-                self.discard();
+                self.forget();
             }
         }
     }
 
-    /// Forgets the run kept in this browser.
-    pub fn discard(&self) {
+    /// Forgets the page's runs, in the page and in this browser's storage: their journals and the
+    /// list they were started from.
+    pub fn forget(&self) {
         self.saved.set(None);
+        self.run.set(None);
+        self.earlier.set(Vec::new());
+        self.paused.set(false);
+        self.refresh_covered();
         let app = *self;
         leptos::task::spawn_local(async move {
             if let Ok(journal) = app.open_journal().await {
@@ -201,13 +318,15 @@ impl AppState {
         });
     }
 
-    /// Tries again, in the same run and on the same rows, what failed or was cut short.
+    /// Tries again, in the same run and on the same rows, what failed or was cut short — after a
+    /// pause too: the requests the proxy never got are sent again.
     pub fn retry_failures(&self) {
         self.run.update(|run| {
             if let Some(run) = run {
                 run.retry_failed(browser::now());
             }
         });
+        self.focus_stage();
         self.resume_driving();
     }
 
@@ -240,8 +359,7 @@ impl AppState {
     pub fn load_failures(&self) {
         if let Some(list) = self.run.with_untracked(|run| run.as_ref().map(enlist_core::export::retry_list)) {
             self.replace(list);
-            self.run.set(None);
-            self.discard();
+            self.forget();
         }
     }
 }

@@ -1,7 +1,7 @@
 //! What a host can preset in a `config.json` beside `index.html`, and which files the editor opens.
 //! Pure functions, tested natively.
 
-use enlist_core::Service;
+use enlist_core::{AccountId, Service};
 use serde::Deserialize;
 
 /// The largest file the editor opens: far more than any organization has accounts.
@@ -12,8 +12,12 @@ pub const MAX_FILE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 /// ```json
 /// { "proxyUrl": "https://abc.lambda-url.us-east-1.on.aws", "regions": ["us-east-1", "eu-west-1"],
 ///   "services": ["guardduty", "detective"], "organizationMode": false,
-///   "detectiveMessage": "Security is adding your account", "disableEmailNotification": false }
+///   "detectiveMessage": "Security is adding your account", "disableEmailNotification": false,
+///   "keepRunsDays": 7 }
 /// ```
+///
+/// `keepRunsDays`: how many days a finished run (its list and journal, emails included) stays in
+/// the browser's storage; 0 keeps none once it has finished.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
@@ -24,6 +28,27 @@ pub struct Settings {
     pub organization_mode: Option<bool>,
     pub detective_message: Option<String>,
     pub disable_email_notification: Option<bool>,
+    pub keep_runs_days: Option<u32>,
+}
+
+/// What the page reads from the proxy's `GET /v1/config`: only the administrator account, when
+/// the proxy knows it (the rest is for other clients, so unknown fields are fine here).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyConfig {
+    administrator_account_id: Option<String>,
+}
+
+impl ProxyConfig {
+    /// Reads the proxy's answer.
+    pub fn from_json(text: &str) -> Result<ProxyConfig, String> {
+        serde_json::from_str(text).map_err(|e| format!("the proxy's /v1/config: {e}"))
+    }
+
+    /// The administrator account, when the proxy gave a valid one.
+    pub fn administrator(&self) -> Option<AccountId> {
+        self.administrator_account_id.as_deref()?.parse().ok()
+    }
 }
 
 fn services<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<Service>>, D::Error> {
@@ -49,14 +74,14 @@ impl Settings {
 pub fn acceptable_file(name: &str, bytes: f64) -> Result<(), String> {
     let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     match extension.as_str() {
-        "csv" | "tsv" | "txt" | "json" | "jsonl" | "" => {}
+        "csv" | "tsv" | "txt" | "json" | "jsonl" | "yaml" | "yml" | "" => {}
         "xlsx" | "xls" | "ods" | "numbers" => {
             return Err(format!(
-                "expected a .csv, .tsv, .txt or .json file, found the spreadsheet {name}; \
+                "expected a .csv, .tsv, .txt, .json or .yaml file, found the spreadsheet {name}; \
                  save it as \"CSV UTF-8\" first, or copy its cells and paste them here"
             ));
         }
-        _ => return Err(format!("expected a .csv, .tsv, .txt or .json file, found {name}")),
+        _ => return Err(format!("expected a .csv, .tsv, .txt, .json or .yaml file, found {name}")),
     }
     if bytes > MAX_FILE_BYTES {
         return Err(format!("expected a list of at most {}, found {name} of {}", size(MAX_FILE_BYTES), size(bytes)));
@@ -106,6 +131,21 @@ mod tests {
     }
 
     #[test]
+    fn proxy_config() {
+        let check = |json: &str, admin: Option<&str>| {
+            let config = ProxyConfig::from_json(json).unwrap();
+            assert_eq!(config.administrator().map(|a| a.to_string()).as_deref(), admin, "{json}");
+        };
+        check(r#"{"services":["guardduty"],"regions":[],"upstream":"emulator"}"#, None);
+        check(r#"{"services":[],"upstream":"aws","administratorAccountId":"111122223333"}"#, Some("111122223333"));
+        check(r#"{"administratorAccountId":"11112222333"}"#, None);
+        check(r#"{"administratorAccountId":null}"#, None);
+        assert!(ProxyConfig::from_json("<html>").unwrap_err().starts_with("the proxy's /v1/config: "));
+        let keep = Settings::from_json(r#"{"keepRunsDays":2}"#).unwrap();
+        assert_eq!(keep.keep_runs_days, Some(2));
+    }
+
+    #[test]
     fn files() {
         assert!(acceptable_file("accounts.CSV", 10.0).is_ok());
         assert!(acceptable_file("list", 10.0).is_ok());
@@ -113,7 +153,7 @@ mod tests {
         assert!(xlsx.contains("found the spreadsheet accounts.xlsx") && xlsx.contains("CSV UTF-8"), "{xlsx}");
         assert_eq!(
             acceptable_file("photo.png", 10.0).unwrap_err(),
-            "expected a .csv, .tsv, .txt or .json file, found photo.png"
+            "expected a .csv, .tsv, .txt, .json or .yaml file, found photo.png"
         );
         assert_eq!(
             acceptable_file("big.csv", 100.0 * 1024.0 * 1024.0).unwrap_err(),

@@ -12,6 +12,7 @@ use enlist_core::{
 use leptos::prelude::*;
 
 use crate::browser::{self, Connection, Journal};
+use crate::model::{self, Covered};
 pub use crate::run::SavedRun;
 use crate::settings::Settings;
 
@@ -77,6 +78,8 @@ pub struct AppState {
     pub checked: RwSignal<Checked>,
     pending: StoredValue<Option<gloo_timers::callback::Timeout>, LocalStorage>,
     pub editor: NodeRef<leptos::html::Textarea>,
+    /// The list of diagnostics, where the focus goes after a fix.
+    pub diagnostics: NodeRef<leptos::html::Ul>,
     /// The line the last clicked diagnostic is on.
     pub highlight: RwSignal<Option<usize>>,
     /// What happened to the last file or paste, for the input panel.
@@ -101,6 +104,23 @@ pub struct AppState {
     pub driving: RwSignal<bool>,
     pub(crate) journal: StoredValue<Option<Journal>, LocalStorage>,
     pub saved: RwSignal<Option<SavedRun>>,
+    /// Earlier runs of this page, finished before the list changed and was sent again; their rows
+    /// stay above the current run's.
+    pub earlier: RwSignal<Vec<Arc<Run>>>,
+    /// What the earlier runs and the current one cover; changes only when a run starts or goes.
+    pub covered: RwSignal<Arc<Covered>>,
+    /// The run stopped sending because the proxy could not be reached.
+    pub paused: RwSignal<bool>,
+    /// Days a finished run stays in this browser's storage (`config.json`'s `keepRunsDays`).
+    pub keep_days: RwSignal<u32>,
+    /// Why the token was refused, shown at the token field (in the opened connection section).
+    pub token_problem: RwSignal<Option<String>>,
+    /// What is wrong with the region list, shown at its field, with the mended list as a fix.
+    pub regions_problem: RwSignal<Option<(String, Option<String>)>>,
+    pub connection_open: RwSignal<bool>,
+    /// The line at Send that says where the run stands; focus moves there when a run starts or
+    /// ends.
+    pub stage: NodeRef<leptos::html::Div>,
     pub filter: RwSignal<String>,
     pub search: RwSignal<String>,
 }
@@ -120,6 +140,7 @@ impl AppState {
             checked: RwSignal::new(empty),
             pending: StoredValue::new_local(None),
             editor: NodeRef::new(),
+            diagnostics: NodeRef::new(),
             highlight: RwSignal::new(None),
             input_notice: RwSignal::new(None),
             guardduty: RwSignal::new(true),
@@ -139,6 +160,14 @@ impl AppState {
             driving: RwSignal::new(false),
             journal: StoredValue::new_local(None),
             saved: RwSignal::new(None),
+            earlier: RwSignal::new(Vec::new()),
+            covered: RwSignal::new(Arc::new(Covered::default())),
+            paused: RwSignal::new(false),
+            keep_days: RwSignal::new(model::KEEP_RUNS_DAYS),
+            token_problem: RwSignal::new(None),
+            regions_problem: RwSignal::new(None),
+            connection_open: RwSignal::new(false),
+            stage: NodeRef::new(),
             filter: RwSignal::new(String::new()),
             search: RwSignal::new(String::new()),
         }
@@ -164,6 +193,9 @@ impl AppState {
         }
         if let Some(disable) = settings.disable_email_notification {
             self.disable_email.set(disable);
+        }
+        if let Some(days) = settings.keep_runs_days {
+            self.keep_days.set(days);
         }
     }
 
@@ -252,10 +284,13 @@ impl AppState {
         }
         leptos::task::spawn_local(async move {
             match browser::read_file(&file).await {
-                Ok(text) => {
-                    app.input_notice
-                        .set(Some((false, format!("Read {} ({})", file.name(), crate::settings::size(file.size())))));
-                    app.replace(text);
+                Ok(decoded) => {
+                    let mut notice = format!("Read {} ({})", file.name(), crate::settings::size(file.size()));
+                    if let Some(note) = &decoded.note {
+                        notice.push_str(&format!(": {note}"));
+                    }
+                    app.input_notice.set(Some((false, notice)));
+                    app.replace(decoded.text);
                 }
                 Err(message) => app.input_notice.set(Some((true, format!("{}: {message}", file.name())))),
             }
@@ -280,12 +315,32 @@ impl AppState {
     pub fn apply_fix(&self, start: usize, end: usize, replacement: &str) {
         if let Some(fixed) = enlist_core::apply_fix(&self.current().parsed, start, end, replacement) {
             self.replace(fixed);
+            self.after_fix();
         }
     }
 
     /// Applies every suggested fix.
     pub fn apply_all_fixes(&self) {
         self.replace(enlist_core::apply_fixes(&self.current().parsed));
+        self.after_fix();
+    }
+
+    /// The fixed line's problem is gone, and with it the button that had the focus: the focus
+    /// goes to the next fix, or to the counts when none is left.
+    fn after_fix(&self) {
+        let list = self.diagnostics;
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(30).await;
+            use wasm_bindgen::JsCast;
+            let next = list
+                .get_untracked()
+                .and_then(|list| list.query_selector("button.fix").ok().flatten())
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            match next {
+                Some(next) => browser::focus(&next),
+                None => browser::focus_later("counts"),
+            }
+        });
     }
 
     /// The invitation the controls describe (for GuardDuty's InviteMembers and Detective's
@@ -325,26 +380,34 @@ impl AppState {
 
     /// Finds the detector and behavior graph of each chosen region through the proxy, with the
     /// core's discovery (the CLI's): every page read, throttling retried, and a result per region.
+    /// First the proxy is asked for the administrator account, which also tells whether it takes
+    /// the token.
     pub fn discover(&self) {
         browser::save_token(&self.token.get_untracked());
         self.notice.set(None);
-        let mut problems = Vec::new();
+        self.token_problem.set(None);
         let mut regions: Vec<Region> = Vec::new();
-        for name in self.regions.get_untracked().split([',', ' ', '\n', ';']).map(str::trim).filter(|r| !r.is_empty()) {
+        let text = self.regions.get_untracked();
+        for name in text.split([',', ' ', '\n', ';']).map(str::trim).filter(|r| !r.is_empty()) {
             match name.parse::<Region>() {
                 Ok(region) if !regions.contains(&region) => regions.push(region),
                 Ok(_) => {}
-                Err(e) => problems.push(format!("region {name:?}: {e}")),
+                Err(e) => {
+                    // The core quotes names in backticks, which read as noise in a form.
+                    let problem = e.to_string().replace('`', "");
+                    self.regions_problem.set(Some((problem, model::region_fix(&text))));
+                    return browser::focus_later("regions");
+                }
             }
         }
         if regions.is_empty() {
-            problems.push("expected at least one region, such as us-east-1, found none".to_owned());
+            let problem = "expected at least one region, such as us-east-1, found none".to_owned();
+            self.regions_problem.set(Some((problem, None)));
+            return browser::focus_later("regions");
         }
+        self.regions_problem.set(None);
         if !self.guardduty.get_untracked() && !self.detective.get_untracked() {
-            problems.push("expected GuardDuty, Detective or both to be chosen, found neither".to_owned());
-        }
-        if !problems.is_empty() {
-            self.notice.set(Some(problems.join("\n")));
+            self.notice.set(Some("expected GuardDuty, Detective or both to be chosen, found neither".to_owned()));
             return;
         }
         let services = self.services();
@@ -357,13 +420,29 @@ impl AppState {
         self.discovery.set(Some(discovery));
         let app = *self;
         leptos::task::spawn_local(async move {
-            let driven = browser::drive(app.discovery, app.connection(), |_| Vec::new(), async |_| Ok(())).await;
+            match browser::proxy_config(&app.connection()).await {
+                Ok(Some(config)) => {
+                    if let Some(admin) = config.administrator() {
+                        app.admin.set(admin.to_string());
+                    }
+                }
+                Ok(None) => {}
+                Err(refused) => {
+                    app.discovery.set(None);
+                    return app.refused(refused);
+                }
+            }
+            let driven = browser::drive(app.discovery, app.connection(), false, |_| Vec::new(), async |_| Ok(())).await;
             let Some(discovery) = app.discovery.try_update(Option::take).flatten() else { return };
             if let Err(message) = driven {
                 app.notice.set(Some(message));
             }
+            let found = discovery.found();
+            if found.iter().any(|f| f.result.as_ref().is_err_and(model::token_refused)) {
+                return app.refused(browser::TOKEN_REFUSED.to_owned());
+            }
             let mut fields = Vec::new();
-            for found in discovery.found() {
+            for found in found {
                 let (id, unreachable) = match found.result {
                     Ok(id) => (id, None),
                     Err(why) => (String::new(), Some(why)),
@@ -386,6 +465,42 @@ impl AppState {
                 });
             }
             app.destinations.set(fields);
+            // The focus goes to what was found: the first region's field.
+            browser::focus_later("destination-0");
+        });
+    }
+
+    /// The proxy refused the token: say so at the token field, in the opened connection section.
+    fn refused(&self, problem: String) {
+        self.token_problem.set(Some(problem));
+        self.connection_open.set(true);
+        browser::focus_later("token");
+    }
+
+    /// Puts the mended region list in the field.
+    pub fn fix_regions(&self, fixed: String) {
+        self.regions.set(fixed);
+        self.regions_problem.set(None);
+        browser::focus_later("regions");
+    }
+
+    /// Asks the proxy for the administrator account when a token is at hand (at load); a refusal
+    /// is told at the token field.
+    pub fn ask_proxy(&self) {
+        if self.token.get_untracked().is_empty() {
+            return;
+        }
+        let app = *self;
+        leptos::task::spawn_local(async move {
+            match browser::proxy_config(&app.connection()).await {
+                Ok(Some(config)) => {
+                    if let Some(admin) = config.administrator() {
+                        app.admin.set(admin.to_string());
+                    }
+                }
+                Ok(None) => {}
+                Err(refused) => app.refused(refused),
+            }
         });
     }
 }

@@ -1,9 +1,10 @@
 //! Where the accounts go: services, regions, detectors and graphs (found or typed, with each
 //! region's own result), the invitation, the connection — and the preview of what will be sent.
 
-use enlist_core::{Destination, MAX_MESSAGE, Plan, Policy, Service, thousands};
+use enlist_core::{Destination, MAX_MESSAGE, Plan, Policy, Service, describe_counts, thousands};
 use leptos::prelude::*;
 
+use crate::model::{Stage, send_label};
 use crate::state::AppState;
 
 #[component]
@@ -19,6 +20,16 @@ pub fn Targets(app: AppState) -> impl IntoView {
         }
         services.into_iter().find_map(|s| invitation.check(s).err().map(|e| e.to_string()))
     });
+    // A problem with a field goes once the field changes.
+    Effect::new(move |_| {
+        app.regions.track();
+        app.regions_problem.set(None);
+    });
+    Effect::new(move |_| {
+        app.token.track();
+        app.proxy.track();
+        app.token_problem.set(None);
+    });
     view! {
         <section class="step" aria-labelledby="targets-title">
             <h2 id="targets-title">"2. Where they go"</h2>
@@ -27,7 +38,18 @@ pub fn Targets(app: AppState) -> impl IntoView {
                 <label><input type="checkbox" id="service-guardduty" bind:checked=app.guardduty/>" GuardDuty"</label>
                 <label><input type="checkbox" id="service-detective" bind:checked=app.detective/>" Detective"</label>
             </fieldset>
-            <label>"Regions, separated by commas "<input type="text" id="regions" bind:value=app.regions/></label>
+            <label for="regions">"Regions, separated by commas "</label>
+            <input type="text" id="regions" bind:value=app.regions spellcheck="false"
+                aria-invalid=move || app.regions_problem.with(Option::is_some).to_string() aria-describedby="regions-problem"/>
+            <p id="regions-problem" class="field-problem" role="alert">
+                {move || app.regions_problem.get().map(|(problem, fix)| view! {
+                    {problem}
+                    {fix.map(|fixed| {
+                        let label = format!("Use {fixed}");
+                        view! { " " <button class="fix" on:click=move |_| app.fix_regions(fixed.clone())>{label}</button> }
+                    })}
+                })}
+            </p>
             <label>"Administrator account (left out of the list) "
                 <input type="text" inputmode="numeric" id="admin" bind:value=app.admin placeholder="from the graph ARN, or type it"/>
             </label>
@@ -45,10 +67,13 @@ pub fn Targets(app: AppState) -> impl IntoView {
                     <label><input type="checkbox" id="org-mode" bind:checked=app.org_mode/>" Detective organization behavior graph: accounts are enabled without an invitation and need no email"</label>
                 })}
             </fieldset>
-            <details>
+            <details prop:open=move || app.connection_open.get()
+                on:toggle=move |ev| app.connection_open.set(event_target::<web_sys::Element>(&ev).has_attribute("open"))>
                 <summary>"Connection"</summary>
                 <label>"Proxy URL (empty: this site) "<input type="url" id="proxy" bind:value=app.proxy/></label>
-                <label>"Token (kept only until this tab closes) "<input type="password" id="token" autocomplete="off" bind:value=app.token/></label>
+                <label>"Token (kept only until this tab closes) "<input type="password" id="token" autocomplete="off" bind:value=app.token
+                    aria-invalid=move || app.token_problem.with(Option::is_some).to_string() aria-describedby="token-problem"/></label>
+                <p id="token-problem" class="field-problem" role="alert">{move || app.token_problem.get()}</p>
             </details>
             <div class="row">
                 <button on:click=move |_| app.discover() disabled=move || app.discovery.with(Option::is_some)>
@@ -58,6 +83,7 @@ pub fn Targets(app: AppState) -> impl IntoView {
             {move || app.notice.get().map(|notice| view! { <pre class="notice bad" role="alert">{notice}</pre> })}
             <Destinations app=app/>
             <Preview app=app/>
+            <RunState app=app/>
         </section>
     }
 }
@@ -100,7 +126,9 @@ fn Destinations(app: AppState) -> impl IntoView {
 fn Preview(app: AppState) -> impl IntoView {
     let selected = RwSignal::new(0_usize);
     // Changes only when a run starts or ends: the preview is not drawn again on every answer.
-    let sending = Memo::new(move |_| app.driving.get() || app.run.with(|r| r.as_ref().is_some_and(|r| !r.is_done())));
+    let sending = Memo::new(move |_| {
+        app.driving.get() || app.paused.get() || app.run.with(|r| r.as_ref().is_some_and(|r| !r.is_done()))
+    });
     move || {
         let destinations = app.destinations().ok().filter(|d| !d.is_empty())?;
         let parsed = app.checked.with(|c| c.parsed.clone());
@@ -112,8 +140,30 @@ fn Preview(app: AppState) -> impl IntoView {
             Ok(plan) => (Some(plan), None),
             Err(e) => (None, Some(e.to_string())),
         };
+        // After a run, Send sends only what the page's runs have not covered.
+        let covered = app.covered.get();
+        let first = covered.is_empty();
+        // (accounts, destinations, requests) of what Send would send.
+        let sizes = |p: &Plan| (p.accounts().len(), p.destinations().len(), p.request_count());
+        let left = if first {
+            plan.as_ref().map(sizes)
+        } else {
+            plan.as_ref()
+                .and_then(|p| p.remaining(|d, a| covered.account(d, a), |s| covered.skipped(s)))
+                .as_ref()
+                .map(sizes)
+        };
+        let label = send_label(
+            first,
+            left.map(|(a, d, _)| (a, d)),
+            plan.as_ref().map_or((0, 0), |p| (p.accounts().len(), p.destinations().len())),
+        );
+        let nothing_left = left.is_none();
+        // While a run is going on (or paused), Send waits for it: it says so rather than "Sent".
+        let busy = sending.get();
+        let label = if busy { "Sending…".to_owned() } else { label };
+        let (left_accounts, _, left_requests) = left.unwrap_or_default();
         let batches = plan.as_ref().map_or(0, |p| p.batches().len());
-        let requests = plan.as_ref().map_or(0, Plan::request_count);
         let batch = selected.get().min(batches.saturating_sub(1));
         let items = plan.as_ref().map(|plan| {
             plan.destinations()
@@ -136,6 +186,7 @@ fn Preview(app: AppState) -> impl IntoView {
                             if batches == 1 { "" } else { "es" }
                         ),
                     };
+                    let request_label = format!("The request to {}, batch {}", destination.label(), batch + 1);
                     let body = plan.request(d, batch).map(|r| {
                         let body = r.request.body.as_deref().and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
                         let pretty = body.and_then(|v| serde_json::to_string_pretty(&v).ok()).unwrap_or_default();
@@ -145,7 +196,7 @@ fn Preview(app: AppState) -> impl IntoView {
                         <li>
                             {line}
                             {body.map(|body| view! {
-                                <details><summary>{format!("CreateMembers of batch {} of {}", batch + 1, batches.max(1))}</summary><pre tabindex="0">{body}</pre></details>
+                                <details><summary>{format!("CreateMembers of batch {} of {}", batch + 1, batches.max(1))}</summary><pre tabindex="0" role="region" aria-label=request_label.clone()>{body}</pre></details>
                             })}
                         </li>
                     }
@@ -174,13 +225,74 @@ fn Preview(app: AppState) -> impl IntoView {
                         )}
                     </label>
                 })}
-                <p>{format!(
-                    "Send first reads what each service holds, then sends at most {} CreateMembers request{} for the accounts that are not members yet, invites them (GuardDuty) and follows them until their status settles.",
-                    thousands(requests),
-                    if requests == 1 { "" } else { "s" }
-                )}</p>
+                <p data-testid="send-says">{if busy {
+                    "A run is going on; its state is below. Send is ready again once it has finished or was cancelled.".to_owned()
+                } else if first {
+                    format!(
+                        "Send first reads what each service holds, then sends at most {} CreateMembers request{} for the accounts that are not members yet, invites them (GuardDuty) and follows them until their status settles.",
+                        thousands(left_requests),
+                        if left_requests == 1 { "" } else { "s" }
+                    )
+                } else if nothing_left {
+                    "This list was sent to these destinations; its outcomes are below. Change the list or the destinations to send more.".to_owned()
+                } else {
+                    format!(
+                        "Send reads and adds only the {} account{} the earlier runs of this page did not cover ({} CreateMembers request{} at most); the earlier outcomes stay in the table.",
+                        thousands(left_accounts),
+                        if left_accounts == 1 { "" } else { "s" },
+                        thousands(left_requests),
+                        if left_requests == 1 { "" } else { "s" }
+                    )
+                }}</p>
                 <button class="primary" on:click=move |_| app.send()
-                    disabled=move || (blocked && !app.skip_invalid.get()) || batches == 0 || sending.get()>"Send"</button>
+                    disabled=move || (blocked && !app.skip_invalid.get()) || batches == 0 || nothing_left || sending.get()>{label}</button>
+            </div>
+        })
+    }
+}
+
+/// Where the run stands, at Send: sending, paused because the proxy cannot be reached, finished,
+/// finished with failures — with what can be done next. The element stays while a run is shown,
+/// so the focus put on it when a run starts or ends is not lost as answers arrive.
+#[component]
+fn RunState(app: AppState) -> impl IntoView {
+    let state = Memo::new(move |_| app.run.with(|r| r.as_ref().map(|r| (r.progress(), r.is_done(), r.is_cancelled()))));
+    let stage = Memo::new(move |_| {
+        state.with(|s| {
+            s.as_ref().map(|(progress, done, cancelled)| {
+                let stage = Stage::of(progress, *done, *cancelled, app.driving.get(), app.paused.get());
+                let headline = stage.headline(progress);
+                (stage, headline, describe_counts(&progress.labels))
+            })
+        })
+    });
+    let has_run = Memo::new(move |_| app.run.with(Option::is_some));
+    let key = move || stage.with(|s| s.as_ref().map_or("", |(stage, ..)| stage.key()));
+    let failures = move || {
+        stage.with(|s| match s {
+            Some((Stage::Finished { failures }, ..)) => *failures,
+            _ => 0,
+        })
+    };
+    move || {
+        has_run.get().then(|| view! {
+            <div class="run-state" data-testid="run-state" data-stage=key node_ref=app.stage tabindex="-1" role="group" aria-labelledby="run-state-headline">
+                <p class="headline" id="run-state-headline">{move || stage.with(|s| s.as_ref().map(|(_, headline, _)| headline.clone()))}</p>
+                <p class="muted" data-testid="run-counts">{move || stage.with(|s| s.as_ref().map(|(.., counts)| counts.clone()))}</p>
+                <div class="row">
+                    {move || matches!(key(), "paused" | "stopped").then(|| view! {
+                        <button class="primary" on:click=move |_| app.retry_failures()>"Resume"</button>
+                    })}
+                    {move || (failures() > 0 && !app.driving.get()).then(|| {
+                        let n = failures();
+                        view! {
+                            <button on:click=move |_| app.retry_failures()>
+                                {if n == 1 { "Retry the failure".to_owned() } else { format!("Retry {} failures", thousands(n)) }}
+                            </button>
+                        }
+                    })}
+                    <a href="#results-title">"Go to the outcomes"</a>
+                </div>
             </div>
         })
     }

@@ -60,7 +60,7 @@ test('a mixed list settles in GuardDuty and Detective in two regions under throt
   await paste(page, LIST);
   await page.locator('[data-testid=counts]').filter({ hasText: '7 accounts to send in 1 batch' }).waitFor();
   await page.screenshot({ path: `${shots}/11-lifecycle-before.png`, fullPage: true });
-  await page.click('button.primary:has-text("Send")');
+  await page.click('button.primary:has-text("Send 5 new accounts")');
   await page.screenshot({ path: `${shots}/12-lifecycle-sending.png`, fullPage: true });
   await finished(page);
   await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/13-lifecycle-settled.png` });
@@ -68,7 +68,9 @@ test('a mixed list settles in GuardDuty and Detective in two regions under throt
   assert.equal(rows.length, 28);
   await assertTruth(server, rows);
   const row = (account, service) => rows.find((r) => r.account === account && r.service === service && r.region === 'eu-west-1');
-  assert.deepEqual([row('500000000001', 'guardduty').status, row('500000000001', 'guardduty').action], ['invited', 'already a member']);
+  // The second Send added only the new accounts: the first run's rows stay as they were.
+  assert.equal(rows.filter((r) => r.account === '500000000001').length, 4);
+  assert.deepEqual([row('500000000001', 'guardduty').status, row('500000000001', 'guardduty').action], ['invited', 'created and invited by this run']);
   assert.deepEqual([row('500000000003', 'guardduty').status, row('500000000003', 'guardduty').action], ['invited', 'created and invited by this run']);
   assert.deepEqual([row('500000000004', 'guardduty').status, row('500000000004', 'guardduty').action], ['enabled', 'created by this run']);
   assert.equal(row('500000000006', 'detective').status, 'verification-failed');

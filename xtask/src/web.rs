@@ -58,7 +58,7 @@ pub(crate) fn ensure_tools() -> Result<(), String> {
         run("cargo", &["install", "wasm-bindgen-cli", "--version", &bindgen], &[])?;
     }
     let tests = root().join("web/tests");
-    if ["node_modules/.bin/wasm-opt", "node_modules/playwright-core", "node_modules/papaparse"]
+    if ["node_modules/.bin/wasm-opt", "node_modules/playwright-core", "node_modules/papaparse", "node_modules/axe-core"]
         .iter()
         .all(|p| tests.join(p).exists())
     {

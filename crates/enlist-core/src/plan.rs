@@ -3,11 +3,12 @@
 //! requests for a preview or a dry run, and starts the [`Run`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, AccountId};
-use crate::batch::Batch;
+use crate::batch::{Batch, chunk_unique};
 use crate::diagnostic::{Code, Severity};
 use crate::engine::{Millis, Run, RunConfig, Skipped};
 use crate::parse::{Exclusion, Parsed};
@@ -226,6 +227,31 @@ impl Plan {
         self.destinations.iter().filter(|d| d.target().is_some()).count() * self.parsed.batches.len()
     }
 
+    /// What is left of this plan once earlier runs are counted, so that sending a changed list
+    /// again sends only what is new and the earlier outcomes stay as they were: the destinations
+    /// where some account is not `covered`, the accounts not covered on one of those, and the
+    /// skipped lines not `reported` before. `None` when nothing is left to send (no account, or
+    /// no destination left that can be used).
+    pub fn remaining(
+        &self,
+        covered: impl Fn(&Destination, AccountId) -> bool,
+        reported: impl Fn(&Skipped) -> bool,
+    ) -> Option<Plan> {
+        let accounts = &self.parsed.accounts;
+        let destinations: Vec<Destination> =
+            self.destinations.iter().filter(|d| accounts.iter().any(|a| !covered(d, a.id()))).cloned().collect();
+        if !destinations.iter().any(|d| d.target().is_some()) {
+            return None;
+        }
+        let left: Arc<[Account]> =
+            accounts.iter().filter(|a| destinations.iter().any(|d| !covered(d, a.id()))).cloned().collect();
+        let mut parsed = self.parsed.clone();
+        parsed.batches = chunk_unique(&left);
+        parsed.accounts = left;
+        let skipped = self.skipped.iter().filter(|s| !reported(s)).cloned().collect();
+        Some(Plan { parsed, destinations, skipped })
+    }
+
     /// Starts the run at `now` (the caller's wall clock).
     pub fn start(&self, config: RunConfig, now: Millis) -> Run {
         let lines = self.parsed.accounts.iter().map(|a| self.parsed.line_index.line(a.span().start)).collect();
@@ -320,4 +346,87 @@ pub fn apply_fix(parsed: &Parsed, start: usize, end: usize, replacement: &str) -
     let mut fixed = text.to_owned();
     fixed.replace_range(start..end, replacement);
     Some(fixed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{Options, parse};
+    use crate::target::{Invitation, Unreachable};
+
+    fn destinations() -> Vec<Destination> {
+        let invitation = Invitation::new(None, false);
+        let guardduty = |region: &str| {
+            Destination::Target(
+                Target::guardduty(
+                    region.parse().unwrap(),
+                    "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap(),
+                    invitation.clone(),
+                )
+                .unwrap(),
+            )
+        };
+        vec![
+            guardduty("us-east-1"),
+            guardduty("eu-west-1"),
+            Destination::Unavailable {
+                service: crate::Service::GuardDuty,
+                region: "me-south-1".parse().unwrap(),
+                unreachable: Unreachable::NotEnabled,
+            },
+        ]
+    }
+
+    /// `sent` lists `destination label/account` pairs an earlier run covered; the answer is the
+    /// destinations and accounts left, or `None`.
+    fn check(sent: &[&str], reported: &[usize], expect: Option<(&[&str], &[&str], &[usize])>) {
+        let text =
+            "111122223333,a@example.com\n444455556666,b@example.com\n12,c@example.com\n777788889999,d@example.com\n";
+        let plan = Plan::new(&parse(text, &Options::default()), destinations(), Policy { skip_invalid: true }).unwrap();
+        let left = plan
+            .remaining(|d, a| sent.contains(&format!("{}/{a}", d.label()).as_str()), |s| reported.contains(&s.line));
+        let got = left.as_ref().map(|p| {
+            (
+                p.destinations().iter().map(Destination::label).collect::<Vec<_>>(),
+                p.accounts().iter().map(|a| a.id().to_string()).collect::<Vec<_>>(),
+                p.skipped().iter().map(|s| s.line).collect::<Vec<_>>(),
+            )
+        });
+        let expect = expect.map(|(d, a, s)| {
+            (
+                d.iter().map(|d| (*d).to_owned()).collect::<Vec<_>>(),
+                a.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>(),
+                s.to_vec(),
+            )
+        });
+        assert_eq!(got, expect, "sent {sent:?}");
+        if let Some(left) = left {
+            assert_eq!(left.batches().iter().map(|b| b.accounts().len()).sum::<usize>(), left.accounts().len());
+            assert_eq!(
+                left.request_count(),
+                left.batches().len() * left.destinations().iter().filter(|d| d.target().is_some()).count()
+            );
+        }
+    }
+
+    #[test]
+    fn remaining_after_earlier_runs() {
+        let all = ["guardduty us-east-1", "guardduty eu-west-1", "guardduty me-south-1"];
+        let accounts = ["111122223333", "444455556666", "777788889999"];
+        let every: Vec<String> = all.iter().flat_map(|d| accounts.iter().map(move |a| format!("{d}/{a}"))).collect();
+        let every: Vec<&str> = every.iter().map(String::as_str).collect();
+        // Nothing sent yet: the whole plan.
+        check(&[], &[], Some((&all, &accounts, &[3])));
+        // Everything sent and the skipped line reported: nothing left.
+        check(&every, &[3], None);
+        // One account is new: only it, to every destination; the skipped line was reported.
+        let two: Vec<&str> = every.iter().copied().filter(|p| !p.ends_with("777788889999")).collect();
+        check(&two, &[3], Some((&all, &["777788889999"], &[])));
+        // A region was added: every account, to that region only.
+        let one_region: Vec<&str> = every.iter().copied().filter(|p| !p.starts_with("guardduty eu-west-1")).collect();
+        check(&one_region, &[3], Some((&["guardduty eu-west-1"], &accounts, &[])));
+        // Only the unavailable region is left: nothing can be sent.
+        let unavailable: Vec<&str> = every.iter().copied().filter(|p| !p.starts_with("guardduty me-south-1")).collect();
+        check(&unavailable, &[], None);
+    }
 }

@@ -1,0 +1,359 @@
+//! The page's own rules as plain data, tested natively: where a run stands and what the Send
+//! button would do, when the proxy counts as unreachable, how long a finished run is kept, how a
+//! saved run is described, the region list's fix, and which discovery answers are about the
+//! connection rather than a region. `state.rs` and `run.rs` keep these in signals and apply them.
+
+use std::collections::HashSet;
+
+use enlist_core::engine::{Millis, Progress, Run, Skipped};
+use enlist_core::{AccountId, Destination, Region, Unreachable, describe_counts, thousands};
+
+/// Transport failures in a row, with no answer between them, after which a run pauses: the proxy
+/// is taken to be unreachable and retrying on would only turn every row into a failure.
+pub const PAUSE_AFTER: usize = 5;
+
+/// How many days a finished run is kept in the browser unless `config.json` says otherwise.
+pub const KEEP_RUNS_DAYS: u32 = 7;
+
+const DAY_MS: Millis = 24 * 60 * 60 * 1_000;
+
+/// Counts transport failures in a row; any HTTP answer, even an error, ends the streak.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Streak(usize);
+
+impl Streak {
+    /// Records one answer (`reached`: an HTTP answer came back) and says whether to pause now.
+    pub fn record(&mut self, reached: bool) -> bool {
+        self.0 = if reached { 0 } else { self.0 + 1 };
+        self.0 >= PAUSE_AFTER
+    }
+}
+
+/// Where a run stands, as the line at the Send button says it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Requests are being sent or answers awaited.
+    Sending,
+    /// Stopped because the proxy could not be reached; resuming tries again what failed.
+    Paused,
+    /// Not finished and not being driven (a write to the browser's storage failed, or a run loaded
+    /// from before a reload).
+    Stopped,
+    /// Cancelled by the user.
+    Cancelled,
+    /// Every outcome settled; `failures` of them could change with another try.
+    Finished { failures: usize },
+}
+
+impl Stage {
+    /// The stage of a run from its progress and whether it is being driven or paused.
+    pub fn of(progress: &Progress, done: bool, cancelled: bool, driving: bool, paused: bool) -> Stage {
+        if paused && !driving {
+            Stage::Paused
+        } else if cancelled && done {
+            Stage::Cancelled
+        } else if done {
+            Stage::Finished { failures: progress.retry }
+        } else if driving {
+            Stage::Sending
+        } else {
+            Stage::Stopped
+        }
+    }
+
+    /// `sending`, `paused`, … for the page's `data-stage`, so styles and tests can key on it.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Stage::Sending => "sending",
+            Stage::Paused => "paused",
+            Stage::Stopped => "stopped",
+            Stage::Cancelled => "cancelled",
+            Stage::Finished { failures: 0 } => "finished",
+            Stage::Finished { .. } => "failures",
+        }
+    }
+
+    /// The headline: what is happening and what to do.
+    pub fn headline(&self, progress: &Progress) -> String {
+        let settled = format!("{} of {} outcomes settled", thousands(progress.done), thousands(progress.accounts));
+        match self {
+            Stage::Sending => format!("Sending: {settled}"),
+            Stage::Paused => format!(
+                "Paused: the proxy could not be reached {PAUSE_AFTER} times in a row; {settled}. Nothing is lost: \
+                 check that the proxy is running, then resume"
+            ),
+            Stage::Stopped => format!("Stopped before it finished: {settled}; resume to go on"),
+            Stage::Cancelled => format!("Cancelled: {settled}"),
+            Stage::Finished { failures: 0 } => "Finished: every outcome settled".to_owned(),
+            Stage::Finished { failures: 1 } => "Finished with 1 failure that another try could change".to_owned(),
+            Stage::Finished { failures } => {
+                format!("Finished with {} failures that another try could change", thousands(*failures))
+            }
+        }
+    }
+}
+
+/// What earlier runs of this page covered: each account on each destination (by its label, such
+/// as `guardduty us-east-1`), and the skipped lines they reported.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Covered {
+    pairs: HashSet<(String, AccountId)>,
+    skipped: HashSet<(usize, String)>,
+}
+
+impl Covered {
+    /// What `runs` covered.
+    pub fn of<'a>(runs: impl IntoIterator<Item = &'a Run>) -> Covered {
+        let mut covered = Covered::default();
+        for run in runs {
+            for destination in run.destinations() {
+                let label = destination.label();
+                for account in run.accounts() {
+                    covered.pairs.insert((label.clone(), account.id()));
+                }
+            }
+            covered.skipped.extend(run.skipped().iter().map(|s| (s.line, s.text.clone())));
+        }
+        covered
+    }
+
+    /// Whether an earlier run covered `account` on `destination`.
+    pub fn account(&self, destination: &Destination, account: AccountId) -> bool {
+        self.pairs.contains(&(destination.label(), account))
+    }
+
+    /// Whether an earlier run reported this skipped line.
+    pub fn skipped(&self, skipped: &Skipped) -> bool {
+        self.skipped.contains(&(skipped.line, skipped.text.clone()))
+    }
+
+    /// No earlier run.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+}
+
+/// The Send button's words: plain `Send` for a first run; after one, what is new.
+/// `left` is `(accounts, destinations)` of what remains, of the whole plan's `all`.
+pub fn send_label(first: bool, left: Option<(usize, usize)>, all: (usize, usize)) -> String {
+    let accounts =
+        |n: usize| if n == 1 { "1 new account".to_owned() } else { format!("{} new accounts", thousands(n)) };
+    match (first, left) {
+        (true, _) => "Send".to_owned(),
+        (false, None) => "Sent".to_owned(),
+        (false, Some((a, d))) if d < all.1 && a == all.0 => {
+            format!("Send to {} new destination{}", d, if d == 1 { "" } else { "s" })
+        }
+        (false, Some((a, d))) if d < all.1 => {
+            format!("Send {} to {} destination{}", accounts(a), d, if d == 1 { "" } else { "s" })
+        }
+        (false, Some((a, _))) if a == all.0 => "Send again".to_owned(),
+        (false, Some((a, _))) => format!("Send {}", accounts(a)),
+    }
+}
+
+/// Whether a finished run kept since `finished_at` is past its time.
+pub fn expired(finished_at: Millis, now: Millis, keep_days: u32) -> bool {
+    now.saturating_sub(finished_at) >= DAY_MS.saturating_mul(Millis::from(keep_days))
+}
+
+/// How long ago, in words: `just now`, `5 minutes ago`, `3 hours ago`, `2 days ago`.
+pub fn ago(then: Millis, now: Millis) -> String {
+    let minutes = now.saturating_sub(then) / 60_000;
+    let (n, unit) = match minutes {
+        0 => return "just now".to_owned(),
+        m if m < 60 => (m, "minute"),
+        m if m < 60 * 24 => (m / 60, "hour"),
+        m => (m / (60 * 24), "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+/// A saved run in one line: `300 accounts to guardduty us-east-1, detective us-east-1 · started 3
+/// hours ago: 540 invited · 60 failed`.
+pub fn describe_saved(run: &Run, now: Millis) -> String {
+    let progress = run.progress();
+    let destinations: Vec<String> = progress.destinations.iter().map(|d| d.label.clone()).collect();
+    let counts = describe_counts(&progress.labels);
+    format!(
+        "{} account{} to {} · started {}{}",
+        thousands(run.accounts().len()),
+        if run.accounts().len() == 1 { "" } else { "s" },
+        destinations.join(", "),
+        ago(run.created_at(), now),
+        if counts.is_empty() { String::new() } else { format!(": {counts}") }
+    )
+}
+
+/// The region list with its usual slips mended — capitals, `;` or spaces between names, repeats —
+/// or `None` when it needs no mending or cannot be read even then.
+pub fn region_fix(text: &str) -> Option<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in text.split([',', ';', ' ', '\t', '\n']).map(str::trim).filter(|n| !n.is_empty()) {
+        let name = name.to_ascii_lowercase();
+        name.parse::<Region>().ok()?;
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let fixed = names.join(", ");
+    (!names.is_empty() && fixed != text.trim()).then_some(fixed)
+}
+
+/// Whether discovery's answer for a region is really the proxy refusing the token, which belongs
+/// at the token field, not at every region.
+pub fn token_refused(unreachable: &Unreachable) -> bool {
+    matches!(unreachable, Unreachable::AccessDenied { message } if message.starts_with("EnlistProxy.Unauthorized"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streak_pauses_after_five_failures_in_a_row() {
+        let check = |answers: &str, pauses: &str| {
+            let mut streak = Streak::default();
+            let got: String = answers.chars().map(|c| if streak.record(c == 'y') { 'P' } else { '.' }).collect();
+            assert_eq!(got, pauses, "{answers}");
+        };
+        check("nnnnn", "....P");
+        check("nnnnynnnn", ".........");
+        check("nnnnnn", "....PP");
+        check("ynnnynnnnn", ".........P");
+    }
+
+    #[test]
+    fn stages_and_headlines() {
+        let progress = |done, accounts, retry| Progress { done, accounts, retry, ..Progress::default() };
+        // (done, cancelled, driving, paused) → key and headline.
+        let check = |p: &Progress, flags: (bool, bool, bool, bool), key: &str, headline: &str| {
+            let stage = Stage::of(p, flags.0, flags.1, flags.2, flags.3);
+            assert_eq!((stage.key(), stage.headline(p).as_str()), (key, headline), "{flags:?}");
+        };
+        let half = progress(36, 72, 0);
+        check(&half, (false, false, true, false), "sending", "Sending: 36 of 72 outcomes settled");
+        check(
+            &half,
+            (false, false, false, true),
+            "paused",
+            "Paused: the proxy could not be reached 5 times in a row; 36 of 72 outcomes settled. Nothing is lost: \
+             check that the proxy is running, then resume",
+        );
+        // A pause is over once the run is driven again.
+        check(&half, (false, false, true, true), "sending", "Sending: 36 of 72 outcomes settled");
+        check(
+            &half,
+            (false, false, false, false),
+            "stopped",
+            "Stopped before it finished: 36 of 72 outcomes settled; resume to go on",
+        );
+        check(&progress(72, 72, 0), (true, false, false, false), "finished", "Finished: every outcome settled");
+        check(
+            &progress(72, 72, 1),
+            (true, false, false, false),
+            "failures",
+            "Finished with 1 failure that another try could change",
+        );
+        check(
+            &progress(72, 72, 1_200),
+            (true, false, false, false),
+            "failures",
+            "Finished with 1,200 failures that another try could change",
+        );
+        check(&half, (true, true, false, false), "cancelled", "Cancelled: 36 of 72 outcomes settled");
+    }
+
+    #[test]
+    fn send_labels() {
+        let check = |first, left, all, expect: &str| assert_eq!(send_label(first, left, all), expect);
+        check(true, Some((12, 2)), (12, 2), "Send");
+        check(false, None, (12, 2), "Sent");
+        check(false, Some((12, 2)), (12, 2), "Send again");
+        check(false, Some((5, 2)), (12, 2), "Send 5 new accounts");
+        check(false, Some((1, 2)), (12, 2), "Send 1 new account");
+        check(false, Some((12, 1)), (12, 2), "Send to 1 new destination");
+        check(false, Some((12, 3)), (12, 5), "Send to 3 new destinations");
+        check(false, Some((2, 1)), (12, 2), "Send 2 new accounts to 1 destination");
+    }
+
+    #[test]
+    fn keeping_and_ages() {
+        let day = DAY_MS;
+        assert!(!expired(0, 7 * day - 1, 7));
+        assert!(expired(0, 7 * day, 7));
+        assert!(expired(5, 5, 0), "0 days: a finished run is not kept");
+        assert!(!expired(10 * day, 0, 7), "a clock set back keeps the run");
+        for (ms, words) in [
+            (0, "just now"),
+            (59_999, "just now"),
+            (60_000, "1 minute ago"),
+            (59 * 60_000, "59 minutes ago"),
+            (2 * 60 * 60_000 + 5, "2 hours ago"),
+            (day, "1 day ago"),
+            (9 * day, "9 days ago"),
+        ] {
+            assert_eq!(ago(1_000, 1_000 + ms), words, "{ms}");
+        }
+    }
+
+    #[test]
+    fn region_list_fixes() {
+        let check = |text: &str, fix: Option<&str>| assert_eq!(region_fix(text).as_deref(), fix, "{text:?}");
+        check("us-east-1", None);
+        check("us-east-1, eu-west-1", None);
+        check("US-EAST-1", Some("us-east-1"));
+        check("us-east-1;eu-west-1", Some("us-east-1, eu-west-1"));
+        check("us-east-1 eu-west-1  us-east-1", Some("us-east-1, eu-west-1"));
+        check(" Eu-West-1 ; ", Some("eu-west-1"));
+        check("us-east-1, useast1", None);
+        check("", None);
+    }
+
+    #[test]
+    fn earlier_runs_cover_what_they_sent() {
+        use enlist_core::engine::RunConfig;
+        use enlist_core::{Invitation, Options, Plan, Policy, Target, parse};
+        let target = |region: &str| {
+            let detector = "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap();
+            Destination::Target(
+                Target::guardduty(region.parse().unwrap(), detector, Invitation::new(None, false)).unwrap(),
+            )
+        };
+        let plan = |text: &str, regions: &[&str]| {
+            let destinations = regions.iter().map(|r| target(r)).collect();
+            Plan::new(&parse(text, &Options::default()), destinations, Policy { skip_invalid: true }).unwrap()
+        };
+        let first = "111122223333,a@example.com\nbad line\n";
+        let run = plan(first, &["us-east-1"]).start(RunConfig::default(), 0);
+        let covered = Covered::of([&run]);
+        assert!(!covered.is_empty() && Covered::default().is_empty());
+        // (list, regions) → accounts and destinations left, or nothing.
+        let check = |text: &str, regions: &[&str], expect: Option<(Vec<&str>, Vec<&str>)>| {
+            let left = plan(text, regions).remaining(|d, a| covered.account(d, a), |s| covered.skipped(s)).map(|p| {
+                let accounts = p.accounts().iter().map(|a| a.id().to_string()).collect::<Vec<_>>();
+                let destinations = p.destinations().iter().map(Destination::label).collect::<Vec<_>>();
+                (accounts, destinations, p.skipped().len())
+            });
+            let expect = expect.map(|(a, d)| {
+                (a.into_iter().map(str::to_owned).collect(), d.into_iter().map(str::to_owned).collect(), 0)
+            });
+            assert_eq!(left, expect, "{text:?} {regions:?}");
+        };
+        check(first, &["us-east-1"], None);
+        check(
+            "111122223333,a@example.com\nbad line\n444455556666,b@example.com\n",
+            &["us-east-1"],
+            Some((vec!["444455556666"], vec!["guardduty us-east-1"])),
+        );
+        check(first, &["us-east-1", "eu-west-1"], Some((vec!["111122223333"], vec!["guardduty eu-west-1"])));
+    }
+
+    #[test]
+    fn token_refusals_are_told_apart() {
+        let denied = |message: &str| Unreachable::AccessDenied { message: message.to_owned() };
+        assert!(token_refused(&denied("EnlistProxy.Unauthorized: expected a valid bearer token, found another")));
+        assert!(!token_refused(&denied("AccessDeniedException: not allowed")));
+        assert!(!token_refused(&Unreachable::NotEnabled));
+    }
+}

@@ -1,0 +1,308 @@
+// The page after Send: where the run stands, said at Send, with the focus moved there; a second
+// Send that adds only what is new and keeps the earlier rows; a run that pauses when the proxy
+// cannot be reached and resumes losing nothing; discovery's problems at the fields they concern;
+// how long a run stays in the browser, and forgetting it; no axe violations in the main states.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync, mkdtempSync, cpSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { accounts, choose, exported, finished, label, members, open as openPage, paste, serve, site } from './harness.mjs';
+import { useBrowser } from './suite.mjs';
+
+const shots = process.env.ENLIST_SCREENSHOTS ?? '/tmp/enlist-screenshots';
+mkdirSync(shots, { recursive: true });
+const shared = useBrowser();
+const open = (server) => openPage(shared.browser, server);
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const stage = (page) => page.locator('[data-testid=run-state]');
+const sendButton = (page) => page.locator('[data-testid=preview] button.primary');
+/** Waits until the element with this id or test id has the keyboard's focus (it moves there once the page has drawn the change). */
+const focusedOn = (page, id) => page.waitForFunction((id) => (document.activeElement?.id || document.activeElement?.dataset?.testid) === id, id, { timeout: 5_000 });
+
+/** A copy of the site with `config` as its config.json; removed by the caller. */
+function siteWith(config) {
+  const dir = mkdtempSync(join(tmpdir(), 'enlist-site-'));
+  cpSync(site, dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  return dir;
+}
+
+/** How many records the page keeps in IndexedDB: [journal records, values beside them]. */
+function stored(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const request = indexedDB.open('enlist', 1);
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const db = request.result;
+      const transaction = db.transaction(['records', 'meta']);
+      const counts = [];
+      for (const name of ['records', 'meta']) {
+        const count = transaction.objectStore(name).count();
+        count.onsuccess = () => counts.push([name, count.result]);
+      }
+      transaction.oncomplete = () => { db.close(); resolve(Object.fromEntries(counts)); };
+    };
+  }));
+}
+
+/** axe's violations on the page as it is now, one line each. */
+async function violations(page) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }));
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test('a finished run says so at Send, which is then done; a changed list sends only its new accounts and keeps the earlier rows', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  await paste(page, accounts(3, 600000000000));
+  await choose(page, 'us-east-1');
+  assert.equal(await sendButton(page).textContent(), 'Send');
+  // Pressed from the keyboard: the focus goes to the run's state, and stays there when it ends.
+  await sendButton(page).focus();
+  await page.keyboard.press('Enter');
+  await stage(page).waitFor();
+  await page.locator('[data-testid=run-state][data-stage=finished]').waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('#run-state-headline').textContent(), 'Finished: every outcome settled');
+  await focusedOn(page, 'run-state');
+  assert.equal(await page.locator('[data-testid=run-counts]').textContent(), '3 invited');
+  // Nothing is left to send: Send says so and cannot be pressed.
+  assert.equal(await sendButton(page).textContent(), 'Sent');
+  assert.equal(await sendButton(page).isDisabled(), true);
+  assert.match(await page.locator('[data-testid=send-says]').textContent(), /^This list was sent to these destinations/);
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await stage(page).evaluate((e) => e.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path: `${shots}/20-after-run-1366.png` });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await stage(page).evaluate((e) => e.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path: `${shots}/21-after-run-390.png` });
+  await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/22-outcomes-390.png` });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Two accounts more: only they are sent; the first three rows stay as the first run left them.
+  await paste(page, accounts(5, 600000000000));
+  await sendButton(page).filter({ hasText: 'Send 2 new accounts' }).waitFor();
+  assert.match(await page.locator('[data-testid=send-says]').textContent(), /only the 2 accounts the earlier runs of this page did not cover/);
+  await sendButton(page).click();
+  // The progress is the latest run's: two accounts to one destination.
+  await page.locator('[data-testid=progress]').filter({ hasText: /^2 of 2 outcomes settled.*· finished$/ }).waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
+  const rows = await exported(page);
+  assert.deepEqual(rows.map((r) => `${r.account} ${r.status} ${r.action}`), [0, 1, 2, 3, 4].map((i) => `${String(600000000000 + i * 7).padStart(12, '0')} invited created and invited by this run`));
+  const held = await members(server, 'guardduty', 'us-east-1');
+  for (const row of rows) assert.equal(label(held[row.account]), row.status, row.account);
+  assert.equal(await page.locator('[data-testid=summary]').textContent(), '5 invited');
+  assert.equal(await page.locator('[data-testid=results] tbody tr:not(.spacer)').count(), 5);
+  assert.equal(await sendButton(page).textContent(), 'Sent');
+  // A new region: every account goes there, and only there.
+  await choose(page, 'us-east-1, eu-west-1');
+  await sendButton(page).filter({ hasText: 'Send to 1 new destination' }).waitFor();
+  await sendButton(page).click();
+  await page.locator('[data-testid=progress]').filter({ hasText: /^5 of 5 outcomes settled.*· finished$/ }).waitFor({ timeout: 60_000 });
+  const both = await exported(page);
+  assert.equal(both.length, 10);
+  assert.deepEqual([...new Set(both.map((r) => r.region))], ['us-east-1', 'eu-west-1']);
+  assert.ok(both.every((r) => r.status === 'invited'));
+  // The earlier runs come back with the page.
+  await page.reload();
+  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 5 accounts to guardduty eu-west-1' }).waitFor();
+  assert.match(await page.locator('.saved').textContent(), /and 2 earlier runs of the same page/);
+  await page.click('text=Show its outcomes');
+  await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
+  assert.equal((await exported(page)).length, 10);
+  assert.deepEqual(errors, []);
+});
+
+test('a run pauses when the proxy cannot be reached, and resuming loses nothing', async () => {
+  const server = await serve({ latencyMs: 300, seed: 2 });
+  const { page, errors } = await open(server);
+  await paste(page, accounts(300, 610000000000));
+  await choose(page, 'us-east-1, eu-west-1');
+  await sendButton(page).click();
+  await stage(page).filter({ hasText: /^Sending: / }).waitFor();
+  await page.waitForTimeout(1_500);
+  // The proxy goes away: every request fails to connect.
+  await page.route('**/v1/**', (route) => route.abort('connectionrefused'));
+  await page.locator('[data-testid=run-state][data-stage=paused]').waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('#run-state-headline').textContent(), /^Paused: the proxy could not be reached 5 times in a row; [\d,]+ of 600 outcomes settled\. Nothing is lost/);
+  await focusedOn(page, 'run-state');
+  assert.equal(await sendButton(page).isDisabled(), true);
+  assert.match(await page.locator('[data-testid=send-says]').textContent(), /^A run is going on/);
+  await page.screenshot({ path: `${shots}/23-paused.png`, fullPage: true });
+  // It comes back; resume.
+  await page.unroute('**/v1/**');
+  await page.click('[data-testid=run-state] button:has-text("Resume")');
+  await finished(page);
+  await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
+  const rows = await exported(page);
+  assert.equal(rows.length, 600);
+  for (const region of ['us-east-1', 'eu-west-1']) {
+    const held = await members(server, 'guardduty', region);
+    assert.equal(Object.keys(held).length, 300, region);
+    for (const row of rows.filter((r) => r.region === region)) {
+      assert.equal(row.status, 'invited', `${region} ${row.account}`);
+      assert.equal(label(held[row.account]), row.status, `${region} ${row.account}`);
+    }
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('discovery says what is wrong at the field it concerns: a region list to mend, a refused token, an opt-in region', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  await paste(page, '111122224444,a@example.com\n');
+  // A region list with capitals and semicolons gets a fix, and the problem goes when it is used.
+  await page.fill('#regions', 'US-EAST-1;me-south-1');
+  await page.click('text=Find detectors and graphs');
+  await page.locator('#regions-problem').filter({ hasText: 'expected a region such as' }).waitFor();
+  await focusedOn(page, 'regions');
+  await page.click('#regions-problem button:has-text("Use us-east-1, me-south-1")');
+  assert.equal(await page.locator('#regions').inputValue(), 'us-east-1, me-south-1');
+  assert.equal(await page.locator('#regions-problem').isVisible(), false);
+  // A wrong token: said at the token field, in the connection section, opened.
+  const token = await page.evaluate(() => sessionStorage.getItem('enlist.token'));
+  await page.evaluate(() => {
+    const input = document.querySelector('#token');
+    input.value = 'not-the-token';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await page.click('text=Find detectors and graphs');
+  await page.locator('#token-problem').filter({ hasText: 'the proxy refused this token (HTTP 401)' }).waitFor();
+  assert.equal(await page.locator('details:has(#token)').getAttribute('open'), '');
+  await focusedOn(page, 'token');
+  assert.equal(await page.locator('[data-testid=destinations]').count(), 0);
+  await page.fill('#token', token);
+  assert.equal(await page.locator('#token-problem').isVisible(), false);
+  // The opt-in region not enabled for the account: at its own fields, with what to do.
+  await page.click('text=Find detectors and graphs');
+  await page.waitForSelector('[data-testid=preview]');
+  await focusedOn(page, 'destination-0');
+  await page.locator('#destination-1-problem').filter({ hasText: 'the region is not enabled for this account' }).waitFor();
+  assert.match(await page.locator('#destination-1-problem').textContent(), /enable it or remove it$/);
+  assert.equal(await page.locator('#destination-0-problem').isVisible(), false);
+  await page.screenshot({ path: `${shots}/24-discovery-problems.png`, fullPage: true });
+  // A graph field's example is of its own region.
+  await page.check('#service-detective');
+  await choose(page, 'ap-southeast-2');
+  await page.fill('#destination-1', '');
+  assert.match(await page.locator('#destination-1').getAttribute('placeholder'), /^arn:aws:detective:ap-southeast-2:/);
+  assert.deepEqual(errors, []);
+});
+
+test('a finished run stays in the browser for keepRunsDays, then goes; "Forget this run" deletes it at once', async () => {
+  const dir = siteWith({ keepRunsDays: 1 });
+  try {
+    const server = await serve(undefined, dir);
+    const { page, errors } = await open(server);
+    await paste(page, accounts(2, 620000000000));
+    await choose(page, 'us-east-1');
+    await sendButton(page).click();
+    await page.locator('[data-testid=run-state][data-stage=finished]').waitFor({ timeout: 60_000 });
+    await page.reload();
+    const saved = page.locator('.saved');
+    await saved.filter({ hasText: /^The last run in this browser finished: 2 accounts to guardduty us-east-1 · started (just now|1 minute ago): 2 invited\./ }).waitFor();
+    assert.match(await saved.textContent(), /stay in this browser for 1 day after it finishes/);
+    assert.equal(await saved.locator('button:has-text("Resume")').count(), 0, 'a finished run is not offered to resume');
+    // Two days later the run is gone from storage, list and all, and nothing is offered.
+    // (A context of its own, with this one's storage: a clock set forward holds for every page
+    // of a context.)
+    const laterContext = await shared.browser.newContext({ storageState: await page.context().storageState({ indexedDB: true }) });
+    await laterContext.clock.setFixedTime(Date.now() + 2 * 24 * 60 * 60 * 1000);
+    const later = await laterContext.newPage();
+    assert.ok((await stored(page)).records > 0);
+    await later.goto(`${server.url}/`);
+    await later.waitForSelector('#list');
+    for (let i = 0; i < 100 && (await stored(later)).records > 0; i++) await later.waitForTimeout(50);
+    assert.deepEqual(await stored(later), { records: 0, meta: 0 });
+    assert.equal(await later.locator('.saved').count(), 0);
+    await laterContext.close();
+
+    // Forget: at once, from the outcomes.
+    await page.reload();
+    await paste(page, accounts(2, 630000000000));
+    await choose(page, 'us-east-1');
+    await sendButton(page).click();
+    await page.locator('[data-testid=run-state][data-stage=finished]').waitFor({ timeout: 60_000 });
+    assert.ok((await stored(page)).records > 0);
+    await page.click('section:has(#results-title) button:has-text("Forget this run")');
+    await page.locator('section:has(#results-title)').waitFor({ state: 'detached' });
+    for (let i = 0; i < 100 && (await stored(page)).records > 0; i++) await page.waitForTimeout(50);
+    assert.deepEqual(await stored(page), { records: 0, meta: 0 });
+    await page.reload();
+    await page.waitForSelector('#list');
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('.saved').count(), 0);
+    // Sending is a first run again.
+    await paste(page, accounts(2, 630000000000));
+    await choose(page, 'us-east-1');
+    assert.equal(await sendButton(page).textContent(), 'Send');
+    assert.deepEqual(errors, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a fix moves the focus to the next fix, then to the counts', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  await paste(page, '11112222333,a@example.com\n11112222444,b@example.com\n');
+  await page.locator('[data-testid=diagnostics] button.fix').first().waitFor();
+  assert.equal(await page.locator('button:has-text("Apply all 2 suggested fixes")').count(), 1);
+  await page.locator('[data-testid=diagnostics] button.fix').first().focus();
+  await page.keyboard.press('Enter');
+  await page.locator('button:has-text("Apply the suggested fix")').waitFor();
+  await page.waitForFunction(() => document.activeElement?.classList.contains('fix'));
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=counts]').filter({ hasText: '2 accounts to send in 1 batch · 0 errors' }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'counts');
+  assert.deepEqual(errors, []);
+});
+
+test('axe finds no violations: empty, a list with problems, the preview open, after a run', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  assert.deepEqual(await violations(page), [], 'empty');
+  await paste(page, readFileSync(new URL('../../crates/enlist-core/tests/fixtures/mixed-problems.csv', import.meta.url), 'utf8'));
+  await page.locator('[data-testid=diagnostics] li').first().waitFor();
+  assert.deepEqual(await violations(page), [], 'a list with problems');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('section:has(#input-title)').screenshot({ path: `${shots}/25-problems-390.png` });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.check('#service-detective');
+  await choose(page, 'us-east-1');
+  await page.click('[data-testid=preview] summary');
+  assert.deepEqual(await violations(page), [], 'the preview open');
+  await page.check('label.skip input');
+  await sendButton(page).click();
+  await finished(page);
+  await page.locator('[data-testid=run-state][data-stage]').waitFor();
+  assert.deepEqual(await violations(page), [], 'after a run');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.deepEqual(await violations(page), [], 'after a run, on a phone');
+  assert.deepEqual(errors, []);
+});
+
+test('skipped JSON accounts keep their ID and email in the table and the export, not the raw line', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  await paste(page, JSON.stringify([
+    { AccountId: '111122224444', Email: 'good@example.com' },
+    { AccountId: '12345', Email: 'short@example.com' },
+    { AccountId: '111122225555', Email: 'not an email' },
+  ], null, 1));
+  await page.locator('[data-testid=counts]').filter({ hasText: '1 account to send in 1 batch · 2 errors' }).waitFor();
+  await choose(page, 'us-east-1');
+  await page.check('label.skip input');
+  await sendButton(page).click();
+  await finished(page);
+  const skipped = (await exported(page)).filter((r) => r.status === 'skipped');
+  assert.deepEqual(skipped.map((r) => [r.account, r.email]), [['12345', ''], ['', 'not an email']]);
+  await page.selectOption('section:has(#results-title) select', 'skipped');
+  const shown = await page.locator('[data-testid=results] tbody tr:not(.spacer) td:nth-child(2)').allTextContents();
+  assert.deepEqual(shown, ['12345', '']);
+  assert.ok(shown.every((account) => !account.includes('{')));
+  assert.deepEqual(errors, []);
+});
