@@ -66,6 +66,8 @@ export async function open(browser, server) {
 
 /** Puts `text` in the editor as a paste would (page.fill() is slow for megabytes). */
 export async function paste(page, text) {
+  // After a reload the app may not have mounted yet.
+  await page.waitForSelector('#list');
   await page.evaluate((t) => {
     const list = document.querySelector('#list');
     list.value = t;
