@@ -420,17 +420,9 @@ impl AppState {
         self.discovery.set(Some(discovery));
         let app = *self;
         leptos::task::spawn_local(async move {
-            match browser::proxy_config(&app.connection()).await {
-                Ok(Some(config)) => {
-                    if let Some(admin) = config.administrator() {
-                        app.admin.set(admin.to_string());
-                    }
-                }
-                Ok(None) => {}
-                Err(refused) => {
-                    app.discovery.set(None);
-                    return app.refused(refused);
-                }
+            if !app.take_proxy_config().await {
+                app.discovery.set(None);
+                return;
             }
             let driven = browser::drive(app.discovery, app.connection(), false, |_| Vec::new(), async |_| Ok(())).await;
             let Some(discovery) = app.discovery.try_update(Option::take).flatten() else { return };
@@ -492,15 +484,24 @@ impl AppState {
         }
         let app = *self;
         leptos::task::spawn_local(async move {
-            match browser::proxy_config(&app.connection()).await {
-                Ok(Some(config)) => {
-                    if let Some(admin) = config.administrator() {
-                        app.admin.set(admin.to_string());
-                    }
-                }
-                Ok(None) => {}
-                Err(refused) => app.refused(refused),
-            }
+            app.take_proxy_config().await;
         });
+    }
+
+    /// Reads the proxy's `/v1/config` and takes the administrator it names; `false` when the proxy
+    /// refused the token (said at the token field).
+    async fn take_proxy_config(self) -> bool {
+        match browser::proxy_config(&self.connection()).await {
+            Ok(config) => {
+                if let Some(admin) = config.as_ref().and_then(|c| c.administrator()) {
+                    self.admin.set(admin.to_string());
+                }
+                true
+            }
+            Err(refused) => {
+                self.refused(refused);
+                false
+            }
+        }
     }
 }
