@@ -69,7 +69,13 @@ fn render_diagnostic(out: &mut String, name: &str, input: &str, parsed: &Parsed,
     let _ = writeln!(out, "{} | {shown}", at.line);
     let mut caret = format!("{:gutter$} | {}{}", "", " ".repeat(caret_start), "^".repeat(caret_len.max(1)));
     if let Some(fix) = &diagnostic.fix {
-        let _ = write!(caret, " fix: `{}`", fix.replacement);
+        if fix.is_choice() {
+            let lines: Vec<String> =
+                fix.removed_lines(input, &parsed.line_index).iter().map(ToString::to_string).collect();
+            let _ = write!(caret, " fix: keep this line, delete line {}", lines.join(", "));
+        } else {
+            let _ = write!(caret, " fix: `{}`", fix.replacement);
+        }
     }
     let _ = writeln!(out, "{caret}\n");
 }

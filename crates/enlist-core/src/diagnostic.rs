@@ -141,13 +141,38 @@ impl Serialize for Code {
     }
 }
 
-/// A suggested edit: replace the diagnostic's span with `replacement`.
+/// A suggested edit: replace the diagnostic's span with `replacement`, and delete the lines in
+/// `remove`.
 ///
 /// Fixes are never applied by the parser; the user (or the UI, on request) applies them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fix {
     /// The text that should stand where the diagnostic's span is.
     pub replacement: String,
+    /// Whole lines, each with its line break, that the fix deletes elsewhere in the input: "keep
+    /// this one" of a conflicting duplicate removes the account's other lines. A fix with lines to
+    /// remove is a choice between lines, so "apply all" leaves it out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<Span>,
+}
+
+impl Fix {
+    /// Whether the fix is a choice the user makes ("keep this one") rather than an obvious repair.
+    pub fn is_choice(&self) -> bool {
+        !self.remove.is_empty()
+    }
+
+    /// The 1-based numbers of the lines in `remove`. (The span of a last line without a line
+    /// break of its own starts with the break before it.)
+    pub fn removed_lines(&self, input: &str, index: &crate::span::LineIndex) -> Vec<usize> {
+        self.remove
+            .iter()
+            .map(|line| {
+                let text = line.slice(input);
+                index.line(line.start + text.len() - text.trim_start_matches(['\r', '\n']).len())
+            })
+            .collect()
+    }
 }
 
 /// One problem or repair, on the bytes of the input it concerns.
@@ -172,7 +197,7 @@ impl Diagnostic {
     /// Adds a suggested replacement for the span.
     #[must_use]
     pub fn with_fix(mut self, replacement: impl Into<String>) -> Diagnostic {
-        self.fix = Some(Fix { replacement: replacement.into() });
+        self.fix = Some(Fix { replacement: replacement.into(), remove: Vec::new() });
         self
     }
 

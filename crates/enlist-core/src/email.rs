@@ -64,6 +64,14 @@ fn suggest(email: &str) -> Option<String> {
         candidate = &candidate[open + 1..close];
     }
     let candidate = candidate.trim().trim_end_matches(['.', ';', ',']);
+    // `ops@example .com`, `ops@exa mple.com`: a domain never holds whitespace, so a space in it
+    // is a typing or line-wrapping slip.
+    if let Some(at) = candidate.rfind('@')
+        && candidate[at..].contains(char::is_whitespace)
+    {
+        let domain: String = candidate[at..].chars().filter(|c| !c.is_whitespace()).collect();
+        return Some(format!("{}{domain}", &candidate[..at]));
+    }
     Some(candidate.to_owned())
 }
 
@@ -303,5 +311,10 @@ mod tests {
         assert_eq!(fix("Ops Team <ops@example.com>"), Some("ops@example.com".to_owned()));
         assert_eq!(fix("ops@example.com."), Some("ops@example.com".to_owned()));
         assert_eq!(fix("ops@example"), None);
+        assert_eq!(fix("ops@exa mple.com"), Some("ops@example.com".to_owned()));
+        assert_eq!(fix("ops@example .com"), Some("ops@example.com".to_owned()));
+        assert_eq!(fix("ops@example.\u{A0}com"), Some("ops@example.com".to_owned()));
+        // Only the domain: a space before the `@` is not a slip Enlist can undo with confidence.
+        assert_eq!(fix("o ps@example.com"), None);
     }
 }

@@ -126,11 +126,17 @@ pub fn results_json(run: &Run) -> String {
     text
 }
 
-/// The accounts whose outcome on any destination another try could change (a failure, an
-/// account that could not be read back, a cancel), as a console CSV to paste back into Enlist.
-/// Each account once, in input order.
+/// What is left to do, as a console CSV to paste back into Enlist: the accounts whose outcome on
+/// any destination another try could change (a failure, an account that could not be read back,
+/// a cancel), each once in input order, then the lines that were not sent for an error, as they
+/// were given, so their problems show again and can be fixed. Excluded accounts are not in it.
 pub fn retry_list(run: &Run) -> String {
-    list(run, |run, d, a| run.outcome(d, a).is_some_and(|o| o.needs_retry()))
+    let mut out = list(run, |run, d, a| run.outcome(d, a).is_some_and(|o| o.needs_retry()));
+    for skipped in run.skipped().iter().filter(|s| !s.is_exclusion()) {
+        out.push_str(&skipped.text);
+        out.push('\n');
+    }
+    out
 }
 
 /// The accounts whose email verification failed anywhere, with their email in the list, as a

@@ -41,7 +41,8 @@ pub use outcome::{
     Outcome, Stage, UnprocessedReason, classify_unprocessed, describe_counts, describe_survey, label_words,
 };
 pub use parse::{
-    Excluded, Exclusion, Format, Options, Parsed, Summary, UnknownFormat, detect_format, parse, parse_shared,
+    Excluded, Exclusion, Format, OptionValue, Options, Parsed, Summary, UnknownFormat, detect_format, parse,
+    parse_shared,
 };
 pub use plan::{Plan, PlanError, PlannedRequest, Policy, apply_fix, apply_fixes, requests_json};
 pub use report::{Report, ReportAccount, ReportDiagnostic, ReportExcluded, report};

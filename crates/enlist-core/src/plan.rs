@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, AccountId};
 use crate::batch::{Batch, chunk_unique};
-use crate::diagnostic::{Code, Severity};
+use crate::diagnostic::{Code, Fix, Severity};
 use crate::engine::{Millis, Run, RunConfig, Skipped};
 use crate::parse::{Exclusion, Parsed};
+use crate::span::Span;
 use crate::target::{Destination, Target};
 use crate::wire::{self, Request};
 
@@ -310,20 +311,23 @@ fn skipped_lines(parsed: &Parsed) -> Vec<Skipped> {
             text: text_of(line),
             account: Some(excluded.account_id.to_string()),
             email: excluded.email.clone(),
-            reason: format!("excluded: {reason}"),
+            reason: format!("{}{reason}", Skipped::EXCLUDED),
         });
     }
     skipped.sort_by_key(|s| s.line);
     skipped
 }
 
-/// The text with every suggested fix applied, from the end backwards so the spans stay valid;
-/// fixes whose spans overlap a later one are left for the next check.
+/// The text with every suggested repair applied, from the end backwards so the spans stay valid;
+/// fixes whose spans overlap a later one are left for the next check. Choices ("keep this one")
+/// are not repairs and are left out.
 pub fn apply_fixes(parsed: &Parsed) -> String {
     let mut fixes: Vec<(usize, usize, &str)> = parsed
         .diagnostics
         .iter()
-        .filter_map(|d| d.fix.as_ref().map(|f| (d.span.start, d.span.end, f.replacement.as_str())))
+        .filter_map(|d| {
+            d.fix.as_ref().filter(|f| !f.is_choice()).map(|f| (d.span.start, d.span.end, f.replacement.as_str()))
+        })
         .collect();
     fixes.sort_by_key(|f| std::cmp::Reverse(f.0));
     let mut fixed = parsed.text().to_owned();
@@ -337,14 +341,27 @@ pub fn apply_fixes(parsed: &Parsed) -> String {
     fixed
 }
 
-/// Applies one fix: the text with `start..end` replaced, if that span is still on the text.
-pub fn apply_fix(parsed: &Parsed, start: usize, end: usize, replacement: &str) -> Option<String> {
+/// Applies one fix of a diagnostic on `span`: the text with the span replaced and the fix's lines
+/// removed, if every one of them is still on the text and none overlap.
+pub fn apply_fix(parsed: &Parsed, span: Span, fix: &Fix) -> Option<String> {
     let text = parsed.text();
-    if end > text.len() || start > end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-        return None;
-    }
+    let mut edits: Vec<(Span, &str)> = Vec::with_capacity(1 + fix.remove.len());
+    edits.push((span, fix.replacement.as_str()));
+    edits.extend(fix.remove.iter().map(|&line| (line, "")));
+    edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
     let mut fixed = text.to_owned();
-    fixed.replace_range(start..end, replacement);
+    let mut limit = text.len();
+    for (span, replacement) in edits {
+        if span.end > limit
+            || span.start > span.end
+            || !text.is_char_boundary(span.start)
+            || !text.is_char_boundary(span.end)
+        {
+            return None;
+        }
+        fixed.replace_range(span.start..span.end, replacement);
+        limit = span.start;
+    }
     Some(fixed)
 }
 
@@ -428,5 +445,63 @@ mod tests {
         // Only the unavailable region is left: nothing can be sent.
         let unavailable: Vec<&str> = every.iter().copied().filter(|p| !p.starts_with("guardduty me-south-1")).collect();
         check(&unavailable, &[], None);
+    }
+
+    /// The fixes of a text's diagnostics with `code`, each applied alone, by line.
+    fn fixed(text: &str, code: Code) -> Vec<(usize, Option<String>)> {
+        let parsed = parse(text, &Options::default());
+        parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .map(|d| (parsed.line_index.line(d.span.start), d.fix.as_ref().and_then(|f| apply_fix(&parsed, d.span, f))))
+            .collect()
+    }
+
+    #[test]
+    fn keep_this_one_removes_the_other_lines_of_a_conflicting_duplicate() {
+        let a = "111122223333,a@example.com";
+        let b = "111122223333,b@example.com";
+        let other = "444455556666,x@example.com";
+        for end in ["\n", "\r\n", ""] {
+            let text = format!("{a}\n{other}\n{b}{end}");
+            let keep_a = format!("{a}\n{other}");
+            assert_eq!(
+                fixed(&text, Code::ConflictingDuplicate),
+                [
+                    (1, Some(if end.is_empty() { keep_a } else { format!("{keep_a}\n") })),
+                    (3, Some(format!("{other}\n{b}{end}")))
+                ],
+                "{text:?}"
+            );
+        }
+        // Three lines of one account, two of them with the same email: keeping one removes both others.
+        let text = format!("{a}\n{b}\n{other}\n{a}\n");
+        let fixes = fixed(&text, Code::ConflictingDuplicate);
+        assert_eq!(fixes[1], (2, Some(format!("{b}\n{other}\n"))), "{fixes:?}");
+        for (_, fix) in &fixes {
+            let fixed = parse(fix.as_deref().unwrap(), &Options::default());
+            assert!(fixed.diagnostics.iter().all(|d| d.code != Code::ConflictingDuplicate), "{fix:?}");
+        }
+        // "Apply all" makes no choice between lines.
+        assert_eq!(apply_fixes(&parse(&text, &Options::default())), text);
+    }
+
+    #[test]
+    fn keep_this_one_is_not_offered_where_deleting_a_line_would_break_the_list() {
+        // A JSON array: deleting a line would leave a dangling comma.
+        let json = "[\n{\"Id\": \"111122223333\", \"Email\": \"a@example.com\"},\n{\"Id\": \"111122223333\", \"Email\": \"b@example.com\"}\n]";
+        let fixes = fixed(json, Code::ConflictingDuplicate);
+        assert_eq!(fixes.len(), 2, "{fixes:?}");
+        assert!(fixes.iter().all(|(_, fix)| fix.is_none()), "{fixes:?}");
+        // Both on one line of free text.
+        let fixes = fixed("111122223333 a@example.com 111122223333 b@example.com", Code::ConflictingDuplicate);
+        assert!(fixes.iter().all(|(_, fix)| fix.is_none()), "{fixes:?}");
+    }
+
+    #[test]
+    fn a_space_in_an_emails_domain_has_a_fix() {
+        let fixes = fixed("111122223333,ops@exa mple.com\n", Code::InvalidEmail);
+        assert_eq!(fixes, [(1, Some("111122223333,ops@example.com\n".to_owned()))]);
     }
 }

@@ -71,6 +71,10 @@ pub struct ReportDiagnostic {
     /// The replacement for the text from (line, column) to (end line, end column), when one is obvious.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The 1-based lines the fix deletes as well: "keep this one" of a conflicting duplicate,
+    /// whose `fix` leaves this line as it is and deletes the account's other lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remove_lines: Vec<usize>,
 }
 
 /// The report of `parsed`, the result of parsing `input`, with columns counted in `encoding`
@@ -126,6 +130,7 @@ pub fn report(parsed: &Parsed, encoding: ColumnEncoding) -> Report {
                     end_line: end.line,
                     end_column: end.column,
                     fix: d.fix.as_ref().map(|f| f.replacement.clone()),
+                    remove_lines: d.fix.as_ref().map_or_else(Vec::new, |f| f.removed_lines(input, index)),
                 }
             })
             .collect(),

@@ -56,7 +56,13 @@ fn report(input: &str, parsed: &Parsed) -> String {
         let at = parsed.line_index.line_col(input, d.span.start, ColumnEncoding::Chars);
         let _ = writeln!(out, "  {}:{} {}[{}] {}", at.line, at.column, d.severity(), d.code, d.message);
         let _ = writeln!(out, "      on `{}`", d.span.slice(input).escape_debug());
-        if let Some(fix) = &d.fix {
+        if let Some(fix) = d.fix.as_ref().filter(|f| f.is_choice()) {
+            let _ = writeln!(
+                out,
+                "      fix: keep this line, delete lines {:?}",
+                fix.removed_lines(input, &parsed.line_index)
+            );
+        } else if let Some(fix) = &d.fix {
             let _ = writeln!(out, "      fix: `{}`", fix.replacement);
         }
     }

@@ -15,7 +15,7 @@
 //! `exportResults`; without them the module only parses and is much smaller (`cargo xtask
 //! dist-embed` ships it as `enlist-parse.js`). `ui` adds `mount`, the whole app.
 
-use enlist_core::{ColumnEncoding, Options, report};
+use enlist_core::{ColumnEncoding, OptionValue, Options, report};
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "export-results")]
@@ -31,6 +31,7 @@ pub use requests::{HttpRequest, PlanInput, Requests, build_requests};
 
 /// Reads a JavaScript object through JSON, so that a misspelled field is an error that names it
 /// rather than a field silently ignored (serde-wasm-bindgen alone reads only the fields it knows).
+#[cfg(any(feature = "build-requests", feature = "export-results", feature = "ui"))]
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsError> {
     let json = js_sys::JSON::stringify(value)
         .ok()
@@ -48,6 +49,45 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &st
     })
 }
 
+/// Reads `parse`'s options field by field with the core's rules ([`Options::set`]). Not through
+/// JSON as `from_js` does: that would put a JSON parser, and with it float formatting, into the
+/// parse-only module (26 KB of its gzip size when measured).
+fn read_options(object: &JsValue) -> Result<Options, String> {
+    if !object.is_object() || js_sys::Array::is_array(object) {
+        return Err(format!("expected an object, found {}", as_text(object)));
+    }
+    let mut options = Options::default();
+    for key in js_sys::Object::keys(object.unchecked_ref::<js_sys::Object>()).iter() {
+        let name = key.as_string().unwrap_or_default();
+        let value = js_sys::Reflect::get(object, &key).unwrap_or(JsValue::UNDEFINED);
+        options.set(&name, option_value(&value))?;
+    }
+    Ok(options)
+}
+
+fn option_value(value: &JsValue) -> OptionValue {
+    if value.is_null() || value.is_undefined() {
+        OptionValue::Missing
+    } else if let Some(on) = value.as_bool() {
+        OptionValue::Bool(on)
+    } else if let Some(text) = value.as_string() {
+        OptionValue::Text(text)
+    } else if js_sys::Array::is_array(value) {
+        let items = js_sys::Array::from(value);
+        OptionValue::List(items.iter().map(|item| item.as_string().ok_or_else(|| as_text(&item))).collect())
+    } else {
+        OptionValue::Other(as_text(value))
+    }
+}
+
+/// How a JavaScript value reads, for a message: its JSON, as JavaScript writes it.
+fn as_text(value: &JsValue) -> String {
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| "a value JSON cannot hold".to_owned())
+}
+
 /// A core value as a plain JavaScript object (`null` for a missing optional value, as in JSON).
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
@@ -63,8 +103,8 @@ pub fn parse(
     text: &str,
     #[wasm_bindgen(unchecked_param_type = "ParseOptions")] options: Option<js_sys::Object>,
 ) -> Result<JsValue, JsError> {
-    let options: Options = match options {
-        Some(object) => from_js(&object, "options")?,
+    let options = match options {
+        Some(object) => read_options(&object).map_err(|e| JsError::new(&format!("options: {e}")))?,
         None => Options::default(),
     };
     to_js(&report(&enlist_core::parse(text, &options), ColumnEncoding::Utf16))

@@ -59,6 +59,9 @@ export interface ReportDiagnostic {
     endColumn: number;
     /** The replacement for the span, when one is obvious. */
     fix?: string;
+    /** Lines the fix deletes as well ("keep this one" of a conflicting duplicate: `fix` leaves
+     *  this line as it is and deletes the account's other lines). */
+    removeLines?: number[];
 }
 
 /** Everything a parse found. */

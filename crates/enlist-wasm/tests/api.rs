@@ -69,6 +69,16 @@ fn bad_options_throw_errors_with_the_cores_words() {
     let error = message(parse("", options(r#"{"services":[]}"#)).unwrap_err());
     assert_eq!(error, "options: expected `guardduty`, `detective` or both, found an empty list");
     assert!(!error.contains(" at line "), "{error}");
+    // A value of the wrong type says what was expected and what was found.
+    let error = message(parse("", options(r#"{"organizationMode":"yes"}"#)).unwrap_err());
+    assert_eq!(error, "options: expected `true` or `false` for `organizationMode`, found the string `yes`");
+    let error = message(parse("", options(r#"{"adminAccount":111122223333}"#)).unwrap_err());
+    assert_eq!(error, "options: expected a 12-digit account ID as a string for `adminAccount`, found `111122223333`");
+    // Options that are set are used; `null` is the default.
+    let report = as_js(
+        &parse("111122223333", options(r#"{"services":["detective"],"organizationMode":true,"format":null}"#)).unwrap(),
+    );
+    assert_eq!(report["summary"]["errors"], 0, "{report}");
     assert!(parse("111122223333,a@example.com", None).is_ok());
 }
 
@@ -130,7 +140,11 @@ fn export_results_reads_a_journal() {
     let csv = export_results(&journal, "csv").unwrap();
     assert!(csv.starts_with("line,account,email,service,region,status,action"), "{csv}");
     assert!(csv.contains("111122224444") && csv.contains("cancelled") && csv.contains("skipped"), "{csv}");
-    assert_eq!(export_results(&journal, "retry").unwrap(), "Account ID,Email\n111122224444,a@example.com\n");
+    // What is left to do: the cancelled account, then the line not sent for its error.
+    assert_eq!(
+        export_results(&journal, "retry").unwrap(),
+        "Account ID,Email\n111122224444,a@example.com\nnot an account\n"
+    );
     assert!(message(export_results(&journal, "xml").unwrap_err()).contains("found `xml`"));
     assert!(message(export_results("{}", "csv").unwrap_err()).contains("expected an Enlist run journal"));
 }

@@ -141,3 +141,14 @@ pub struct Skipped {
     /// The first error on the line, or the exclusion.
     pub reason: String,
 }
+
+impl Skipped {
+    /// The start of an excluded account's reason ([`Skipped::reason`]).
+    pub(crate) const EXCLUDED: &'static str = "excluded: ";
+
+    /// Whether the line was left out on purpose (the administrator, an inactive account) rather
+    /// than for an error the user can fix.
+    pub fn is_exclusion(&self) -> bool {
+        self.reason.starts_with(Self::EXCLUDED)
+    }
+}

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::{Account, AccountId};
 use crate::batch::Batch;
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::service::Services;
+use crate::service::{Service, Services};
 use crate::span::{LineIndex, Span};
 
 pub use detect::detect_format;
@@ -40,6 +40,93 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options { services: Services::BOTH, organization_mode: false, admin_account: None, format: None }
+    }
+}
+
+/// One option's value as a host hands it over without JSON (the JavaScript API reads its options
+/// object into these, which keeps a JSON parser out of the parse-only module).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OptionValue {
+    /// `null` or `undefined`: the option's default.
+    Missing,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A string.
+    Text(String),
+    /// An array: each element a string, or how a non-string element reads.
+    List(Vec<Result<String, String>>),
+    /// Anything else, as it reads (a number, an object).
+    Other(String),
+}
+
+impl OptionValue {
+    fn found(&self) -> String {
+        match self {
+            OptionValue::Missing => "nothing".to_owned(),
+            OptionValue::Bool(b) => format!("`{b}`"),
+            OptionValue::Text(text) => format!("the string `{text}`"),
+            OptionValue::List(_) => "a list".to_owned(),
+            OptionValue::Other(text) => format!("`{text}`"),
+        }
+    }
+}
+
+impl Options {
+    /// The options' names, as JSON and JavaScript spell them.
+    pub const FIELDS: [&'static str; 4] = ["services", "organizationMode", "adminAccount", "format"];
+
+    /// Sets one option by its JSON name, with the same rules and words as reading them from JSON:
+    /// an unknown name is an error that names it.
+    ///
+    /// ```
+    /// use enlist_core::{OptionValue, Options};
+    /// let mut options = Options::default();
+    /// options.set("organizationMode", OptionValue::Bool(true)).unwrap();
+    /// assert!(options.organization_mode);
+    /// let error = options.set("service", OptionValue::Missing).unwrap_err();
+    /// assert!(error.starts_with("unknown field `service`, expected one of `services`"));
+    /// ```
+    pub fn set(&mut self, field: &str, value: OptionValue) -> Result<(), String> {
+        match (field, value) {
+            ("services", OptionValue::Missing) => self.services = Services::BOTH,
+            ("services", OptionValue::List(names)) => {
+                if names.is_empty() {
+                    return Err("expected `guardduty`, `detective` or both, found an empty list".to_owned());
+                }
+                let mut chosen = Vec::with_capacity(names.len());
+                for name in names {
+                    chosen.push(match name {
+                        Ok(name) => name.parse::<Service>().map_err(|e| e.to_string())?,
+                        Err(found) => return Err(format!("expected `guardduty` or `detective`, found `{found}`")),
+                    });
+                }
+                self.services = chosen.into_iter().collect();
+            }
+            ("organizationMode", OptionValue::Missing) => self.organization_mode = false,
+            ("organizationMode", OptionValue::Bool(on)) => self.organization_mode = on,
+            ("adminAccount", OptionValue::Missing) => self.admin_account = None,
+            ("adminAccount", OptionValue::Text(id)) => {
+                self.admin_account = Some(id.parse::<AccountId>().map_err(|e| e.to_string())?);
+            }
+            ("format", OptionValue::Missing) => self.format = None,
+            ("format", OptionValue::Text(name)) => {
+                self.format = Some(name.parse().map_err(|e: UnknownFormat| e.to_string())?);
+            }
+            (field, value) => {
+                let expected = match field {
+                    "services" => "a list of service names",
+                    "organizationMode" => "`true` or `false`",
+                    "adminAccount" => "a 12-digit account ID as a string",
+                    "format" => "a format name as a string",
+                    _ => {
+                        let names: Vec<String> = Options::FIELDS.iter().map(|f| format!("`{f}`")).collect();
+                        return Err(format!("unknown field `{field}`, expected one of {}", names.join(", ")));
+                    }
+                };
+                return Err(format!("expected {expected} for `{field}`, found {}", value.found()));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -285,7 +372,8 @@ pub fn parse_shared(text: Arc<str>, options: &Options) -> Parsed {
         Format::Shorthand => delimited::read_shorthand(input, body, &mut collector),
         _ => delimited::read(input, body, format, &mut collector),
     }
-    let (accounts, excluded, mut diagnostics) = collector.finish();
+    // A record of JSON or YAML is not its own line: deleting a line there can break the document.
+    let (accounts, excluded, mut diagnostics) = collector.finish(!matches!(format, Format::Json | Format::Yaml));
     if format != Format::Json {
         lines::report_carriage_returns(input, &mut diagnostics);
     }
@@ -294,4 +382,79 @@ pub fn parse_shared(text: Arc<str>, options: &Options) -> Parsed {
     let batches = crate::batch::chunk_unique(&accounts);
     let line_index = LineIndex::new(input);
     Parsed { text, format, accounts, excluded, diagnostics, batches, line_index }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Options from a JSON object through [`Options::set`], as the JavaScript API reads them.
+    fn set_all(json: &str) -> Result<Options, String> {
+        let serde_json::Value::Object(fields) = serde_json::from_str(json).unwrap() else { panic!("{json}") };
+        let value = |v: serde_json::Value| match v {
+            serde_json::Value::Null => OptionValue::Missing,
+            serde_json::Value::Bool(b) => OptionValue::Bool(b),
+            serde_json::Value::String(s) => OptionValue::Text(s),
+            serde_json::Value::Array(items) => OptionValue::List(
+                items
+                    .into_iter()
+                    .map(|i| if let serde_json::Value::String(s) = i { Ok(s) } else { Err(i.to_string()) })
+                    .collect(),
+            ),
+            other => OptionValue::Other(other.to_string()),
+        };
+        let mut options = Options::default();
+        for (field, v) in fields {
+            options.set(&field, value(v))?;
+        }
+        Ok(options)
+    }
+
+    #[test]
+    fn setting_options_one_by_one_agrees_with_reading_them_from_json() {
+        let same = [
+            r#"{}"#,
+            r#"{"services":["guardduty"]}"#,
+            r#"{"services":["detective","guardduty"],"organizationMode":true}"#,
+            r#"{"adminAccount":"111122223333","format":"tsv"}"#,
+            r#"{"adminAccount":null,"format":null}"#,
+            // The same words as serde's for the values the core checks.
+            r#"{"services":["inspector"]}"#,
+            r#"{"services":[]}"#,
+            r#"{"adminAccount":"12"}"#,
+            r#"{"format":"xml"}"#,
+        ];
+        for json in same {
+            let serde = serde_json::from_str::<Options>(json).map_err(|e| {
+                let message = e.to_string();
+                message.rsplit_once(" at line ").map_or(message.clone(), |(head, _)| head.to_owned())
+            });
+            assert_eq!(set_all(json), serde, "{json}");
+        }
+        let unknown = set_all(r#"{"service":["guardduty"]}"#).unwrap_err();
+        assert_eq!(
+            unknown,
+            "unknown field `service`, expected one of `services`, `organizationMode`, `adminAccount`, `format`"
+        );
+        // Wrong types say what was expected and what was found, in the options' own words.
+        let wrong = [
+            (
+                r#"{"organizationMode":"yes"}"#,
+                "expected `true` or `false` for `organizationMode`, found the string `yes`",
+            ),
+            (
+                r#"{"services":"guardduty"}"#,
+                "expected a list of service names for `services`, found the string `guardduty`",
+            ),
+            (r#"{"services":[1]}"#, "expected `guardduty` or `detective`, found `1`"),
+            (
+                r#"{"adminAccount":111122223333}"#,
+                "expected a 12-digit account ID as a string for `adminAccount`, found `111122223333`",
+            ),
+            (r#"{"format":["csv"]}"#, "expected a format name as a string for `format`, found a list"),
+        ];
+        for (json, message) in wrong {
+            assert_eq!(set_all(json), Err(message.to_owned()), "{json}");
+        }
+    }
 }

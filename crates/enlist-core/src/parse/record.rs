@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use super::clean::{RawField, clean};
 use super::{Excluded, Exclusion, Options};
 use crate::account::{Account, AccountId, IdShape, SharedStr, id_shape};
-use crate::diagnostic::{Code, Diagnostic, Severity, quote};
+use crate::diagnostic::{Code, Diagnostic, Fix, Severity, quote};
 use crate::email::check_email;
 use crate::service::Service;
 use crate::span::{LineIndex, Span};
@@ -298,8 +298,9 @@ impl<'i> Collector<'i> {
         self.line_index.get_or_insert_with(|| LineIndex::new(input)).line(offset)
     }
 
-    /// Settles duplicates, exclusions, missing emails and quotas.
-    pub(crate) fn finish(mut self) -> (Arc<[Account]>, Vec<Excluded>, Vec<Diagnostic>) {
+    /// Settles duplicates, exclusions, missing emails and quotas. `line_based`: each record is a
+    /// line of its own, so a conflicting duplicate can be fixed by deleting the other lines.
+    pub(crate) fn finish(mut self, line_based: bool) -> (Arc<[Account]>, Vec<Excluded>, Vec<Diagnostic>) {
         let mut records = std::mem::take(&mut self.records);
         let mut excluded = Vec::new();
         // Index of the first record of each ID, and the first records whose IDs have conflicting
@@ -310,6 +311,10 @@ impl<'i> Collector<'i> {
         let mut order = Vec::with_capacity(records.len());
         // An email a repeat lends to a first occurrence that had none (rare).
         let mut adopted: FxHashMap<usize, Range<usize>> = FxHashMap::default();
+        // The repeats of each first record (duplicates only), and each conflict diagnostic with
+        // its record and first record, for the "keep this one" fixes.
+        let mut repeats = Repeats::default();
+        let mut keep: Vec<(usize, usize, usize)> = Vec::new();
         let pool: Arc<str> = Arc::from(std::mem::take(&mut self.emails));
         let text = |range: &Range<usize>| pool.get(range.clone()).unwrap_or("");
         for (index, record) in records.iter().enumerate() {
@@ -350,18 +355,21 @@ impl<'i> Collector<'i> {
                 }
                 std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
             };
+            repeats.push(head, index, records.len());
             let head_line = self.line(records[head].span.start);
             let head_email = records[head].email.as_ref().or_else(|| adopted.get(&head));
             match (head_email.map(text), record.email.as_ref().map(text)) {
                 (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => {
                     if conflicts.insert(head) {
                         let line = self.line(record.span.start);
+                        keep.push((self.diagnostics.len(), head, head));
                         self.push(Diagnostic::new(
                             Code::ConflictingDuplicate,
                             records[head].id_span,
                             format!("account {id} appears again on line {line} with another email (`{}` here, `{}` there); keep one", quote(a), quote(b)),
                         ));
                     }
+                    keep.push((self.diagnostics.len(), index, head));
                     self.push(Diagnostic::new(
                         Code::ConflictingDuplicate,
                         record.id_span,
@@ -379,6 +387,22 @@ impl<'i> Collector<'i> {
                         adopted.insert(head, email.clone());
                     }
                 }
+            }
+        }
+        for (diagnostic, own, head) in keep {
+            let mut others = vec![head];
+            let mut at = head;
+            while let Some(&next) = repeats.next.get(at).filter(|&&n| n != usize::MAX) {
+                others.push(next);
+                at = next;
+            }
+            let spans: Vec<Span> = others.into_iter().filter(|&i| i != own).map(|i| records[i].span).collect();
+            if line_based
+                && let Some(remove) = lines_to_remove(self.input, records[own].span, &spans)
+                && let Some(d) = self.diagnostics.get_mut(diagnostic)
+            {
+                let replacement = d.span.slice(self.input).to_owned();
+                d.fix = Some(Fix { replacement, remove });
             }
         }
         let email_required = self.options.services.guardduty || !self.options.organization_mode;
@@ -500,6 +524,66 @@ fn is_member_status(status: &str) -> bool {
             | "ACCEPTED_BUT_DISABLED"
             | "ASSOCIATED"
     )
+}
+
+/// Each first record's repeats, as a chain through the records (allocated at the first repeat):
+/// `next[i]` is the next record of `i`'s account, `usize::MAX` after the last.
+#[derive(Default)]
+struct Repeats {
+    next: Vec<usize>,
+    last: Vec<usize>,
+}
+
+impl Repeats {
+    fn push(&mut self, head: usize, index: usize, records: usize) {
+        if self.next.is_empty() {
+            self.next = vec![usize::MAX; records];
+            self.last = vec![usize::MAX; records];
+        }
+        let tail = if self.last[head] == usize::MAX { head } else { self.last[head] };
+        self.next[tail] = index;
+        self.last[head] = index;
+    }
+}
+
+/// The whole lines (each with its line break) holding the records `others`, merged, for "keep
+/// this one": `None` when a record shares its line with anything else — another record, the
+/// record to keep, a JSON comma — or spans lines, since deleting its line would break something.
+fn lines_to_remove(input: &str, keep: Span, others: &[Span]) -> Option<Vec<Span>> {
+    let mut lines = Vec::with_capacity(others.len());
+    for span in others {
+        let text = input.get(span.start..span.end)?;
+        if text.contains('\n') {
+            return None;
+        }
+        let start = input[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        let end = input[span.end..].find('\n').map_or(input.len(), |i| span.end + i);
+        if !input[start..span.start].trim().is_empty() || !input[span.end..end].trim().is_empty() {
+            return None;
+        }
+        let line = if end < input.len() {
+            Span::new(start, end + 1)
+        } else if start > 0 {
+            // The last line has no break of its own: take the one before it.
+            let before = if input[..start - 1].ends_with('\r') { start - 2 } else { start - 1 };
+            Span::new(before, end)
+        } else {
+            Span::new(start, end)
+        };
+        if line.start < keep.end && keep.start < line.end {
+            return None;
+        }
+        lines.push(line);
+    }
+    // Records are in input order, and so are their lines.
+    let mut merged: Vec<Span> = Vec::with_capacity(lines.len());
+    for line in lines {
+        match merged.last_mut() {
+            Some(last) if line.start <= last.end => last.end = last.end.max(line.end),
+            _ => merged.push(line),
+        }
+    }
+    (!merged.is_empty()).then_some(merged)
 }
 
 #[cfg(test)]
