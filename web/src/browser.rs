@@ -115,6 +115,16 @@ pub(crate) async fn read_file(file: &web_sys::File) -> Result<enlist_core::Decod
     enlist_core::decode_text(&bytes).map_err(|e| e.to_string())
 }
 
+/// Replaces the selection of the focused text field with `text` through the browser's editing
+/// command, so the field's undo stack records it; `false` where the browser refuses.
+pub(crate) fn insert_text(text: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return false };
+    let Ok(document) = document.dyn_into::<web_sys::HtmlDocument>() else { return false };
+    let command = if text.is_empty() { "delete" } else { "insertText" };
+    document.exec_command_with_show_ui_and_value(command, false, text).unwrap_or(false)
+}
+
 /// Puts `text` on the clipboard.
 pub(crate) fn copy(text: &str) {
     if let Some(window) = web_sys::window() {

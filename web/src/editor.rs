@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use enlist_core::{ColumnEncoding, Severity, thousands};
+use enlist_core::{ColumnEncoding, Fix, Severity, Span, thousands};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -43,7 +43,7 @@ pub struct DiagnosticRow {
     pub severity: Severity,
     pub code: &'static str,
     pub message: String,
-    pub fix: Option<String>,
+    pub fix: Option<Fix>,
     pub start: usize,
     pub end: usize,
 }
@@ -63,7 +63,7 @@ pub fn rows(checked: &Checked, limit: usize) -> Vec<DiagnosticRow> {
                 severity: d.severity(),
                 code: d.code.as_str(),
                 message: d.message.clone(),
-                fix: d.fix.as_ref().map(|f| f.replacement.clone()),
+                fix: d.fix.clone(),
                 start: d.span.start,
                 end: d.span.end,
             }
@@ -115,8 +115,10 @@ pub fn Input(app: AppState) -> impl IntoView {
         Memo::new(move |_| app.checked.with(|c| (c.text().trim().is_empty(), c.parsed.summary(), c.parsed.format)));
     let diagnostics = Memo::new(move |_| app.checked.with(|c| rows(c, limit.get())));
     let total = Memo::new(move |_| app.checked.with(|c| c.parsed.diagnostics.len()));
-    let fixable =
-        Memo::new(move |_| app.checked.with(|c| c.parsed.diagnostics.iter().filter(|d| d.fix.is_some()).count()));
+    let fixable = Memo::new(move |_| {
+        app.checked
+            .with(|c| c.parsed.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| !f.is_choice())).count())
+    });
     let on_files = move |files: Option<web_sys::FileList>| {
         let files = files.map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
         app.open_files(files);
@@ -232,6 +234,17 @@ fn quoted(message: &str) -> impl IntoView + use<> {
         .collect_view()
 }
 
+/// What a fix's button says.
+fn fix_label(fix: &Fix, line: usize) -> String {
+    if fix.is_choice() {
+        format!("Keep line {line}")
+    } else if fix.replacement.is_empty() {
+        "Remove it".to_owned()
+    } else {
+        format!("Use {}", fix.replacement)
+    }
+}
+
 #[component]
 fn Diagnostic(app: AppState, row: DiagnosticRow) -> impl IntoView {
     let DiagnosticRow { line, column, severity, code, message, fix, start, end } = row;
@@ -242,9 +255,10 @@ fn Diagnostic(app: AppState, row: DiagnosticRow) -> impl IntoView {
             </button>
             <span class="code">{format!("{severity}[{code}]")}</span>
             <span class="message">{quoted(&message)}</span>
-            {fix.map(|replacement| {
-                let label = if replacement.is_empty() { "Remove it".to_owned() } else { format!("Use {replacement}") };
-                view! { <button class="fix" on:click=move |_| app.apply_fix(start, end, &replacement)>{label}</button> }
+            {fix.map(|fix| {
+                let label = fix_label(&fix, line);
+                let span = Span::new(start, end);
+                view! { <button class="fix" on:click=move |_| app.apply_fix(span, &fix)>{label}</button> }
             })}
         </li>
     }
@@ -274,7 +288,10 @@ mod tests {
         let parsed = enlist_core::parse(text, &enlist_core::Options::default());
         let checked = Checked { parsed: parsed.into() };
         let rows = rows(&checked, 10);
-        assert!(rows.iter().any(|r| r.line == 2 && r.fix.as_deref() == Some("011122223333")), "{rows:?}");
+        assert!(
+            rows.iter().any(|r| r.line == 2 && r.fix.as_ref().map(|f| f.replacement.as_str()) == Some("011122223333")),
+            "{rows:?}"
+        );
         assert!(rows.iter().any(|r| r.line == 3 && r.severity == Severity::Error), "{rows:?}");
         let marks = marks(&checked);
         assert_eq!(marks.get(&3), Some(&Severity::Error));

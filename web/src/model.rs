@@ -187,6 +187,62 @@ pub fn describe_saved(run: &Run, now: Millis) -> String {
 
 /// The region list with its usual slips mended — capitals, `;` or spaces between names, repeats —
 /// or `None` when it needs no mending or cannot be read even then.
+/// A row of the outcomes in one sentence, for the line under the table that shows what its
+/// cells cut off.
+pub fn row_in_words(line: usize, account: &str, destination: &str, status: &str, action: &str, detail: &str) -> String {
+    let mut out = format!("Line {line}");
+    for part in [account.trim(), destination.trim()] {
+        if !part.is_empty() {
+            out.push_str(", ");
+            out.push_str(part);
+        }
+    }
+    out.push_str(": ");
+    out.push_str(status);
+    if !action.is_empty() {
+        out.push_str(&format!("; this run: {action}"));
+    }
+    if !detail.is_empty() {
+        out.push_str(&format!("; {detail}"));
+    }
+    out
+}
+
+/// What "Copy failures" says it put on the clipboard: `retried` accounts to try again and
+/// `not_sent` lines that had an error.
+pub fn copied(retried: usize, not_sent: usize) -> String {
+    let accounts = |n: usize| if n == 1 { "1 account".to_owned() } else { format!("{} accounts", thousands(n)) };
+    match (retried, not_sent) {
+        (0, 0) => "Nothing to copy: no account failed and every line was sent".to_owned(),
+        (n, 0) => format!("Copied {} to retry", accounts(n)),
+        (0, 1) => "Copied 1 line not sent: fix it and send it again".to_owned(),
+        (0, m) => format!("Copied {} lines not sent: fix them and send them again", thousands(m)),
+        (n, 1) => format!("Copied {} to retry and 1 line not sent (fix it first)", accounts(n)),
+        (n, m) => format!("Copied {} to retry and {} lines not sent (fix them first)", accounts(n), thousands(m)),
+    }
+}
+
+/// The bytes two texts share at the start and at the end (on character boundaries, never
+/// overlapping), so an edit replaces only what differs.
+pub fn changed_range(before: &str, after: &str) -> (usize, usize) {
+    let prefix: usize = before.chars().zip(after.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+    let room = before.len().min(after.len()) - prefix;
+    let suffix: usize = before[prefix..]
+        .chars()
+        .rev()
+        .zip(after[prefix..].chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .scan(0, |total, n| {
+            *total += n;
+            Some(*total)
+        })
+        .take_while(|&total| total <= room)
+        .last()
+        .unwrap_or(0);
+    (prefix, suffix)
+}
+
 pub fn region_fix(text: &str) -> Option<String> {
     let mut names: Vec<String> = Vec::new();
     for name in text.split([',', ';', ' ', '\t', '\n']).map(str::trim).filter(|n| !n.is_empty()) {
@@ -295,6 +351,60 @@ mod tests {
         ] {
             assert_eq!(ago(1_000, 1_000 + ms), words, "{ms}");
         }
+    }
+
+    #[test]
+    fn a_row_in_words() {
+        assert_eq!(
+            row_in_words(
+                3,
+                "640000000014",
+                "GuardDuty us-east-1",
+                "invited",
+                "created and invited",
+                "waiting for the account to accept"
+            ),
+            "Line 3, 640000000014, GuardDuty us-east-1: invited; this run: created and invited; waiting for the account to accept"
+        );
+        assert_eq!(
+            row_in_words(4, "64000000001", " ", "skipped", "", "E003: expected"),
+            "Line 4, 64000000001: skipped; E003: expected"
+        );
+    }
+
+    #[test]
+    fn what_a_copy_says() {
+        assert_eq!(copied(1, 0), "Copied 1 account to retry");
+        assert_eq!(copied(1_200, 0), "Copied 1,200 accounts to retry");
+        assert_eq!(copied(0, 1), "Copied 1 line not sent: fix it and send it again");
+        assert_eq!(copied(0, 3), "Copied 3 lines not sent: fix them and send them again");
+        assert_eq!(copied(2, 1), "Copied 2 accounts to retry and 1 line not sent (fix it first)");
+        assert_eq!(copied(1, 4), "Copied 1 account to retry and 4 lines not sent (fix them first)");
+        assert_eq!(copied(0, 0), "Nothing to copy: no account failed and every line was sent");
+    }
+
+    #[test]
+    fn an_edit_replaces_only_what_differs() {
+        let check = |before: &str, after: &str, expected: (usize, usize)| {
+            let (prefix, suffix) = changed_range(before, after);
+            assert_eq!((prefix, suffix), expected, "{before:?} → {after:?}");
+            // The edit rebuilds `after` from `before`.
+            let rebuilt = format!(
+                "{}{}{}",
+                &before[..prefix],
+                &after[prefix..after.len() - suffix],
+                &before[before.len() - suffix..]
+            );
+            assert_eq!(rebuilt, after);
+        };
+        check("abc", "abc", (3, 0));
+        check("a1c", "a2c", (1, 1));
+        check("aaa", "aa", (2, 0));
+        check("aa", "aaa", (2, 0));
+        check("x\ny\nx", "x\nx", (2, 1));
+        check("é1é", "é2é", (2, 2));
+        check("", "ab", (0, 0));
+        check("11122223333,a\n", "011122223333,a\n", (0, 14));
     }
 
     #[test]

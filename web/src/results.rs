@@ -9,8 +9,8 @@ use enlist_core::export::{ResultRow, result_row, row_count, row_status};
 use enlist_core::{describe_counts, label_words, thousands};
 use leptos::prelude::*;
 
-use crate::browser;
 use crate::state::AppState;
+use crate::{browser, model};
 
 /// The height of a table row in pixels; fixed by the style sheet (`tbody tr`).
 pub const ROW_HEIGHT: i64 = 30;
@@ -51,6 +51,11 @@ pub fn locate(counts: impl IntoIterator<Item = usize>, mut index: usize) -> Opti
 }
 
 /// Texts of the same CSV shape, one after the other, with the header line once.
+/// The lines of a run not sent for an error (not the excluded accounts).
+fn not_sent(run: &Run) -> usize {
+    run.skipped().iter().filter(|s| !s.is_exclusion()).count()
+}
+
 pub fn joined(texts: impl IntoIterator<Item = String>) -> String {
     let mut out = String::new();
     for (i, text) in texts.into_iter().enumerate() {
@@ -160,15 +165,19 @@ pub fn Results(app: AppState) -> impl IntoView {
         counts.with(|c| describe_counts(&c.iter().copied().filter(|(l, _)| *l != "skipped").collect::<Vec<_>>()))
     });
     let failures = Memo::new(move |_| progress.with(|p| p.as_ref().is_some_and(|(p, ..)| p.retry > 0)));
+    // Something to copy: an account to retry, or a line not sent for an error.
     let any_failures = Memo::new(move |_| {
         progress.track();
-        with_runs(app, |runs| runs.iter().any(|r| r.progress().retry > 0))
+        with_runs(app, |runs| runs.iter().any(|r| r.progress().retry > 0 || not_sent(r) > 0))
     });
     // What the last copy put on the clipboard, said beside the button.
     let copied: RwSignal<Option<String>> = RwSignal::new(None);
     // The account whose email is being corrected, and the text typed.
     let repairing: RwSignal<Option<(usize, String)>> = RwSignal::new(None);
     let repair_problem: RwSignal<Option<String>> = RwSignal::new(None);
+    // The whole detail of the row whose detail cell has the focus (or was clicked): the cell cuts
+    // long text, and a tooltip needs a mouse.
+    let detail: RwSignal<Option<String>> = RwSignal::new(None);
     let scroll = RwSignal::new(0_i64);
     let viewport = RwSignal::new(480_i64);
     let table = NodeRef::<leptos::html::Div>::new();
@@ -201,10 +210,12 @@ pub fn Results(app: AppState) -> impl IntoView {
                     <button on:click=move |_| browser::download("enlist-results.json", "application/json", &with_runs_untracked(app, |runs| joined_json(runs.iter().map(|r| enlist_core::export::results_json(r)))))>"Export JSON"</button>
                     <button on:click=move |_| app.retry_failures() disabled=move || !idle() || !failures.get()>"Retry failures"</button>
                     <button on:click=move |_| {
-                        let list = with_runs_untracked(app, |runs| joined(runs.iter().map(|r| enlist_core::export::retry_list(r))));
-                        let n = list.lines().count().saturating_sub(1);
+                        let (list, not_sent) = with_runs_untracked(app, |runs| {
+                            (joined(runs.iter().map(|r| enlist_core::export::retry_list(r))), runs.iter().map(|r| not_sent(r)).sum::<usize>())
+                        });
+                        let retried = list.lines().count().saturating_sub(1 + not_sent);
                         browser::copy(&list);
-                        copied.set(Some(if n == 1 { "Copied 1 account".to_owned() } else { format!("Copied {} accounts", thousands(n)) }));
+                        copied.set(Some(model::copied(retried, not_sent)));
                     } disabled=move || !any_failures.get()>"Copy failures as a new list"</button>
                     <button on:click=move |_| app.load_failures() disabled=move || !failures.get()>"Edit failures as a new list"</button>
                     <button on:click=move |_| app.forget() disabled=move || app.driving.get()>"Forget this run"</button>
@@ -284,13 +295,16 @@ pub fn Results(app: AppState) -> impl IntoView {
                             view! {
                                 <tbody>
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{above}px")></td></tr>
-                                    {drawn.into_iter().map(|(r, repair)| row(&r, repair, repairing)).collect_view()}
+                                    {drawn.into_iter().map(|(r, repair)| row(&r, repair, repairing, detail)).collect_view()}
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{below}px")></td></tr>
                                 </tbody>
                             }
                         }}
                     </table>
                 </div>
+                <p class="detail-full" data-testid="detail-full" aria-live="polite">
+                    {move || detail.get().unwrap_or_else(|| "Tab to a row's detail, or click it, to read all of it here.".to_owned())}
+                </p>
             </section>
         })
     }
@@ -300,19 +314,32 @@ fn row(
     r: &ResultRow,
     repair: Option<(usize, String)>,
     repairing: RwSignal<Option<(usize, String)>>,
+    detail: RwSignal<Option<String>>,
 ) -> impl IntoView + use<> {
     let email = r.email.clone().unwrap_or_default();
     let tone = tone(&r.status);
+    let service =
+        r.service.parse::<enlist_core::Service>().map_or_else(|_| r.service.clone(), |s| s.display_name().to_owned());
+    let whole = model::row_in_words(
+        r.line,
+        &r.account,
+        &format!("{service} {}", r.region),
+        &label_words(&r.status),
+        &r.action,
+        &r.detail,
+    );
+    let has_detail = !r.detail.is_empty() || !r.action.is_empty();
+    let show = move || detail.set(Some(whole.clone()));
     view! {
         <tr class=format!("{} {tone}", r.status) data-line=r.line>
             <td>{r.line}</td>
             <td>{r.account.clone()}</td>
             <td title=email.clone()>{email.clone()}</td>
-            <td>{r.service.parse::<enlist_core::Service>().map_or_else(|_| r.service.clone(), |s| s.display_name().to_owned())}</td>
+            <td>{service}</td>
             <td>{r.region.clone()}</td>
             <td>{label_words(&r.status)}</td>
             <td>{r.action.clone()}</td>
-            <td title=r.detail.clone()>
+            <td title=r.detail.clone() tabindex=has_detail.then_some("0") on:focus={let show = show.clone(); move |_| show()} on:click=move |_| show()>
                 {repair.map(|target| view! {
                     <button class="fix" on:click=move |_| repairing.set(Some(target.clone()))>"Fix email"</button>
                 })}

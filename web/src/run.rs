@@ -18,6 +18,11 @@ const INPUT_KEY: &str = "input";
 const EARLIER_KEY: &str = "earlier";
 /// When the run finished (milliseconds), from which its time in storage is counted.
 const FINISHED_KEY: &str = "finished";
+/// When an unfinished run last saved an answer (milliseconds, kept at most once a minute), from
+/// which its time in storage is counted: a run left paused or closed mid-way expires too.
+const TOUCHED_KEY: &str = "touched";
+/// How often the time of an unfinished run's last answer is saved.
+const TOUCH_EVERY_MS: u64 = 60_000;
 /// Where the first version kept its journal and list (read once, then moved to IndexedDB).
 const OLD_JOURNAL_KEY: &str = "enlist.journal";
 const OLD_INPUT_KEY: &str = "enlist.input";
@@ -170,8 +175,15 @@ impl AppState {
         self.paused.set(false);
         let app = *self;
         leptos::task::spawn_local(async move {
+            let mut touched = 0;
             let result = browser::drive(app.run, app.connection(), true, Run::take_records, async |records| {
-                journal.write(&records).await
+                journal.write(&records).await?;
+                let now = browser::now();
+                if now.saturating_sub(touched) >= TOUCH_EVERY_MS {
+                    touched = now;
+                    journal.set(TOUCHED_KEY, &now.to_string()).await?;
+                }
+                Ok(())
             })
             .await;
             app.driving.set(false);
@@ -200,7 +212,8 @@ impl AppState {
     }
 
     /// Looks for a run kept in this browser (and moves one the first version kept in local
-    /// storage). A finished run past its time (`keepRunsDays`) is deleted, list and all.
+    /// storage). A run past its time (`keepRunsDays` since it finished, or since its last answer if it
+    /// did not finish) is deleted, list and all.
     pub fn look_for_saved_run(&self) {
         let app = *self;
         leptos::task::spawn_local(async move {
@@ -231,14 +244,19 @@ impl AppState {
                 .flatten()
                 .and_then(|text| serde_json::from_str(&text).ok())
                 .unwrap_or_default();
-            let finished_at = journal.get(FINISHED_KEY).await.ok().flatten().and_then(|t| t.parse::<u64>().ok());
+            let time = async |key| journal.get(key).await.ok().flatten().and_then(|t| t.parse::<u64>().ok());
+            let finished_at = time(FINISHED_KEY).await;
+            let touched_at = time(TOUCHED_KEY).await;
             let lines: Vec<&str> = records.iter().map(String::as_str).collect();
             let now = browser::now();
             let (summary, finished) = match Run::from_lines(&lines) {
                 Ok(run) => {
                     let finished = run.is_done();
-                    let since = finished_at.unwrap_or_else(|| run.created_at());
-                    if finished && model::expired(since, now, app.keep_days.get_untracked()) {
+                    // A finished run counts from its end, an unfinished one from its last answer.
+                    let since = if finished { finished_at } else { touched_at }
+                        .unwrap_or_else(|| run.created_at())
+                        .max(run.created_at());
+                    if model::expired(since, now, app.keep_days.get_untracked()) {
                         let _ = journal.clear().await;
                         return;
                     }

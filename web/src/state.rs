@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use enlist_core::engine::{Run, RunConfig};
 use enlist_core::{
-    AccountId, Destination, DetectorId, Discovery, GraphArn, Invitation, Options, Parsed, Region, Service, Services,
-    Target, Unreachable, parse_shared,
+    AccountId, Destination, DetectorId, Discovery, Fix, GraphArn, Invitation, Options, Parsed, Region, Service,
+    Services, Span, Target, Unreachable, parse_shared,
 };
 use leptos::prelude::*;
 
@@ -310,19 +310,44 @@ impl AppState {
         self.highlight.set(Some(line));
     }
 
-    /// Replaces the bytes `start..end` of the checked text with `replacement`, if the editor still
-    /// holds that text.
-    pub fn apply_fix(&self, start: usize, end: usize, replacement: &str) {
-        if let Some(fixed) = enlist_core::apply_fix(&self.current().parsed, start, end, replacement) {
-            self.replace(fixed);
+    /// Applies a diagnostic's fix on `span` of the checked text, if the editor still holds that
+    /// text, as one edit the editor's undo (Ctrl+Z) takes back.
+    pub fn apply_fix(&self, span: Span, fix: &Fix) {
+        if let Some(fixed) = enlist_core::apply_fix(&self.current().parsed, span, fix) {
+            self.edit_as_user(fixed);
             self.after_fix();
         }
     }
 
-    /// Applies every suggested fix.
+    /// Applies every suggested repair as one edit the editor's undo takes back.
     pub fn apply_all_fixes(&self) {
-        self.replace(enlist_core::apply_fixes(&self.current().parsed));
+        self.edit_as_user(enlist_core::apply_fixes(&self.current().parsed));
         self.after_fix();
+    }
+
+    /// Puts `fixed` in the editor as if typed: only the part that differs is replaced, through the
+    /// browser's own editing command, so the textarea's undo and redo know it. Where the browser
+    /// refuses the command, the text is replaced outright (undo then cannot take it back).
+    fn edit_as_user(&self, fixed: String) {
+        let current = self.text.get_untracked();
+        if current == fixed {
+            return;
+        }
+        let Some(editor) = self.editor.get_untracked() else { return self.replace(fixed) };
+        let (prefix, suffix) = model::changed_range(&current, &fixed);
+        let utf16 = |s: &str| s.encode_utf16().count() as u32;
+        let start = utf16(&current[..prefix]);
+        let end = start + utf16(&current[prefix..current.len() - suffix]);
+        let insert = &fixed[prefix..fixed.len() - suffix];
+        let _ = editor.focus();
+        let _ = editor.set_selection_range(start, end);
+        if browser::insert_text(insert) && editor.value() == fixed {
+            // The input event carried the text to `edit`; check it now rather than after a pause.
+            self.highlight.set(None);
+            self.recheck();
+        } else {
+            self.replace(fixed);
+        }
     }
 
     /// The fixed line's problem is gone, and with it the button that had the focus: the focus

@@ -245,6 +245,40 @@ test('a finished run stays in the browser for keepRunsDays, then goes; "Forget t
   }
 });
 
+test('an unfinished run goes too, keepRunsDays after its last answer', async () => {
+  const server = await serve({ latencyMs: 300, seed: 4 });
+  const { page, errors } = await open(server);
+  await paste(page, accounts(200, 650000000000));
+  await choose(page, 'us-east-1');
+  await sendButton(page).click();
+  await stage(page).filter({ hasText: /^Sending: / }).waitFor();
+  await page.waitForTimeout(1_000);
+  await page.route('**/v1/**', (route) => route.abort('connectionrefused'));
+  await page.locator('[data-testid=run-state][data-stage=paused]').waitFor({ timeout: 60_000 });
+  // The tab is closed on a paused run: the next visit offers to resume it ...
+  await page.reload();
+  await page.locator('.saved button:has-text("Resume")').waitFor();
+  // ... until the default 7 days have passed since its last answer; then it is deleted, list and all.
+  const state = await page.context().storageState({ indexedDB: true });
+  const at = async (days) => {
+    const context = await shared.browser.newContext({ storageState: state });
+    await context.clock.setFixedTime(Date.now() + days * 24 * 60 * 60 * 1000);
+    const later = await context.newPage();
+    await later.goto(`${server.url}/`);
+    await later.waitForSelector('#list');
+    return { context, later };
+  };
+  const soon = await at(6);
+  await soon.later.locator('.saved button:has-text("Resume")').waitFor();
+  await soon.context.close();
+  const late = await at(8);
+  for (let i = 0; i < 100 && (await stored(late.later)).records > 0; i++) await late.later.waitForTimeout(50);
+  assert.deepEqual(await stored(late.later), { records: 0, meta: 0 });
+  assert.equal(await late.later.locator('.saved').count(), 0);
+  await late.context.close();
+  assert.deepEqual(errors, []);
+});
+
 test('a fix moves the focus to the next fix, then to the counts', async () => {
   const server = await serve();
   const { page, errors } = await open(server);
