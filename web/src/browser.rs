@@ -147,6 +147,20 @@ pub(crate) fn measured<T>(name: &str, f: impl FnOnce() -> T) -> T {
     out
 }
 
+thread_local! {
+    /// Whether the page was opened with `window.enlistTrace = true` (the scale benchmark sets it
+    /// before the app loads): only then are the run's hot paths measured, since a mark per answer
+    /// would pile up in a long run.
+    static TRACING: bool = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &wasm_bindgen::JsValue::from_str("enlistTrace")).ok())
+        .is_some_and(|v| v.is_truthy());
+}
+
+/// [`measured`] when tracing is on, else just `f`.
+pub(crate) fn traced<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    if TRACING.with(|on| *on) { measured(name, f) } else { f() }
+}
+
 /// Offers `text` as a file download.
 pub(crate) fn download(name: &str, mime: &str, text: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
@@ -259,14 +273,17 @@ impl Journal {
             return Ok(());
         }
         let (transaction, store) = self.store(RECORDS, true)?;
-        for record in records {
-            store
-                .put_with_key(
-                    &wasm_bindgen::JsValue::from_str(&record.line),
-                    &wasm_bindgen::JsValue::from_str(&record.key),
-                )
-                .map_err(|_| "this browser refused to save the run".to_owned())?;
-        }
+        traced("enlist:journal", || {
+            for record in records {
+                store
+                    .put_with_key(
+                        &wasm_bindgen::JsValue::from_str(&record.line),
+                        &wasm_bindgen::JsValue::from_str(&record.key),
+                    )
+                    .map_err(|_| "this browser refused to save the run".to_owned())?;
+            }
+            Ok::<(), String>(())
+        })?;
         committed(&transaction).await.map_err(|e| format!("this browser could not save the run ({e})"))
     }
 
@@ -364,8 +381,9 @@ pub(crate) async fn drive<M: enlist_core::engine::Machine + Send + Sync + 'stati
             // The engine's own deadline for a request is 40 s; a pause waits no longer.
             wake = Some(at + 45_000);
         } else {
-            let Some((actions, records)) = machine.try_update(|m| m.as_mut().map(|m| (m.poll(at), take(m)))).flatten()
-            else {
+            let polled =
+                traced("enlist:answer", || machine.try_update(|m| m.as_mut().map(|m| (m.poll(at), take(m)))).flatten());
+            let Some((actions, records)) = polled else {
                 return Ok(Driven::Done);
             };
             keep(records).await?;
@@ -396,15 +414,17 @@ pub(crate) async fn drive<M: enlist_core::engine::Machine + Send + Sync + 'stati
                 for (_, result) in &batch {
                     pausing |= pause && streak.record(result.is_ok());
                 }
-                let reported = machine.try_update(|m| {
-                    if let Some(m) = m {
-                        for (call, result) in batch {
-                            match result {
-                                Ok(response) => m.on_response(call, &response, now()),
-                                Err(error) => m.on_transport_error(call, error, now()),
+                let reported = traced("enlist:answer", || {
+                    machine.try_update(|m| {
+                        if let Some(m) = m {
+                            for (call, result) in batch {
+                                match result {
+                                    Ok(response) => m.on_response(call, &response, now()),
+                                    Err(error) => m.on_transport_error(call, error, now()),
+                                }
                             }
                         }
-                    }
+                    })
                 });
                 if reported.is_none() {
                     return Ok(Driven::Done);

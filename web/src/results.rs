@@ -164,7 +164,11 @@ pub fn Results(app: AppState) -> impl IntoView {
     let summary = Memo::new(move |_| {
         counts.with(|c| describe_counts(&c.iter().copied().filter(|(l, _)| *l != "skipped").collect::<Vec<_>>()))
     });
-    let failures = Memo::new(move |_| progress.with(|p| p.as_ref().is_some_and(|(p, ..)| p.retry > 0)));
+    // Failures to retry, in any of the page's runs.
+    let failures = Memo::new(move |_| {
+        progress.track();
+        with_runs(app, |runs| runs.iter().any(|r| r.progress().retry > 0))
+    });
     // Something to copy: an account to retry, or a line not sent for an error.
     let any_failures = Memo::new(move |_| {
         progress.track();
@@ -173,7 +177,8 @@ pub fn Results(app: AppState) -> impl IntoView {
     // What the last copy put on the clipboard, said beside the button.
     let copied: RwSignal<Option<String>> = RwSignal::new(None);
     // The account whose email is being corrected, and the text typed.
-    let repairing: RwSignal<Option<(usize, String)>> = RwSignal::new(None);
+    // (run, account, email typed).
+    let repairing: RwSignal<Option<(usize, usize, String)>> = RwSignal::new(None);
     let repair_problem: RwSignal<Option<String>> = RwSignal::new(None);
     // The whole detail of the row whose detail cell has the focus (or was clicked): the cell cuts
     // long text, and a tooltip needs a mouse.
@@ -234,18 +239,18 @@ pub fn Results(app: AppState) -> impl IntoView {
                     <label>"Search "<input type="search" placeholder="account, email, region, reason" prop:value=move || app.search.get() on:input=move |ev| app.search.set(event_target_value(&ev))/></label>
                     <span class="muted" aria-live="polite">{move || match count() { 1 => "1 row".to_owned(), n => format!("{} rows", thousands(n)) }}</span>
                 </div>
-                {move || repairing.get().map(|(account, email)| {
-                    let id = app.run.with_untracked(|r| r.as_ref().and_then(|r| r.accounts().get(account).map(|a| a.id().to_string()))).unwrap_or_default();
+                {move || repairing.get().map(|(run, account, email)| {
+                    let id = with_runs_untracked(app, |runs| runs.get(run).and_then(|r| r.accounts().get(account)).map(|a| a.id().to_string())).unwrap_or_default();
                     view! {
                         <div class="repair" role="group" aria-labelledby="repair-title">
                             <p id="repair-title">{format!("Account {id}: its email verification failed. Type the account's root email; Enlist deletes the failed member and adds it again with this email (the proxy deletes nothing else).")}</p>
                             <label>"Root email "<input type="email" id="repair-email" prop:value=email
-                                on:input=move |ev| repairing.update(|r| if let Some(r) = r { r.1 = event_target_value(&ev) })/></label>
+                                on:input=move |ev| repairing.update(|r| if let Some(r) = r { r.2 = event_target_value(&ev) })/></label>
                             <button class="primary" on:click=move |_| {
-                                let Some((account, email)) = repairing.get_untracked() else { return };
+                                let Some((run, account, email)) = repairing.get_untracked() else { return };
                                 let confirmed = web_sys::window().and_then(|w| w.confirm_with_message(&format!("Delete the failed member {id} and add it again with {email}?")).ok()).unwrap_or(false);
                                 if !confirmed { return; }
-                                match app.repair(account, &email) {
+                                match app.repair(run, account, &email) {
                                     Ok(()) => { repairing.set(None); repair_problem.set(None); }
                                     Err(e) => repair_problem.set(Some(e)),
                                 }
@@ -273,7 +278,6 @@ pub fn Results(app: AppState) -> impl IntoView {
                             let range = window(scroll.get(), viewport.get(), rows);
                             let above = range.start as i64 * ROW_HEIGHT;
                             let below = (rows - range.end) as i64 * ROW_HEIGHT;
-                            let current = app.run.with(Option::is_some);
                             let drawn = with_runs(app, |runs| {
                                 let counts: Vec<usize> = runs.iter().map(|r| row_count(r)).collect();
                                 range
@@ -282,12 +286,11 @@ pub fn Results(app: AppState) -> impl IntoView {
                                         let (r, index) = locate(counts.iter().copied(), index)?;
                                         let run = runs[r];
                                         let row = result_row(run, index)?;
-                                        // Only the latest run's failed emails are repaired in place.
+                                        // A failed email is repaired on its own row, in whichever run it is.
                                         let accounts = run.accounts().len();
                                         let cells = accounts * run.destinations().len();
-                                        let latest = current && r + 1 == runs.len();
-                                        let repair = (latest && row.status == "verification-failed" && index < cells)
-                                            .then(|| (index % accounts, row.email.clone().unwrap_or_default()));
+                                        let repair = (row.status == "verification-failed" && index < cells)
+                                            .then(|| (r, index % accounts, row.email.clone().unwrap_or_default()));
                                         Some((row, repair))
                                     })
                                     .collect::<Vec<_>>()
@@ -312,8 +315,8 @@ pub fn Results(app: AppState) -> impl IntoView {
 
 fn row(
     r: &ResultRow,
-    repair: Option<(usize, String)>,
-    repairing: RwSignal<Option<(usize, String)>>,
+    repair: Option<(usize, usize, String)>,
+    repairing: RwSignal<Option<(usize, usize, String)>>,
     detail: RwSignal<Option<String>>,
 ) -> impl IntoView + use<> {
     let email = r.email.clone().unwrap_or_default();

@@ -195,6 +195,10 @@ impl AppState {
                 Ok(browser::Driven::Done) => {
                     if app.run.with_untracked(|r| r.as_ref().is_some_and(Run::is_done)) {
                         let _ = journal.set(FINISHED_KEY, &browser::now().to_string()).await;
+                        // "Retry failures" goes on with the next run that has failures.
+                        if app.retrying.get_value() > 0 && app.retry_next(false) {
+                            return;
+                        }
                         app.focus_stage();
                     }
                 }
@@ -336,9 +340,8 @@ impl AppState {
         });
     }
 
-    /// Tries again, in the same run and on the same rows, what failed or was cut short — after a
-    /// pause too: the requests the proxy never got are sent again.
-    pub fn retry_failures(&self) {
+    /// Goes on with a paused or stopped run: what failed or never reached the proxy is tried again.
+    pub fn go_on(&self) {
         self.run.update(|run| {
             if let Some(run) = run {
                 run.retry_failed(browser::now());
@@ -348,18 +351,123 @@ impl AppState {
         self.resume_driving();
     }
 
-    /// Corrects `account`'s email and deletes and creates again its members whose email
-    /// verification failed (the proxy deletes nothing else).
-    pub fn repair(&self, account: usize, email: &str) -> Result<(), String> {
-        let repaired = self
-            .run
-            .try_update(|run| run.as_mut().map(|r| r.repair(account, email)))
-            .flatten()
-            .unwrap_or_else(|| Err("expected a run, found none".to_owned()))?;
-        if repaired == 0 {
-            return Err("expected a member whose email verification failed, found none for this account".to_owned());
+    /// Tries again, in the same runs and on the same rows, what failed or was cut short — after a
+    /// pause too: the requests the proxy never got are sent again. The current run goes first;
+    /// then each earlier run that has failures becomes the current one, in turn, and is retried
+    /// once.
+    pub fn retry_failures(&self) {
+        let earlier = self.earlier.with_untracked(|e| e.iter().filter(|r| r.progress().retry > 0).count());
+        self.retrying.set_value(earlier);
+        self.retry_next(true);
+    }
+
+    /// Retries the current run if it has failures (and `current` allows it), else the first earlier
+    /// run with failures that this round has not retried yet (runs retried go to the end of the
+    /// list); `false` when there is none.
+    fn retry_next(&self, current: bool) -> bool {
+        let current = current && self.run.with_untracked(|r| r.as_ref().is_some_and(|r| r.progress().retry > 0));
+        let mut earlier = None;
+        if !current {
+            let left = self.retrying.get_value();
+            earlier =
+                self.earlier.with_untracked(|e| e.iter().position(|r| r.progress().retry > 0)).filter(|_| left > 0);
+            if earlier.is_none() {
+                self.retrying.set_value(0);
+                return false;
+            }
+            self.retrying.set_value(left - 1);
         }
-        self.resume_driving();
+        let app = *self;
+        leptos::task::spawn_local(async move {
+            let journal = match app.open_journal().await {
+                Ok(journal) => journal,
+                Err(message) => return app.stopped(&message),
+            };
+            if let Some(index) = earlier
+                && let Err(message) = app.promote(index, &journal).await
+            {
+                return app.stopped(&message);
+            }
+            app.run.update(|run| {
+                if let Some(run) = run {
+                    run.retry_failed(browser::now());
+                }
+            });
+            app.focus_stage();
+            app.drive(journal);
+        });
+        true
+    }
+
+    /// Makes the page's earlier run `index` its current run, in storage first: only the current
+    /// run is driven, so this is how an earlier run's failures are retried or its emails repaired,
+    /// on its own rows. The current run joins the earlier ones; the promoted run's rows move to the
+    /// end of the table, as the latest run's are.
+    async fn promote(&self, index: usize, journal: &Journal) -> Result<(), String> {
+        let mut earlier = self.earlier.get_untracked();
+        if index >= earlier.len() {
+            return Err(format!("expected an earlier run {index}, found {}", earlier.len()));
+        }
+        let promoted = earlier.remove(index);
+        if let Some(current) = self.run.get_untracked() {
+            earlier.push(Arc::new(current));
+        }
+        let journals: Vec<Vec<String>> =
+            earlier.iter().map(|r| r.snapshot().into_iter().map(|r| r.line).collect()).collect();
+        let run = Arc::try_unwrap(promoted).unwrap_or_else(|shared| (*shared).clone());
+        journal.clear_records().await?;
+        journal.remove(FINISHED_KEY).await?;
+        journal.set(EARLIER_KEY, &serde_json::to_string(&journals).unwrap_or_default()).await?;
+        journal.write(&run.snapshot()).await?;
+        self.earlier.set(earlier);
+        self.run.set(Some(run));
+        Ok(())
+    }
+
+    /// Corrects `account`'s email in the page's run `run` (an index over the earlier runs, then
+    /// the current one) and deletes and creates again its members whose email verification failed
+    /// (the proxy deletes nothing else). An earlier run becomes the current one first.
+    pub fn repair(&self, run: usize, account: usize, email: &str) -> Result<(), String> {
+        let earlier = self.earlier.with_untracked(Vec::len);
+        let failed = |r: &Run| {
+            (0..r.destinations().len()).any(|d| {
+                r.cell(d, account).is_some_and(|c| {
+                    c.held == enlist_core::engine::Held::Member(enlist_core::MemberStatus::VerificationFailed)
+                })
+            })
+        };
+        let check = |r: &Run| {
+            if !failed(r) {
+                return Err("expected a member whose email verification failed, found none for this account".to_owned());
+            }
+            r.check_repair(account, email)
+        };
+        let no_run = || Err("expected a run, found none".to_owned());
+        if run < earlier {
+            self.earlier.with_untracked(|e| e.get(run).map_or_else(no_run, |r| check(r)))?;
+        } else {
+            self.run.with_untracked(|r| r.as_ref().map_or_else(no_run, check))?;
+        }
+        let (app, email) = (*self, email.to_owned());
+        leptos::task::spawn_local(async move {
+            let journal = match app.open_journal().await {
+                Ok(journal) => journal,
+                Err(message) => return app.stopped(&message),
+            };
+            if run < earlier
+                && let Err(message) = app.promote(run, &journal).await
+            {
+                return app.stopped(&message);
+            }
+            let repaired = app.run.try_update(|r| r.as_mut().map(|r| r.repair(account, &email))).flatten();
+            match repaired {
+                Some(Ok(n)) if n > 0 => app.drive(journal),
+                Some(Err(message)) => app.notice.set(Some(message)),
+                _ => app.notice.set(Some(
+                    "expected a member whose email verification failed, found none for this account".to_owned(),
+                )),
+            }
+        });
         Ok(())
     }
 
@@ -375,9 +483,14 @@ impl AppState {
 
     /// Puts the accounts that need another try into the editor as a new list (a new run).
     pub fn load_failures(&self) {
-        if let Some(list) = self.run.with_untracked(|run| run.as_ref().map(enlist_core::export::retry_list)) {
-            self.replace(list);
-            self.forget();
-        }
+        let list = self.earlier.with_untracked(|earlier| {
+            self.run.with_untracked(|run| {
+                crate::results::joined(
+                    earlier.iter().map(|r| &**r).chain(run.as_ref()).map(enlist_core::export::retry_list),
+                )
+            })
+        });
+        self.replace(list);
+        self.forget();
     }
 }

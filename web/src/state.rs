@@ -111,6 +111,8 @@ pub struct AppState {
     pub covered: RwSignal<Arc<Covered>>,
     /// The run stopped sending because the proxy could not be reached.
     pub paused: RwSignal<bool>,
+    /// How many earlier runs "Retry failures" has still to retry, one after the other.
+    pub(crate) retrying: StoredValue<usize>,
     /// Days a finished run stays in this browser's storage (`config.json`'s `keepRunsDays`).
     pub keep_days: RwSignal<u32>,
     /// Why the token was refused, shown at the token field (in the opened connection section).
@@ -163,6 +165,7 @@ impl AppState {
             earlier: RwSignal::new(Vec::new()),
             covered: RwSignal::new(Arc::new(Covered::default())),
             paused: RwSignal::new(false),
+            retrying: StoredValue::new(0),
             keep_days: RwSignal::new(model::KEEP_RUNS_DAYS),
             token_problem: RwSignal::new(None),
             regions_problem: RwSignal::new(None),

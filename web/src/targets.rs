@@ -281,7 +281,7 @@ fn RunState(app: AppState) -> impl IntoView {
                 <p class="muted" data-testid="run-counts">{move || stage.with(|s| s.as_ref().map(|(.., counts)| counts.clone()))}</p>
                 <div class="row">
                     {move || matches!(key(), "paused" | "stopped").then(|| view! {
-                        <button class="primary" on:click=move |_| app.retry_failures()>"Resume"</button>
+                        <button class="primary" on:click=move |_| app.go_on()>"Resume"</button>
                     })}
                     {move || (failures() > 0 && !app.driving.get()).then(|| {
                         let n = failures();

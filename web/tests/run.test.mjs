@@ -116,6 +116,60 @@ test('a finished run says so at Send, which is then done; a changed list sends o
   assert.deepEqual(errors, []);
 });
 
+test('failures of an earlier run of the page are retried and repaired on their own rows', async () => {
+  const config = JSON.stringify({ verificationDelayMs: 200, failingEmails: ['wrong@example.com'] });
+  const server = await serve({ latencyMs: 1_000, seed: 5 }, undefined, ['--emulator-config', config]);
+  const { page, errors } = await open(server);
+  page.on('dialog', (dialog) => dialog.accept());
+  const wrong = '670000099999,wrong@example.com';
+  const many = accounts(150, 670000000000);
+  // Run 1: one root email fails its verification.
+  await paste(page, `${wrong}\n`);
+  await choose(page, 'us-east-1');
+  await sendButton(page).click();
+  await page.locator('[data-testid=results] tr.verification-failed').waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid=run-state][data-stage]:not([data-stage=sending])').waitFor({ timeout: 60_000 });
+  // Run 2: 150 new accounts, cancelled early, so most of them are left to do.
+  await paste(page, `${wrong}\n${many}\n`);
+  await sendButton(page).filter({ hasText: 'Send 150 new accounts' }).click();
+  await stage(page).filter({ hasText: /^Sending: / }).waitFor();
+  await page.click('section:has(#results-title) button:has-text("Cancel")');
+  await page.locator('[data-testid=progress]').filter({ hasText: /· cancelled$/ }).waitFor({ timeout: 60_000 });
+  // Run 3: two more, which all go through; the failures are now all in earlier runs.
+  await paste(page, `${wrong}\n${many}\n${accounts(2, 671000000000)}\n`);
+  await sendButton(page).filter({ hasText: 'Send 2 new accounts' }).click();
+  await page.locator('[data-testid=progress]').filter({ hasText: /^2 of 2 outcomes settled.*· finished$/ }).waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('button:has-text("Retry failures")').isDisabled(), false, 'an earlier run has failures to retry');
+
+  // Retry: run 2's cancelled accounts are sent on their own rows; nothing is added.
+  await page.click('button:has-text("Retry failures")');
+  await page.locator('[data-testid=progress]').filter({ hasText: /^150 of 150 outcomes settled.*· finished$/ }).waitFor({ timeout: 120_000 });
+  let rows = await exported(page);
+  assert.equal(rows.length, 153, 'one row per account and destination, as before the retry');
+  assert.equal(new Set(rows.map((r) => r.account)).size, 153);
+  assert.equal(rows.filter((r) => r.status === 'invited').length, 152, rows.filter((r) => r.status !== 'invited').map((r) => `${r.account} ${r.status}`).join(', '));
+
+  // Fix email on run 1's row, which is an earlier run's.
+  await page.locator('[data-testid=results] tr.verification-failed button:has-text("Fix email")').click();
+  await page.fill('#repair-email', 'right@example.com');
+  await page.click('button:has-text("Delete and add again")');
+  await page.locator('[data-testid=progress]').filter({ hasText: /^1 of 1 outcomes? settled.*· finished$/ }).waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid=results] tr.verification-failed').waitFor({ state: 'detached', timeout: 60_000 });
+  rows = await exported(page);
+  assert.equal(rows.length, 153);
+  const held = await members(server, 'guardduty', 'us-east-1');
+  assert.equal(Object.keys(held).length, 153);
+  for (const row of rows) assert.equal(label(held[row.account]), row.status, row.account);
+  assert.ok(rows.every((r) => r.status === 'invited'), rows.filter((r) => r.status !== 'invited').map((r) => `${r.account} ${r.status}`).join(', '));
+  assert.equal(await page.locator('button:has-text("Retry failures")').isDisabled(), true);
+  // The page's runs come back after a reload, every row as it was.
+  await page.reload();
+  await page.click('text=Show its outcomes');
+  await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
+  assert.equal((await exported(page)).length, 153);
+  assert.deepEqual(errors, []);
+});
+
 test('a run pauses when the proxy cannot be reached, and resuming loses nothing', async () => {
   const server = await serve({ latencyMs: 300, seed: 2 });
   const { page, errors } = await open(server);

@@ -540,12 +540,7 @@ impl Run {
     /// its email verification failed. Refused for an email a destination's service would refuse.
     pub fn repair(&mut self, account: usize, email: &str) -> Result<usize, String> {
         let email = email.trim();
-        if account >= self.accounts.len() {
-            return Err(format!("expected an account of this run, found number {account}"));
-        }
-        for service in self.destinations.iter().filter_map(Destination::target).map(Target::service) {
-            check_email(email, service).map_err(|p| p.message)?;
-        }
+        self.check_repair(account, email)?;
         let id = self.accounts[account].id();
         let span = self.accounts[account].span();
         let pool: Arc<str> = Arc::from(email);
@@ -570,6 +565,18 @@ impl Run {
             }
         }
         Ok(repaired)
+    }
+
+    /// Why [`Run::repair`] would refuse `email` for `account`, if it would: an account not of this
+    /// run, or an email a destination's service refuses.
+    pub fn check_repair(&self, account: usize, email: &str) -> Result<(), String> {
+        if account >= self.accounts.len() {
+            return Err(format!("expected an account of this run, found number {account}"));
+        }
+        for service in self.destinations.iter().filter_map(Destination::target).map(Target::service) {
+            check_email(email.trim(), service).map_err(|p| p.message)?;
+        }
+        Ok(())
     }
 
     fn reopen(&mut self, u: usize) {
