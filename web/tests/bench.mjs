@@ -5,7 +5,7 @@
 // measured in the page: from the event to the DOM updated and laid out (a forced layout after the
 // app's work has run).
 import { fileURLToPath } from 'node:url';
-import { REGIONS, accounts, launch, open, paste, send, serve, stopServers } from './harness.mjs';
+import { REGIONS, accounts, finished, launch, open, paste, send, serve, stopServers } from './harness.mjs';
 
 const PAPAPARSE = fileURLToPath(new URL('./node_modules/papaparse/papaparse.min.js', import.meta.url));
 
@@ -118,7 +118,7 @@ try {
   await paste(page, accounts(1_000, 300_000_000_000));
   await page.locator('[data-testid=counts]').filter({ hasText: '1,000 accounts' }).waitFor();
   await send(page, REGIONS.join(','));
-  await page.locator('[data-testid=progress]').filter({ hasText: '200 of 200 batches done' }).waitFor({ timeout: 120_000 });
+  await finished(page);
   const scroll = await page.evaluate(async () => {
     const table = document.querySelector('.table-wrap');
     const drawn = () => document.querySelectorAll('[data-testid=results] tbody tr:not(.spacer)').length;

@@ -95,8 +95,11 @@ pub(crate) fn run(only: Option<&str>) -> Result<(), String> {
             "engine" => engine_section(&doc, &date)?,
             "scale" => scale_section(&doc, &date)?,
             "proxy" => proxy_section(&doc, &date)?,
+            "scale-ui" => scale_ui_section(&doc, &date)?,
             other => {
-                return Err(format!("expected `ui`, `run`, `engine`, `faults`, `scale` or `proxy`, found `{other}`"));
+                return Err(format!(
+                    "expected `ui`, `run`, `engine`, `faults`, `scale`, `scale-ui` or `proxy`, found `{other}`"
+                ));
             }
         };
         std::fs::write(&doc_path, doc).map_err(|e| format!("cannot write {}: {e}", doc_path.display()))?;
@@ -147,6 +150,7 @@ pub(crate) fn run(only: Option<&str>) -> Result<(), String> {
     let new_doc = whole_run_section(&new_doc, &date)?;
     let new_doc = faults_section(&new_doc, &date)?;
     let new_doc = scale_section(&new_doc, &date)?;
+    let new_doc = scale_ui_section(&new_doc, &date)?;
     std::fs::write(&doc_path, new_doc).map_err(|e| format!("cannot write {}: {e}", doc_path.display()))?;
     println!("\n{table}\nwritten to docs/BENCHMARKS.md");
     print_regressions();
@@ -477,6 +481,35 @@ fn browser_section(doc: &str, date: &str) -> Result<String, String> {
         machine()
     );
     Ok(replace_section(doc, BROWSER_BEGIN, BROWSER_END, "UI: paste, typing and scrolling in Chromium", &section))
+}
+
+const SCALE_UI_BEGIN: &str = "<!-- xtask-bench:scale-ui:begin -->";
+const SCALE_UI_END: &str = "<!-- xtask-bench:scale-ui:end -->";
+
+/// 340,000 outcomes sent from the page in Chromium, reloaded halfway and resumed
+/// (`web/tests/scale.mjs`), against the release site and the release CLI.
+fn scale_ui_section(doc: &str, date: &str) -> Result<String, String> {
+    crate::web::ensure_tools()?;
+    let site = crate::web::build_site()?;
+    crate::run("cargo", &["build", "--release", "--quiet", "-p", "enlist-cli"], &[])?;
+    println!("\n$ node web/tests/scale.mjs");
+    let out = Command::new("node")
+        .arg("web/tests/scale.mjs")
+        .env("ENLIST_BIN", root().join("target/release/enlist"))
+        .env("ENLIST_SITE", site)
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let table = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !out.status.success() || table.is_empty() {
+        return Err(format!("web/tests/scale.mjs failed:\n{}{}", table, String::from_utf8_lossy(&out.stderr)));
+    }
+    println!("\n{table}");
+    let section = format!(
+        "{SCALE_UI_BEGIN}\nMeasured {date} by `cargo xtask bench scale-ui` on {} (`web/tests/scale.mjs`: the release site served by the release\n`enlist serve --emulator` playing the delegated administrator, as in the section above). {table}\n{SCALE_UI_END}",
+        machine()
+    );
+    Ok(replace_section(doc, SCALE_UI_BEGIN, SCALE_UI_END, "Scale in the browser: 340,000 outcomes", &section))
 }
 
 const EMBED_BEGIN: &str = "<!-- xtask-bench:embed:begin -->";

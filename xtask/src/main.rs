@@ -24,7 +24,8 @@ tasks:
           UI's sizes and Chromium figures; `bench run`: only the whole run; `bench engine`: the
           engine's own cost per request; `bench faults`: the
           real binaries under faults, killed and resumed, checked against the emulator;
-          `bench scale`: 340,000 outcomes (journal cost, size, memory, resume)
+          `bench scale`: 340,000 outcomes (journal cost, size, memory, resume); `bench scale-ui`:
+          the same 340,000 outcomes sent from the page in Chromium, reloaded halfway and resumed
   demo    build the UI and serve it with the proxy and the embedded emulator on 127.0.0.1:8080
   dist    dist/site (the UI for S3 and CloudFront, with headers.json) and dist/lambda/bootstrap.zip
   dist-embed  dist/embed: the validator as an npm package (ES module, wasm, .d.ts) and <enlist-members>";
@@ -35,9 +36,11 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => match args.get(1).map(String::as_str) {
             None => bench::run(None),
-            Some(only @ ("ui" | "run" | "engine" | "faults" | "scale" | "proxy")) => bench::run(Some(only)),
+            Some(only @ ("ui" | "run" | "engine" | "faults" | "scale" | "scale-ui" | "proxy")) => {
+                bench::run(Some(only))
+            }
             Some(other) => Err(format!(
-                "expected `cargo xtask bench` or `cargo xtask bench ui|run|engine|faults|scale|proxy`, found `{other}`"
+                "expected `cargo xtask bench` or `cargo xtask bench ui|run|engine|faults|scale|scale-ui|proxy`, found `{other}`"
             )),
         },
         Some("demo") => web::demo(),
