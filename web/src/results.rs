@@ -306,7 +306,7 @@ pub fn Results(app: AppState) -> impl IntoView {
                     </table>
                 </div>
                 <p class="detail-full" data-testid="detail-full" aria-live="polite">
-                    {move || detail.get().unwrap_or_else(|| "Tab to a row's detail, or click it, to read all of it here.".to_owned())}
+                    {move || detail.get().unwrap_or_else(|| "Tab to a row, or click or tap it, to read all of it here.".to_owned())}
                 </p>
             </section>
         })
@@ -331,10 +331,9 @@ fn row(
         &r.action,
         &r.detail,
     );
-    let has_detail = !r.detail.is_empty() || !r.action.is_empty();
     let show = move || detail.set(Some(whole.clone()));
     view! {
-        <tr class=format!("{} {tone}", r.status) data-line=r.line>
+        <tr class=format!("{} {tone}", r.status) data-line=r.line tabindex="0" on:focus={let show = show.clone(); move |_| show()} on:click=move |_| show()>
             <td>{r.line}</td>
             <td>{r.account.clone()}</td>
             <td title=email.clone()>{email.clone()}</td>
@@ -342,7 +341,7 @@ fn row(
             <td>{r.region.clone()}</td>
             <td>{label_words(&r.status)}</td>
             <td>{r.action.clone()}</td>
-            <td title=r.detail.clone() tabindex=has_detail.then_some("0") on:focus={let show = show.clone(); move |_| show()} on:click=move |_| show()>
+            <td title=r.detail.clone()>
                 {repair.map(|target| view! {
                     <button class="fix" on:click=move |_| repairing.set(Some(target.clone()))>"Fix email"</button>
                 })}

@@ -71,14 +71,20 @@ test('after a run: a row\'s whole detail is read with the keyboard, and "Copy fa
   await page.check('label.skip input');
   await page.click('[data-testid=preview] button.primary');
   await finished(page);
-  // The skipped line's detail is longer than its cell; Tab reaches the cell and shows all of it.
-  const cell = page.locator('[data-testid=results] tr.skipped td:nth-child(8)');
-  await cell.focus();
+  // The skipped line's detail is longer than its cell; Tab reaches the row and shows all of it.
+  await page.locator('[data-testid=results] tr.invited').last().focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('skipped')), true);
   const detail = page.locator('[data-testid=detail-full]');
   await detail.filter({ hasText: /^Line 4, 64000000001: skipped; E003: expected a 12-digit account ID, found 11 digits/ }).waitFor();
   assert.ok(((await detail.textContent()).length) > 80, await detail.textContent());
-  await page.keyboard.press('Shift+Tab');
   await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/31-detail.png` });
+  // On a phone the detail column is not shown: a tap on the row shows all of it.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('[data-testid=results] tr.invited').first().click();
+  await detail.filter({ hasText: /^Line 1, 640000000000, GuardDuty us-east-1: invited; this run: / }).waitFor();
+  await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/32-detail-390.png` });
+  await page.setViewportSize({ width: 1280, height: 900 });
   // Copy failures: nothing failed, but the line with an error was not sent: it is what is left.
   await page.click('text=Copy failures as a new list');
   await page.locator('section:has(#results-title) [role=status]').filter({ hasText: 'Copied 1 line not sent: fix it and send it again' }).waitFor();

@@ -59,8 +59,7 @@ export interface ReportDiagnostic {
     endColumn: number;
     /** The replacement for the span, when one is obvious. */
     fix?: string;
-    /** Lines the fix deletes as well ("keep this one" of a conflicting duplicate: `fix` leaves
-     *  this line as it is and deletes the account's other lines). */
+    /** Lines the fix deletes as well: "keep this one" of a conflicting duplicate, whose `fix` leaves this line as it is. */
     removeLines?: number[];
 }
 
@@ -147,15 +146,18 @@ mod tests {
     fn the_report_declarations_match_what_the_core_serializes() {
         let input = "Account ID,Email\n11122223333,a@example.com\n111122223333,b@example.com\n";
         let options = Options { admin_account: Some("111122223333".parse().unwrap()), ..Options::default() };
-        let parsed = parse(&format!("{input}222233334444,c@example.com\n"), &options);
+        // A conflicting duplicate, for the fix that keeps one line and deletes the other.
+        let duplicate = "333344445555,x@example.com\n333344445555,y@example.com\n";
+        let parsed = parse(&format!("{input}222233334444,c@example.com\n{duplicate}"), &options);
         let json = serde_json::to_value(report(&parsed, ColumnEncoding::Utf16)).unwrap();
         let declared = declared();
         assert_eq!(keys(&json), declared["Report"]);
         assert_eq!(keys(&json["summary"]), declared["Summary"]);
         assert_eq!(keys(&json["accounts"][0]), declared["ReportAccount"]);
         assert_eq!(keys(&json["excluded"][0]), declared["ReportExcluded"]);
-        let with_fix = json["diagnostics"].as_array().unwrap().iter().find(|d| d.get("fix").is_some()).unwrap();
+        let with_fix = json["diagnostics"].as_array().unwrap().iter().find(|d| d.get("removeLines").is_some()).unwrap();
         assert_eq!(keys(with_fix), declared["ReportDiagnostic"]);
+        assert_eq!(with_fix["removeLines"], serde_json::json!([6]), "{with_fix}");
         assert!(["error", "warning", "info"].contains(&with_fix["severity"].as_str().unwrap()));
     }
 
