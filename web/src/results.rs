@@ -164,16 +164,17 @@ pub fn Results(app: AppState) -> impl IntoView {
     let summary = Memo::new(move |_| {
         counts.with(|c| describe_counts(&c.iter().copied().filter(|(l, _)| *l != "skipped").collect::<Vec<_>>()))
     });
+    // (accounts to retry, lines not sent for an error) of the page's runs, read once per answer.
+    let left = Memo::new(move |_| {
+        progress.track();
+        with_runs(app, |runs| {
+            runs.iter().fold((0, 0), |(retry, lines), r| (retry + r.progress().retry, lines + not_sent(r)))
+        })
+    });
     // Failures to retry, in any of the page's runs.
-    let failures = Memo::new(move |_| {
-        progress.track();
-        with_runs(app, |runs| runs.iter().any(|r| r.progress().retry > 0))
-    });
+    let failures = Memo::new(move |_| left.get().0 > 0);
     // Something to copy: an account to retry, or a line not sent for an error.
-    let any_failures = Memo::new(move |_| {
-        progress.track();
-        with_runs(app, |runs| runs.iter().any(|r| r.progress().retry > 0 || not_sent(r) > 0))
-    });
+    let any_failures = Memo::new(move |_| left.with(|(retry, lines)| retry + lines > 0));
     // What the last copy put on the clipboard, said beside the button.
     let copied: RwSignal<Option<String>> = RwSignal::new(None);
     // The account whose email is being corrected, and the text typed.

@@ -5,7 +5,7 @@
 // measured in the page: from the event to the DOM updated and laid out (a forced layout after the
 // app's work has run).
 import { fileURLToPath } from 'node:url';
-import { REGIONS, accounts, finished, launch, open, paste, send, serve, stopServers } from './harness.mjs';
+import { REGIONS, accounts, finished, launch, open, paste, scrollSteps, send, serve, stopServers } from './harness.mjs';
 
 const PAPAPARSE = fileURLToPath(new URL('./node_modules/papaparse/papaparse.min.js', import.meta.url));
 
@@ -119,23 +119,7 @@ try {
   await page.locator('[data-testid=counts]').filter({ hasText: '1,000 accounts' }).waitFor();
   await send(page, REGIONS.join(','));
   await finished(page);
-  const scroll = await page.evaluate(async () => {
-    const table = document.querySelector('.table-wrap');
-    const drawn = () => document.querySelectorAll('[data-testid=results] tbody tr:not(.spacer)').length;
-    const runs = [];
-    let rows = 0;
-    for (let i = 0; i < 60; i++) {
-      let start = 0;
-      const seen = new Promise((r) => window.addEventListener('scroll', () => { start = performance.now(); r(); }, { capture: true, once: true }));
-      table.scrollTop += i < 30 ? 450 : 4_500;
-      await seen;
-      await new Promise((r) => setTimeout(r, 0));
-      void document.body.offsetHeight;
-      runs.push(performance.now() - start);
-      rows = Math.max(rows, drawn());
-    }
-    return { runs, rows };
-  });
+  const scroll = await scrollSteps(page, 4_500);
 
   const row = (what, xs, goal = '') => console.log(`| ${what} | ${ms(median(xs))} ms | ${ms(p95(xs))} ms | ${ms(Math.max(...xs))} ms | ${goal} |`);
   const pick = (runs, key) => runs.map((r) => r[key]);

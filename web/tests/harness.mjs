@@ -127,6 +127,31 @@ export async function members(server, service, region) {
   return found;
 }
 
+/**
+ * Scrolls the outcome table 60 times — 30 small steps of 450 px, then 30 of `big` px — and times each
+ * step from the scroll event to the rows drawn and laid out. Resolves to `{ runs, rows }`: the step
+ * times in ms, and the most rows that were in the DOM at once.
+ */
+export function scrollSteps(page, big) {
+  return page.evaluate(async (big) => {
+    const table = document.querySelector('.table-wrap');
+    const drawn = () => document.querySelectorAll('[data-testid=results] tbody tr:not(.spacer)').length;
+    const runs = [];
+    let rows = 0;
+    for (let i = 0; i < 60; i++) {
+      let start = 0;
+      const seen = new Promise((r) => window.addEventListener('scroll', () => { start = performance.now(); r(); }, { capture: true, once: true }));
+      table.scrollTop += i < 30 ? 450 : big;
+      await seen;
+      await new Promise((r) => setTimeout(r, 0));
+      void document.body.offsetHeight;
+      runs.push(performance.now() - start);
+      rows = Math.max(rows, drawn());
+    }
+    return { runs, rows };
+  }, big);
+}
+
 /** The status label Enlist shows for a status as a service writes it. */
 export function label(status) {
   return {

@@ -7,7 +7,7 @@
 // IndexedDB (`enlist:journal`), and scroll steps in the 340,000-row table once it is done. Then
 // every member is read back from the emulator. Prints a Markdown table and a `<!-- figures: … -->`
 // line on stdout; exits non-zero if any outcome is not what the service holds.
-import { accounts, launch, members, open, paste, serve, site, stopServers } from './harness.mjs';
+import { accounts, launch, members, open, paste, scrollSteps, serve, site, stopServers } from './harness.mjs';
 
 const REGIONS = [
   'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1',
@@ -80,23 +80,7 @@ try {
   const outcomes = await page.locator('select option').allTextContents();
 
   // Scroll steps in the whole table.
-  const scroll = await page.evaluate(async () => {
-    const table = document.querySelector('.table-wrap');
-    const drawn = () => document.querySelectorAll('[data-testid=results] tbody tr:not(.spacer)').length;
-    const runs = [];
-    let rows = 0;
-    for (let i = 0; i < 60; i++) {
-      let start = 0;
-      const seen = new Promise((r) => window.addEventListener('scroll', () => { start = performance.now(); r(); }, { capture: true, once: true }));
-      table.scrollTop += i < 30 ? 450 : 300_000;
-      await seen;
-      await new Promise((r) => setTimeout(r, 0));
-      void document.body.offsetHeight;
-      runs.push(performance.now() - start);
-      rows = Math.max(rows, drawn());
-    }
-    return { runs, rows };
-  });
+  const scroll = await scrollSteps(page, 300_000);
 
   // What the service holds, every member of every graph and detector.
   let held = 0;

@@ -464,23 +464,31 @@ fn browser_section(doc: &str, date: &str) -> Result<String, String> {
     if !status.success() {
         return Err("cargo build -p enlist-cli failed".to_owned());
     }
-    let out = Command::new("node")
-        .arg("web/tests/bench.mjs")
-        .env("ENLIST_BIN", root().join("target/release/enlist"))
-        .env("ENLIST_SITE", root().join("target/site"))
-        .current_dir(root())
-        .output()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    let table = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    if !out.status.success() || table.is_empty() {
-        return Err(format!("web/tests/bench.mjs failed:\n{}{}", table, String::from_utf8_lossy(&out.stderr)));
-    }
-    println!("\n{table}");
+    let table = browser_script("web/tests/bench.mjs", &root().join("target/site"))?;
     let section = format!(
         "{BROWSER_BEGIN}\nMeasured {date} by `cargo xtask bench` on {} (`web/tests/bench.mjs`, the release site served by `enlist serve\n--emulator`). {table}\n{BROWSER_END}",
         machine()
     );
     Ok(replace_section(doc, BROWSER_BEGIN, BROWSER_END, "UI: paste, typing and scrolling in Chromium", &section))
+}
+
+/// Runs a browser benchmark script with the release CLI and `site`, and returns the Markdown it
+/// printed; its error output too if it failed or printed nothing.
+fn browser_script(script: &str, site: &std::path::Path) -> Result<String, String> {
+    println!("\n$ node {script}");
+    let out = Command::new("node")
+        .arg(script)
+        .env("ENLIST_BIN", root().join("target/release/enlist"))
+        .env("ENLIST_SITE", site)
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let table = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !out.status.success() || table.is_empty() {
+        return Err(format!("{script} failed:\n{}{}", table, String::from_utf8_lossy(&out.stderr)));
+    }
+    println!("\n{table}");
+    Ok(table)
 }
 
 const SCALE_UI_BEGIN: &str = "<!-- xtask-bench:scale-ui:begin -->";
@@ -492,19 +500,7 @@ fn scale_ui_section(doc: &str, date: &str) -> Result<String, String> {
     crate::web::ensure_tools()?;
     let site = crate::web::build_site()?;
     crate::run("cargo", &["build", "--release", "--quiet", "-p", "enlist-cli"], &[])?;
-    println!("\n$ node web/tests/scale.mjs");
-    let out = Command::new("node")
-        .arg("web/tests/scale.mjs")
-        .env("ENLIST_BIN", root().join("target/release/enlist"))
-        .env("ENLIST_SITE", site)
-        .current_dir(root())
-        .output()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    let table = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    if !out.status.success() || table.is_empty() {
-        return Err(format!("web/tests/scale.mjs failed:\n{}{}", table, String::from_utf8_lossy(&out.stderr)));
-    }
-    println!("\n{table}");
+    let table = browser_script("web/tests/scale.mjs", &site)?;
     let section = format!(
         "{SCALE_UI_BEGIN}\nMeasured {date} by `cargo xtask bench scale-ui` on {} (`web/tests/scale.mjs`: the release site served by the release\n`enlist serve --emulator` playing the delegated administrator, as in the section above). {table}\n{SCALE_UI_END}",
         machine()

@@ -485,6 +485,13 @@ mod tests {
         }
         // "Apply all" makes no choice between lines.
         assert_eq!(apply_fixes(&parse(&text, &Options::default())), text);
+        // One account on 51 lines with different emails: no line-by-line choice (and no quadratic work).
+        let many: String = (0..51).map(|i| format!("111122223333,a{i}@example.com\n")).collect();
+        let fixes = fixed(&many, Code::ConflictingDuplicate);
+        assert_eq!(fixes.len(), 51);
+        assert!(fixes.iter().all(|(_, fix)| fix.is_none()));
+        let fifty: String = (0..50).map(|i| format!("111122223333,a{i}@example.com\n")).collect();
+        assert!(fixed(&fifty, Code::ConflictingDuplicate).iter().all(|(_, fix)| fix.is_some()));
     }
 
     #[test]

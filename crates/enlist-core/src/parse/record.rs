@@ -395,6 +395,14 @@ impl<'i> Collector<'i> {
             while let Some(&next) = repeats.next.get(at).filter(|&&n| n != usize::MAX) {
                 others.push(next);
                 at = next;
+                if others.len() > MAX_KEEP_LINES {
+                    break;
+                }
+            }
+            // One account on hundreds of lines is not a choice to offer line by line (and each
+            // diagnostic walking all of them would make the check quadratic on every keystroke).
+            if others.len() > MAX_KEEP_LINES {
+                continue;
             }
             let spans: Vec<Span> = others.into_iter().filter(|&i| i != own).map(|i| records[i].span).collect();
             if line_based
@@ -525,6 +533,9 @@ fn is_member_status(status: &str) -> bool {
             | "ASSOCIATED"
     )
 }
+
+/// The most lines of one account that "keep this one" is offered for.
+const MAX_KEEP_LINES: usize = 50;
 
 /// Each first record's repeats, as a chain through the records (allocated at the first repeat):
 /// `next[i]` is the next record of `i`'s account, `usize::MAX` after the last.
