@@ -290,6 +290,45 @@ impl Journal {
         Ok(())
     }
 
+    /// Replaces the run in one transaction over both stores, so a tab closed in the middle
+    /// leaves the old state or the new one, never a mix: clears the records, forgets `forget`,
+    /// keeps `keep` beside the run and puts `records`. Used when a run moves into or out of the
+    /// earlier runs, where losing a step would lose a run; it may hold the page longer than
+    /// [`Journal::write`]'s transactions, and is a user's action, not an answer's.
+    pub(crate) async fn replace(
+        &self,
+        records: &[enlist_core::engine::Record],
+        forget: &[&str],
+        keep: &[(&str, &str)],
+    ) -> Result<(), String> {
+        let names = js_sys::Array::of2(&RECORDS.into(), &META.into());
+        let transaction = self
+            .db
+            .transaction_with_str_sequence_and_mode(&names, web_sys::IdbTransactionMode::Readwrite)
+            .map_err(|_| "this browser refused to open its storage for the run".to_owned())?;
+        let damaged = |_| "the run's storage is damaged".to_owned();
+        let (store, meta) =
+            (transaction.object_store(RECORDS).map_err(damaged)?, transaction.object_store(META).map_err(damaged)?);
+        let refused = |_| "this browser refused to save the run".to_owned();
+        store.clear().map_err(refused)?;
+        for key in forget {
+            meta.delete(&wasm_bindgen::JsValue::from_str(key)).map_err(refused)?;
+        }
+        for (key, value) in keep {
+            meta.put_with_key(&wasm_bindgen::JsValue::from_str(value), &wasm_bindgen::JsValue::from_str(key))
+                .map_err(refused)?;
+        }
+        for record in records {
+            store
+                .put_with_key(
+                    &wasm_bindgen::JsValue::from_str(&record.line),
+                    &wasm_bindgen::JsValue::from_str(&record.key),
+                )
+                .map_err(refused)?;
+        }
+        committed(&transaction).await.map_err(|e| format!("this browser could not save the run ({e})"))
+    }
+
     /// Every record of the run, if there is one.
     pub(crate) async fn load(&self) -> Result<Vec<String>, String> {
         let (_, store) = self.store(RECORDS, false)?;
@@ -306,22 +345,6 @@ impl Journal {
             committed(&transaction).await?;
         }
         Ok(())
-    }
-
-    /// Forgets the run's records, keeping what is kept beside them (earlier runs of the page).
-    pub(crate) async fn clear_records(&self) -> Result<(), String> {
-        let (transaction, store) = self.store(RECORDS, true)?;
-        store.clear().map_err(|_| "the run's storage cannot be cleared".to_owned())?;
-        committed(&transaction).await
-    }
-
-    /// Forgets a value kept beside the run.
-    pub(crate) async fn remove(&self, key: &str) -> Result<(), String> {
-        let (transaction, store) = self.store(META, true)?;
-        store
-            .delete(&wasm_bindgen::JsValue::from_str(key))
-            .map_err(|_| "the run's storage cannot be changed".to_owned())?;
-        committed(&transaction).await
     }
 
     /// Keeps a value beside the run (the list it was started from).

@@ -98,11 +98,7 @@ impl AppState {
             });
             let kept = async {
                 match &earlier {
-                    Some(earlier) => {
-                        journal.clear_records().await?;
-                        journal.remove(FINISHED_KEY).await?;
-                        journal.set(EARLIER_KEY, earlier).await?;
-                    }
+                    Some(earlier) => journal.replace(&[], &[FINISHED_KEY], &[(EARLIER_KEY, earlier)]).await?,
                     None => journal.clear().await?,
                 }
                 journal.set(INPUT_KEY, &text).await
@@ -237,17 +233,26 @@ impl AppState {
                 browser::forget(OLD_JOURNAL_KEY);
                 browser::forget(OLD_INPUT_KEY);
             }
-            let Ok(records) = journal.load().await else { return };
-            if records.is_empty() {
-                return;
-            }
-            let earlier: Vec<Vec<String>> = journal
+            let Ok(mut records) = journal.load().await else { return };
+            let mut earlier: Vec<Vec<String>> = journal
                 .get(EARLIER_KEY)
                 .await
                 .ok()
                 .flatten()
                 .and_then(|text| serde_json::from_str(&text).ok())
                 .unwrap_or_default();
+            if records.is_empty() {
+                // The tab closed after Send moved the run before into the earlier runs and before
+                // the new run's first record: the last earlier run becomes the current one again.
+                let Some(last) = earlier.pop() else { return };
+                let lines: Vec<&str> = last.iter().map(String::as_str).collect();
+                let Ok(run) = Run::from_lines(&lines) else { return };
+                let rest = serde_json::to_string(&earlier).unwrap_or_default();
+                if journal.replace(&run.snapshot(), &[], &[(EARLIER_KEY, &rest)]).await.is_err() {
+                    return;
+                }
+                records = last;
+            }
             let time = async |key| journal.get(key).await.ok().flatten().and_then(|t| t.parse::<u64>().ok());
             let finished_at = time(FINISHED_KEY).await;
             let touched_at = time(TOUCHED_KEY).await;
@@ -415,10 +420,8 @@ impl AppState {
         let journals: Vec<Vec<String>> =
             earlier.iter().map(|r| r.snapshot().into_iter().map(|r| r.line).collect()).collect();
         let run = Arc::try_unwrap(promoted).unwrap_or_else(|shared| (*shared).clone());
-        journal.clear_records().await?;
-        journal.remove(FINISHED_KEY).await?;
-        journal.set(EARLIER_KEY, &serde_json::to_string(&journals).unwrap_or_default()).await?;
-        journal.write(&run.snapshot()).await?;
+        let earlier_text = serde_json::to_string(&journals).unwrap_or_default();
+        journal.replace(&run.snapshot(), &[FINISHED_KEY], &[(EARLIER_KEY, &earlier_text)]).await?;
         self.earlier.set(earlier);
         self.run.set(Some(run));
         Ok(())

@@ -27,7 +27,9 @@ function cloudfront(proxy) {
   };
   const headers = (file) => {
     const entry = manifest.get(file);
-    return entry && { 'content-type': entry.contentType, 'cache-control': entry.cacheControl };
+    if (!entry) return undefined;
+    const encoding = entry.contentEncoding === 'identity' ? {} : { 'content-encoding': entry.contentEncoding };
+    return { 'content-type': entry.contentType, 'cache-control': entry.cacheControl, ...encoding, body: entry.body };
   };
   return serveStatic(dist, proxy, { headers, extra });
 }
@@ -50,7 +52,13 @@ test('the built site runs under the template\'s CSP: no violation from loading t
   const html = await (await fetch(url)).text();
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
   const wasm = JSON.parse(readFileSync(join(dist, 'headers.json'), 'utf8')).find((e) => e.file.endsWith('.wasm'));
-  assert.equal((await fetch(`${url}/${wasm.file}`)).headers.get('content-type'), 'application/wasm');
+  const served = await fetch(`${url}/${wasm.file}`);
+  assert.equal(served.headers.get('content-type'), 'application/wasm');
+  // It was uploaded as its brotli copy: fetch decodes it back to the module trunk built.
+  assert.equal(served.headers.get('content-encoding'), 'br');
+  const module = Buffer.from(await served.arrayBuffer());
+  assert.deepEqual(module, readFileSync(join(dist, wasm.file)));
+  assert.ok(readFileSync(join(dist, wasm.body)).length < module.length / 2, 'the brotli copy is less than half the module');
   // config.json from the template is read: its regions are preset.
   assert.equal(await page.locator('#regions').inputValue(), 'us-east-1');
   await paste(page, accounts(120, 400000000000));

@@ -213,8 +213,10 @@ export function serveStatic(dir, proxy, { headers, extra = {} } = {}) {
         res.end();
         return;
       }
-      res.writeHead(200, { ...own, ...extra });
-      res.end(readFileSync(join(dir, file)));
+      // `body` names the file whose bytes are sent (a precompressed copy, as S3 holds it).
+      const { body = file, ...sent } = own;
+      res.writeHead(200, { ...sent, ...extra });
+      res.end(readFileSync(join(dir, body)));
     });
     server.listen(0, '127.0.0.1', () => {
       server.url = `http://127.0.0.1:${server.address().port}`;

@@ -113,6 +113,26 @@ test('a finished run says so at Send, which is then done; a changed list sends o
   await page.click('text=Show its outcomes');
   await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
   assert.equal((await exported(page)).length, 10);
+  // A tab closed after Send moved the run before into the earlier runs, before the new run's first
+  // record (simulated: the journal's records are gone, the earlier runs are there): the last
+  // earlier run comes back as the current one, nothing of it lost.
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const request = indexedDB.open('enlist', 1);
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const db = request.result;
+      const transaction = db.transaction(['records'], 'readwrite');
+      transaction.objectStore('records').clear();
+      transaction.oncomplete = () => { db.close(); resolve(); };
+    };
+  }));
+  await page.reload();
+  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 2 accounts to guardduty us-east-1' }).waitFor();
+  assert.match(await page.locator('.saved').textContent(), /and 1 earlier run of the same page/);
+  await page.click('text=Show its outcomes');
+  await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
+  assert.equal((await exported(page)).length, 5);
+  assert.ok((await stored(page)).records > 0, 'the run that came back is in the journal again');
   assert.deepEqual(errors, []);
 });
 
@@ -241,6 +261,8 @@ test('discovery says what is wrong at the field it concerns: a region list to me
   // A graph field's example is of its own region.
   await page.check('#service-detective');
   await choose(page, 'ap-southeast-2');
+  // The fields are drawn again for the new region (later on a loaded machine): wait for them.
+  await page.waitForFunction(() => document.querySelector('#destination-1')?.placeholder?.includes('ap-southeast-2'), null, { timeout: 5_000 });
   await page.fill('#destination-1', '');
   assert.match(await page.locator('#destination-1').getAttribute('placeholder'), /^arn:aws:detective:ap-southeast-2:/);
   assert.deepEqual(errors, []);

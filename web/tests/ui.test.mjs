@@ -23,6 +23,12 @@ test('a mixed paste shows every problem on its line, and a fix can be applied', 
   const server = await serve();
   const { page, errors } = await open(server);
   assert.equal(await page.locator('[data-testid=counts]').textContent(), 'Paste a list above, open a file, or load the example.');
+  // enlist serve sent the module as its precompressed copy: it crossed the wire at under half its size.
+  const [encoded, decoded] = await page.evaluate(() => {
+    const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));
+    return [wasm.encodedBodySize, wasm.decodedBodySize];
+  });
+  assert.ok(encoded > 0 && encoded < decoded / 2, `the module crossed as ${encoded} bytes of ${decoded}`);
   await page.screenshot({ path: `${shots}/1-empty.png`, fullPage: true });
   await paste(page, fixture('mixed-problems.csv'));
   const counts = page.locator('[data-testid=counts]');

@@ -37,7 +37,8 @@ pub(crate) fn site_from(built: &Path, out: &Path) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     for entry in std::fs::read_dir(built).map_err(|e| format!("cannot read {}: {e}", built.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
-        if path.is_file() {
+        let compressed = path.extension().is_some_and(|e| e == "br" || e == "gz");
+        if path.is_file() && !compressed {
             let name = path.file_name().ok_or("a file without a name")?;
             std::fs::copy(&path, out.join(name)).map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
         }
@@ -48,10 +49,11 @@ pub(crate) fn site_from(built: &Path, out: &Path) -> Result<(), String> {
     std::fs::write(out.join(&loader_name), loader).map_err(|e| e.to_string())?;
     std::fs::write(&index, html).map_err(|e| e.to_string())?;
     std::fs::write(out.join("config.json"), CONFIG_TEMPLATE).map_err(|e| e.to_string())?;
+    crate::compress::precompress(out)?;
     let mut files: Vec<String> = std::fs::read_dir(out)
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| name != "headers.json")
+        .filter(|name| name != "headers.json" && !name.ends_with(".br") && !name.ends_with(".gz"))
         .collect();
     files.sort();
     std::fs::write(out.join("headers.json"), headers_manifest(&files)?).map_err(|e| e.to_string())?;
@@ -90,6 +92,8 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// The Content-Type and Cache-Control of every file: hashed assets are immutable, `index.html` and
 /// `config.json` are revalidated on every load. Unknown kinds are refused rather than guessed.
+/// A compressed file is uploaded from its brotli copy (`body`) with `Content-Encoding: br`: S3 does
+/// not negotiate, and every browser that runs WebAssembly takes brotli over HTTPS.
 fn headers_manifest(files: &[String]) -> Result<String, String> {
     let mut entries = Vec::new();
     for name in files {
@@ -107,8 +111,10 @@ fn headers_manifest(files: &[String]) -> Result<String, String> {
         } else {
             "public, max-age=31536000, immutable"
         };
+        let (body, encoding) =
+            if crate::compress::compressible(name) { (format!("{name}.br"), "br") } else { (name.clone(), "identity") };
         entries.push(format!(
-            "  {{ \"file\": \"{name}\", \"contentType\": \"{content_type}\", \"cacheControl\": \"{cache}\" }}"
+            "  {{ \"file\": \"{name}\", \"body\": \"{body}\", \"contentType\": \"{content_type}\", \"contentEncoding\": \"{encoding}\", \"cacheControl\": \"{cache}\" }}"
         ));
     }
     Ok(format!("[\n{}\n]\n", entries.join(",\n")))
@@ -143,9 +149,13 @@ mod tests {
     #[test]
     fn wasm_is_served_as_wasm_and_only_the_page_is_revalidated() {
         let manifest = headers_manifest(&["a_bg.wasm".into(), "index.html".into(), "config.json".into()]).unwrap();
-        assert!(manifest.contains(r#"{ "file": "a_bg.wasm", "contentType": "application/wasm", "cacheControl": "public, max-age=31536000, immutable" }"#));
+        assert!(manifest.contains(r#"{ "file": "a_bg.wasm", "body": "a_bg.wasm.br", "contentType": "application/wasm", "contentEncoding": "br", "cacheControl": "public, max-age=31536000, immutable" }"#));
         assert!(manifest.contains(
-            r#"{ "file": "index.html", "contentType": "text/html; charset=utf-8", "cacheControl": "no-cache" }"#
+            r#"{ "file": "index.html", "body": "index.html.br", "contentType": "text/html; charset=utf-8", "contentEncoding": "br", "cacheControl": "no-cache" }"#
+        ));
+        // The host edits config.json after the build: it is uploaded as it is.
+        assert!(manifest.contains(
+            r#"{ "file": "config.json", "body": "config.json", "contentType": "application/json", "contentEncoding": "identity", "cacheControl": "no-cache" }"#
         ));
         assert!(headers_manifest(&["x.exe".into()]).unwrap_err().contains("found x.exe"));
     }

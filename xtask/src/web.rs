@@ -83,7 +83,8 @@ pub(crate) fn tool_path() -> String {
     format!("{}:{}:{path}", root().join("web/tests/node_modules/.bin").display(), cargo_bin("").display())
 }
 
-/// Builds the UI in release mode into `target/site`, offline.
+/// Builds the UI in release mode into `target/site`, offline, with brotli and gzip copies of its
+/// files beside them (`enlist serve` sends those to browsers that take them).
 pub(crate) fn build_site() -> Result<PathBuf, String> {
     let path = tool_path();
     run(
@@ -91,7 +92,9 @@ pub(crate) fn build_site() -> Result<PathBuf, String> {
         &["build", "--release", "--offline"],
         &[("PATH", &path), ("TRUNK_OFFLINE", "true")],
     )?;
-    Ok(root().join("target/site"))
+    let site = root().join("target/site");
+    crate::compress::precompress(&site)?;
+    Ok(site)
 }
 
 /// The Playwright tests under `web/tests`, against `enlist serve --emulator --ui-dir target/site`.

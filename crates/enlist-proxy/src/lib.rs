@@ -168,7 +168,14 @@ pub fn app(config: Config) -> Router {
         .with_state(Arc::clone(&shared));
     let router = match ui_dir {
         Some(dir) => {
-            api.fallback_service(tower_http::services::ServeDir::new(&dir).append_index_html_on_directories(true))
+            // `cargo xtask` writes brotli and gzip copies beside the built files; a browser that
+            // takes them gets the smallest, any other client the file as it is.
+            api.fallback_service(
+                tower_http::services::ServeDir::new(&dir)
+                    .append_index_html_on_directories(true)
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            )
         }
         None => api,
     };

@@ -80,3 +80,44 @@ async fn serves_the_ui_folder_at_the_root() {
     let missing = router.oneshot(Request::builder().uri("/nothing.js").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn serves_the_smallest_copy_the_browser_takes() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ui-dir-compressed");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Stand-ins for what `cargo xtask` writes: the file and its brotli and gzip copies.
+    std::fs::write(dir.join("app_bg.wasm"), b"raw wasm").unwrap();
+    std::fs::write(dir.join("app_bg.wasm.br"), b"brotli wasm").unwrap();
+    std::fs::write(dir.join("app_bg.wasm.gz"), b"gzip wasm").unwrap();
+    std::fs::write(dir.join("config.json"), b"{}").unwrap();
+    let mut config = Config::emulator(Emulator::new(enlist_emulator::Config::default()));
+    config.ui_dir = Some(dir);
+    let router = app(config);
+    let get = |path: &'static str, accept: Option<&'static str>| {
+        let router = router.clone();
+        async move {
+            let mut request = Request::builder().uri(path);
+            if let Some(accept) = accept {
+                request = request.header("accept-encoding", accept);
+            }
+            let response = router.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path} {accept:?}");
+            let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+            let (encoding, kind) = (header("content-encoding"), header("content-type"));
+            let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+            (encoding, kind, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let wasm = Some("application/wasm".to_owned());
+    assert_eq!(
+        get("/app_bg.wasm", Some("gzip, deflate, br, zstd")).await,
+        (Some("br".to_owned()), wasm.clone(), "brotli wasm".to_owned())
+    );
+    assert_eq!(
+        get("/app_bg.wasm", Some("gzip")).await,
+        (Some("gzip".to_owned()), wasm.clone(), "gzip wasm".to_owned())
+    );
+    assert_eq!(get("/app_bg.wasm", None).await, (None, wasm, "raw wasm".to_owned()));
+    // A file without copies (config.json is edited after the build) is sent as it is.
+    assert_eq!(get("/config.json", Some("br")).await, (None, Some("application/json".to_owned()), "{}".to_owned()));
+}
