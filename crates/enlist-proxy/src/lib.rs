@@ -170,12 +170,19 @@ pub fn app(config: Config) -> Router {
         Some(dir) => {
             // `cargo xtask` writes brotli and gzip copies beside the built files; a browser that
             // takes them gets the smallest, any other client the file as it is.
-            api.fallback_service(
-                tower_http::services::ServeDir::new(&dir)
-                    .append_index_html_on_directories(true)
-                    .precompressed_br()
-                    .precompressed_gzip(),
-            )
+            // The answer depends on Accept-Encoding, which caches in between must know.
+            let files = tower::ServiceBuilder::new()
+                .layer(tower_http::set_header::SetResponseHeaderLayer::appending(
+                    header::VARY,
+                    header::HeaderValue::from_static("accept-encoding"),
+                ))
+                .service(
+                    tower_http::services::ServeDir::new(&dir)
+                        .append_index_html_on_directories(true)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                );
+            api.fallback_service(files)
         }
         None => api,
     };

@@ -104,6 +104,7 @@ async fn serves_the_smallest_copy_the_browser_takes() {
             assert_eq!(response.status(), StatusCode::OK, "{path} {accept:?}");
             let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
             let (encoding, kind) = (header("content-encoding"), header("content-type"));
+            assert_eq!(header("vary").as_deref(), Some("accept-encoding"), "{path} {accept:?}");
             let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
             (encoding, kind, String::from_utf8(body.to_vec()).unwrap())
         }
