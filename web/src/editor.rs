@@ -176,7 +176,7 @@ pub fn Input(app: AppState) -> impl IntoView {
                 </div>
             </div>
             <div class="row">
-                <button on:click=move |_| app.replace(EXAMPLE.to_owned())>"Load an example"</button>
+                <button on:click=move |_| app.edit_as_user(EXAMPLE.to_owned())>"Load an example"</button>
                 <label class="button">"Open a file…"
                     <input type="file" class="visually-hidden" accept=".csv,.tsv,.txt,.json,.jsonl,.yaml,.yml,text/csv,text/plain,application/json"
                         on:change=move |ev| {

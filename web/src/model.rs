@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use enlist_core::engine::{Millis, Progress, Run, Skipped};
-use enlist_core::{AccountId, Destination, Region, Unreachable, describe_counts, thousands};
+use enlist_core::{AccountId, Destination, Region, Service, Unreachable, describe_counts, thousands};
 
 /// Transport failures in a row, with no answer between them, after which a run pauses: the proxy
 /// is taken to be unreachable and retrying on would only turn every row into a failure.
@@ -41,8 +41,10 @@ pub enum Stage {
     Stopped,
     /// Cancelled by the user.
     Cancelled,
-    /// Every outcome settled; `failures` of them could change with another try.
-    Finished { failures: usize },
+    /// Every outcome settled; `failures` of them could change with another try, and `short` more
+    /// are neither invited nor enabled and another try would not change them (an email that
+    /// failed verification, an account another administrator holds).
+    Finished { failures: usize, short: usize },
 }
 
 impl Stage {
@@ -53,7 +55,8 @@ impl Stage {
         } else if cancelled && done {
             Stage::Cancelled
         } else if done {
-            Stage::Finished { failures: progress.retry }
+            let short = progress.accounts.saturating_sub(progress.good).saturating_sub(progress.retry);
+            Stage::Finished { failures: progress.retry, short }
         } else if driving {
             Stage::Sending
         } else {
@@ -68,7 +71,8 @@ impl Stage {
             Stage::Paused => "paused",
             Stage::Stopped => "stopped",
             Stage::Cancelled => "cancelled",
-            Stage::Finished { failures: 0 } => "finished",
+            Stage::Finished { failures: 0, short: 0 } => "finished",
+            Stage::Finished { failures: 0, .. } => "attention",
             Stage::Finished { .. } => "failures",
         }
     }
@@ -83,10 +87,22 @@ impl Stage {
                  check that the proxy is running, then resume"
             ),
             Stage::Stopped => format!("Stopped before it finished: {settled}; resume to go on"),
-            Stage::Cancelled => format!("Cancelled: {settled}"),
-            Stage::Finished { failures: 0 } => "Finished: every outcome settled".to_owned(),
-            Stage::Finished { failures: 1 } => "Finished with 1 failure that another try could change".to_owned(),
-            Stage::Finished { failures } => {
+            // Cancelled outcomes count as settled in `done`: the headline says what was reached.
+            Stage::Cancelled => format!(
+                "Cancelled: {} of {} outcomes invited or enabled; {} cut short or failed, to retry when you choose",
+                thousands(progress.good),
+                thousands(progress.accounts),
+                thousands(progress.retry)
+            ),
+            Stage::Finished { failures: 0, short: 0 } => "Finished: every outcome settled".to_owned(),
+            Stage::Finished { failures: 0, short } => format!(
+                "Finished: {} of {} outcomes invited or enabled; {} another try would not change need you (see the outcomes)",
+                thousands(progress.good),
+                thousands(progress.accounts),
+                thousands(*short)
+            ),
+            Stage::Finished { failures: 1, .. } => "Finished with 1 failure that another try could change".to_owned(),
+            Stage::Finished { failures, .. } => {
                 format!("Finished with {} failures that another try could change", thousands(*failures))
             }
         }
@@ -256,6 +272,51 @@ pub fn region_fix(text: &str) -> Option<String> {
     (!names.is_empty() && fixed != text.trim()).then_some(fixed)
 }
 
+/// The regions of a region list as typed (names separated by commas, semicolons, spaces or lines),
+/// in order and without repeats; or what is wrong with the first name that is not a region, or
+/// with an empty list.
+pub fn region_list(text: &str) -> Result<Vec<Region>, String> {
+    let mut regions: Vec<Region> = Vec::new();
+    for name in text.split([',', ';', ' ', '\t', '\n']).map(str::trim).filter(|r| !r.is_empty()) {
+        // The core quotes names in backticks, which read as noise in a form.
+        let region = name.parse::<Region>().map_err(|e| e.to_string().replace('`', ""))?;
+        if !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
+    if regions.is_empty() {
+        return Err("expected at least one region, such as us-east-1, found none".to_owned());
+    }
+    Ok(regions)
+}
+
+/// Which of the destinations discovery found (`found`: service and region of each field, in
+/// order) the form asks for now: every chosen service in every listed region, by index into
+/// `found`. A service or region chosen since that has no field stops them all, in words: sending
+/// without it would send less than the form shows, and a field left from before must never be
+/// sent to once it is no longer chosen.
+pub fn chosen_destinations(
+    found: &[(Service, &Region)],
+    services: &[Service],
+    regions: &[Region],
+) -> Result<Vec<usize>, String> {
+    let mut missing: Vec<String> = Vec::new();
+    for region in regions {
+        for service in services {
+            if !found.iter().any(|(s, r)| s == service && *r == region) {
+                missing.push(format!("{} {region}", service.display_name()));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "expected a detector or behavior graph for {}, found none yet: find detectors and graphs again",
+            missing.join(", ")
+        ));
+    }
+    Ok((0..found.len()).filter(|&i| services.contains(&found[i].0) && regions.contains(found[i].1)).collect())
+}
+
 /// Whether discovery's answer for a region is really the proxy refusing the token, which belongs
 /// at the token field, not at every region.
 pub fn token_refused(unreachable: &Unreachable) -> bool {
@@ -265,6 +326,35 @@ pub fn token_refused(unreachable: &Unreachable) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_lists_are_read_in_order_without_repeats() {
+        let read =
+            |text: &str| region_list(text).map(|r| r.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "));
+        assert_eq!(read("us-east-1, eu-west-1;us-east-1\nap-south-1"), Ok("us-east-1 eu-west-1 ap-south-1".to_owned()));
+        assert!(read("us-east-1, nowhere").unwrap_err().contains("nowhere"));
+        assert!(!read("us-east-1, nowhere").unwrap_err().contains('`'));
+        assert_eq!(read(" , "), Err("expected at least one region, such as us-east-1, found none".to_owned()));
+    }
+
+    #[test]
+    fn only_the_destinations_the_form_asks_for_are_chosen() {
+        let (east, west) = ("us-east-1".parse::<Region>().unwrap(), "eu-west-1".parse::<Region>().unwrap());
+        let (gd, det) = (Service::GuardDuty, Service::Detective);
+        // Found after a Find of both services in both regions.
+        let found = [(gd, &east), (det, &east), (gd, &west), (det, &west)];
+        assert_eq!(chosen_destinations(&found, &[gd, det], &[east.clone(), west.clone()]), Ok(vec![0, 1, 2, 3]));
+        // A region taken out, a service unticked: what is left is never sent to.
+        assert_eq!(chosen_destinations(&found, &[gd, det], std::slice::from_ref(&east)), Ok(vec![0, 1]));
+        assert_eq!(chosen_destinations(&found, &[gd], &[east.clone(), west.clone()]), Ok(vec![0, 2]));
+        // A region or service added since: nothing is sent until it is found.
+        let only_east = [(gd, &east)];
+        assert_eq!(
+            chosen_destinations(&only_east, &[gd, det], &[east.clone(), west]),
+            Err("expected a detector or behavior graph for Detective us-east-1, GuardDuty eu-west-1, Detective eu-west-1, found none yet: find detectors and graphs again".to_owned())
+        );
+        assert!(chosen_destinations(&[], &[gd], &[east]).is_err());
+    }
 
     #[test]
     fn streak_pauses_after_five_failures_in_a_row() {
@@ -281,7 +371,13 @@ mod tests {
 
     #[test]
     fn stages_and_headlines() {
-        let progress = |done, accounts, retry| Progress { done, accounts, retry, ..Progress::default() };
+        let progress = |done, accounts, retry| Progress {
+            done,
+            accounts,
+            retry,
+            good: done.saturating_sub(retry),
+            ..Progress::default()
+        };
         // (done, cancelled, driving, paused) → key and headline.
         let check = |p: &Progress, flags: (bool, bool, bool, bool), key: &str, headline: &str| {
             let stage = Stage::of(p, flags.0, flags.1, flags.2, flags.3);
@@ -317,7 +413,21 @@ mod tests {
             "failures",
             "Finished with 1,200 failures that another try could change",
         );
-        check(&half, (true, true, false, false), "cancelled", "Cancelled: 36 of 72 outcomes settled");
+        // Cancelled: 36 settled before, 36 cut short (final, and another try goes on with them).
+        check(
+            &progress(72, 72, 36),
+            (true, true, false, false),
+            "cancelled",
+            "Cancelled: 36 of 72 outcomes invited or enabled; 36 cut short or failed, to retry when you choose",
+        );
+        // Settled, but 2 emails failed verification: not "every outcome settled" in green.
+        let short = Progress { done: 72, accounts: 72, good: 70, retry: 0, ..Progress::default() };
+        check(
+            &short,
+            (true, false, false, false),
+            "attention",
+            "Finished: 70 of 72 outcomes invited or enabled; 2 another try would not change need you (see the outcomes)",
+        );
     }
 
     #[test]

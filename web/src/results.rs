@@ -237,7 +237,7 @@ pub fn Results(app: AppState) -> impl IntoView {
                             </For>
                         </select>
                     </label>
-                    <label>"Search "<input type="search" placeholder="account, email, region, reason" prop:value=move || app.search.get() on:input=move |ev| app.search.set(event_target_value(&ev))/></label>
+                    <label>"Search "<input type="search" placeholder="ID, email, region…" prop:value=move || app.search.get() on:input=move |ev| app.search.set(event_target_value(&ev))/></label>
                     <span class="muted" aria-live="polite">{move || match count() { 1 => "1 row".to_owned(), n => format!("{} rows", thousands(n)) }}</span>
                 </div>
                 {move || repairing.get().map(|(run, account, email)| {
@@ -249,6 +249,11 @@ pub fn Results(app: AppState) -> impl IntoView {
                                 on:input=move |ev| repairing.update(|r| if let Some(r) = r { r.2 = event_target_value(&ev) })/></label>
                             <button class="primary" on:click=move |_| {
                                 let Some((run, account, email)) = repairing.get_untracked() else { return };
+                                // What would be refused is said before asking to confirm.
+                                if let Err(e) = app.check_repair(run, account, &email) {
+                                    repair_problem.set(Some(e));
+                                    return browser::focus_later("repair-email");
+                                }
                                 let confirmed = web_sys::window().and_then(|w| w.confirm_with_message(&format!("Delete the failed member {id} and add it again with {email}?")).ok()).unwrap_or(false);
                                 if !confirmed { return; }
                                 match app.repair(run, account, &email) {
@@ -344,7 +349,7 @@ fn row(
             <td>{r.action.clone()}</td>
             <td title=r.detail.clone()>
                 {repair.map(|target| view! {
-                    <button class="fix" on:click=move |_| repairing.set(Some(target.clone()))>"Fix email"</button>
+                    <button class="fix" on:click=move |_| { repairing.set(Some(target.clone())); browser::focus_later("repair-email"); }>"Fix email"</button>
                 })}
                 {r.detail.clone()}
             </td>

@@ -307,6 +307,7 @@ impl AppState {
                     if let Ok(Some(input)) = journal.get(INPUT_KEY).await {
                         app.replace(input);
                     }
+                    app.show_targets_of(&run);
                     if !saved.finished {
                         run.retry_failed(browser::now());
                     }
@@ -327,6 +328,26 @@ impl AppState {
                 self.forget();
             }
         }
+    }
+
+    /// Puts the services and regions `run` went to back in the form (after a reload the form shows
+    /// `config.json`'s), so that what the page shows and what a next Send would use is the run's.
+    fn show_targets_of(&self, run: &Run) {
+        let destinations = run.destinations();
+        if destinations.is_empty() {
+            return;
+        }
+        let mut regions: Vec<String> = Vec::new();
+        for destination in destinations {
+            let region = destination.region().to_string();
+            if !regions.contains(&region) {
+                regions.push(region);
+            }
+        }
+        let has = |service| destinations.iter().any(|d| d.service() == service);
+        self.guardduty.set(has(enlist_core::Service::GuardDuty));
+        self.detective.set(has(enlist_core::Service::Detective));
+        self.regions.set(regions.join(", "));
     }
 
     /// Forgets the page's runs, in the page and in this browser's storage: their journals and the
@@ -427,10 +448,9 @@ impl AppState {
         Ok(())
     }
 
-    /// Corrects `account`'s email in the page's run `run` (an index over the earlier runs, then
-    /// the current one) and deletes and creates again its members whose email verification failed
-    /// (the proxy deletes nothing else). An earlier run becomes the current one first.
-    pub fn repair(&self, run: usize, account: usize, email: &str) -> Result<(), String> {
+    /// Why [`AppState::repair`] would refuse `email` for `account` of run `run`, if it would, so
+    /// the page can say so before asking to confirm.
+    pub fn check_repair(&self, run: usize, account: usize, email: &str) -> Result<(), String> {
         let earlier = self.earlier.with_untracked(Vec::len);
         let failed = |r: &Run| {
             (0..r.destinations().len()).any(|d| {
@@ -451,6 +471,15 @@ impl AppState {
         } else {
             self.run.with_untracked(|r| r.as_ref().map_or_else(no_run, check))?;
         }
+        Ok(())
+    }
+
+    /// Corrects `account`'s email in the page's run `run` (an index over the earlier runs, then
+    /// the current one) and deletes and creates again its members whose email verification failed
+    /// (the proxy deletes nothing else). An earlier run becomes the current one first.
+    pub fn repair(&self, run: usize, account: usize, email: &str) -> Result<(), String> {
+        self.check_repair(run, account, email)?;
+        let earlier = self.earlier.with_untracked(Vec::len);
         let (app, email) = (*self, email.to_owned());
         leptos::task::spawn_local(async move {
             let journal = match app.open_journal().await {

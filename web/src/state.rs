@@ -218,6 +218,11 @@ impl AppState {
         if services.guardduty || services.detective { services } else { Services::BOTH }
     }
 
+    /// The services ticked, as they are (none when none is), tracked.
+    fn services_tracked(&self) -> Services {
+        Services { guardduty: self.guardduty.get(), detective: self.detective.get() }
+    }
+
     /// Subscribes the caller to every control that changes how the list is read.
     pub fn track_options(&self) {
         self.guardduty.track();
@@ -331,7 +336,7 @@ impl AppState {
     /// Puts `fixed` in the editor as if typed: only the part that differs is replaced, through the
     /// browser's own editing command, so the textarea's undo and redo know it. Where the browser
     /// refuses the command, the text is replaced outright (undo then cannot take it back).
-    fn edit_as_user(&self, fixed: String) {
+    pub(crate) fn edit_as_user(&self, fixed: String) {
         let current = self.text.get_untracked();
         if current == fixed {
             return;
@@ -382,13 +387,25 @@ impl AppState {
         let (invitation, organization) = (self.invitation(), self.org_mode.get());
         let mut problems = Vec::new();
         let mut destinations = Vec::new();
-        for field in self.destinations.get() {
+        for (_, field) in self.chosen_fields().map_err(|problem| vec![problem])? {
             match field.destination(&invitation, organization) {
                 Ok(destination) => destinations.push(destination),
                 Err(e) => problems.push(format!("{} {}: {e}", field.service.display_name(), field.region)),
             }
         }
         if problems.is_empty() { Ok(destinations) } else { Err(problems) }
+    }
+
+    /// The destination fields the form asks for now (the chosen services in the listed regions),
+    /// with their index among all the fields discovery filled; or why they cannot be used (a
+    /// service or region chosen since that has no field yet, or a region list to mend).
+    pub fn chosen_fields(&self) -> Result<Vec<(usize, DestinationField)>, String> {
+        let regions = model::region_list(&self.regions.get())?;
+        let services: Vec<Service> = self.services_tracked().iter().collect();
+        let fields = self.destinations.get();
+        let found: Vec<(Service, &Region)> = fields.iter().map(|f| (f.service, &f.region)).collect();
+        let chosen = model::chosen_destinations(&found, &services, &regions)?;
+        Ok(chosen.into_iter().map(|i| (i, fields[i].clone())).collect())
     }
 
     /// Changes the detector ID or graph ARN of one destination, checking it as typed.
@@ -414,25 +431,14 @@ impl AppState {
         browser::save_token(&self.token.get_untracked());
         self.notice.set(None);
         self.token_problem.set(None);
-        let mut regions: Vec<Region> = Vec::new();
         let text = self.regions.get_untracked();
-        for name in text.split([',', ' ', '\n', ';']).map(str::trim).filter(|r| !r.is_empty()) {
-            match name.parse::<Region>() {
-                Ok(region) if !regions.contains(&region) => regions.push(region),
-                Ok(_) => {}
-                Err(e) => {
-                    // The core quotes names in backticks, which read as noise in a form.
-                    let problem = e.to_string().replace('`', "");
-                    self.regions_problem.set(Some((problem, model::region_fix(&text))));
-                    return browser::focus_later("regions");
-                }
+        let regions = match model::region_list(&text) {
+            Ok(regions) => regions,
+            Err(problem) => {
+                self.regions_problem.set(Some((problem, model::region_fix(&text))));
+                return browser::focus_later("regions");
             }
-        }
-        if regions.is_empty() {
-            let problem = "expected at least one region, such as us-east-1, found none".to_owned();
-            self.regions_problem.set(Some((problem, None)));
-            return browser::focus_later("regions");
-        }
+        };
         self.regions_problem.set(None);
         if !self.guardduty.get_untracked() && !self.detective.get_untracked() {
             self.notice.set(Some("expected GuardDuty, Detective or both to be chosen, found neither".to_owned()));

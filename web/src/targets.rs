@@ -91,11 +91,23 @@ pub fn Targets(app: AppState) -> impl IntoView {
 #[component]
 fn Destinations(app: AppState) -> impl IntoView {
     move || {
-        let fields = app.destinations.get();
+        // Before the first Find there is nothing to say; after it, only the fields the form asks
+        // for now are shown, or why none can be used.
+        if app.destinations.with(Vec::is_empty) {
+            return None;
+        }
+        let fields = match app.chosen_fields() {
+            Ok(fields) => fields,
+            Err(problem) => {
+                return Some(
+                    view! { <p class="field-problem" data-testid="destinations-stale" role="alert">{problem}</p> }
+                        .into_any(),
+                );
+            }
+        };
         (!fields.is_empty()).then(|| {
             let rows = fields
                 .into_iter()
-                .enumerate()
                 .map(|(index, d)| {
                     let (label, placeholder) = match d.service {
                         Service::GuardDuty => ("detector ID", "12abc34d567e8fa901bc2d34e56789f0".to_owned()),
@@ -117,7 +129,7 @@ fn Destinations(app: AppState) -> impl IntoView {
                     }
                 })
                 .collect_view();
-            view! { <ul class="destinations" data-testid="destinations">{rows}</ul> }
+            view! { <ul class="destinations" data-testid="destinations">{rows}</ul> }.into_any()
         })
     }
 }
@@ -270,7 +282,7 @@ fn RunState(app: AppState) -> impl IntoView {
     let key = move || stage.with(|s| s.as_ref().map_or("", |(stage, ..)| stage.key()));
     let failures = move || {
         stage.with(|s| match s {
-            Some((Stage::Finished { failures }, ..)) => *failures,
+            Some((Stage::Finished { failures, .. }, ..)) => *failures,
             _ => 0,
         })
     };

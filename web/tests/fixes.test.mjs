@@ -60,6 +60,14 @@ test('"keep this one" settles a conflicting duplicate; a space in a domain has a
   await page.keyboard.press('Control+z');
   await counts(page).filter({ hasText: '3 accounts to send in 1 batch · 0 errors' }).waitFor();
   assert.match(await list(page), /ops@example\.com/);
+  // "Load an example" replaces the list as an edit: Ctrl+Z brings the list back.
+  const mine = await list(page);
+  await page.click('text=Load an example');
+  await page.waitForFunction((before) => document.querySelector('#list').value !== before, mine);
+  await page.focus('#list');
+  await page.keyboard.press('Control+z');
+  await counts(page).filter({ hasText: '3 accounts to send in 1 batch · 0 errors' }).waitFor();
+  assert.equal(await list(page), mine);
   assert.deepEqual(errors, []);
 });
 
@@ -81,6 +89,9 @@ test('after a run: a row\'s whole detail is read with the keyboard, and "Copy fa
   await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/31-detail.png` });
   // On a phone the detail column is not shown: a tap on the row shows all of it.
   await page.setViewportSize({ width: 390, height: 844 });
+  // The columns that tell two rows of one account apart stay, and the table fits its box.
+  assert.deepEqual(await page.locator('[data-testid=results] thead th:visible').allTextContents(), ['Account', 'Service', 'Region', 'Status']);
+  assert.equal(await page.locator('.table-wrap').evaluate((e) => e.scrollWidth <= e.clientWidth), true, 'no sideways scrolling');
   await page.locator('[data-testid=results] tr.invited').first().click();
   await detail.filter({ hasText: /^Line 1, 640000000000, GuardDuty us-east-1: invited; this run: / }).waitFor();
   await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/32-detail-390.png` });

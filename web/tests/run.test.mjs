@@ -416,3 +416,34 @@ test('skipped JSON accounts keep their ID and email in the table and the export,
   assert.ok(shown.every((account) => !account.includes('{')));
   assert.deepEqual(errors, []);
 });
+
+test('only what the form shows is sent: a region taken out or a service unticked after Find is left out, one added waits for Find', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  await paste(page, accounts(2, 610000000000));
+  await page.check('#service-detective');
+  await choose(page, 'us-east-1, eu-west-1');
+  const labels = () => page.locator('[data-testid=destinations] li label').allTextContents();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=destinations] li').length === 4);
+  // eu-west-1 taken out: its fields go, without another Find.
+  await page.fill('#regions', 'us-east-1');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=destinations] li').length === 2);
+  assert.deepEqual(await labels(), ['GuardDuty us-east-1 detector ID', 'Detective us-east-1 behavior graph ARN']);
+  // Detective unticked: its field goes too.
+  await page.uncheck('#service-detective');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=destinations] li').length === 1);
+  // A region added since Find has no detector yet: nothing can be sent until Find runs.
+  await page.fill('#regions', 'us-east-1, us-west-2');
+  await page.locator('[data-testid=destinations-stale]').filter({ hasText: 'expected a detector or behavior graph for GuardDuty us-west-2, found none yet' }).waitFor();
+  assert.equal(await page.locator('[data-testid=preview]').count(), 0);
+  await page.fill('#regions', 'us-east-1');
+  await page.locator('[data-testid=preview] button.primary').click();
+  await finished(page);
+  const rows = await exported(page);
+  assert.deepEqual(rows.map((r) => `${r.service} ${r.region} ${r.status}`), ['guardduty us-east-1 invited', 'guardduty us-east-1 invited']);
+  // The emulator agrees: nothing reached eu-west-1 or Detective.
+  assert.deepEqual(Object.keys(await members(server, 'guardduty', 'eu-west-1')), []);
+  assert.deepEqual(Object.keys(await members(server, 'detective', 'us-east-1')), []);
+  assert.equal(Object.keys(await members(server, 'guardduty', 'us-east-1')).length, 2);
+  assert.deepEqual(errors, []);
+});

@@ -125,7 +125,7 @@ impl MemberStatus {
     pub fn advice(&self) -> Option<&'static str> {
         match self {
             MemberStatus::VerificationFailed => Some(
-                "the email is not the account's root email: correct it in the list and run again with the repair option",
+                "the email is not the account's root email: correct it and repair the member (Fix email on the page, --repair-failed with enlist submit)",
             ),
             MemberStatus::AcceptedButDisabled(_) => Some(
                 "the behavior graph cannot take this account's data volume; see the Detective console's member details",

@@ -115,6 +115,12 @@ fn the_lifecycle_settles_every_account_and_repairs_failed_verification() {
 
     // The user corrects the email on the row and confirms the repair.
     sim.behaviour.failing_emails.clear();
+    // The same email again would fail the same way: refused, in words, and nothing changes.
+    let same = run.repair(4, " Wrong@example.com ").unwrap_err();
+    assert_eq!(
+        same,
+        "expected a corrected email, found Wrong@example.com, the one the account already has (its verification failed)"
+    );
     assert_eq!(run.repair(4, "right@example.com").unwrap(), 4, "four destinations to repair");
     assert!(run.repair(4, "not an email").is_err());
     assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);

@@ -568,10 +568,17 @@ impl Run {
     }
 
     /// Why [`Run::repair`] would refuse `email` for `account`, if it would: an account not of this
-    /// run, or an email a destination's service refuses.
+    /// run, the email it already has (deleting and adding it again would fail the same way), or an
+    /// email a destination's service refuses.
     pub fn check_repair(&self, account: usize, email: &str) -> Result<(), String> {
-        if account >= self.accounts.len() {
+        let Some(current) = self.accounts.get(account) else {
             return Err(format!("expected an account of this run, found number {account}"));
+        };
+        if current.email().is_some_and(|old| old.eq_ignore_ascii_case(email.trim())) {
+            return Err(format!(
+                "expected a corrected email, found {}, the one the account already has (its verification failed)",
+                email.trim()
+            ));
         }
         for service in self.destinations.iter().filter_map(Destination::target).map(Target::service) {
             check_email(email.trim(), service).map_err(|p| p.message)?;
