@@ -317,6 +317,25 @@ pub fn chosen_destinations(
     Ok((0..found.len()).filter(|&i| services.contains(&found[i].0) && regions.contains(found[i].1)).collect())
 }
 
+/// Whether discovery's answer for a region is the proxy saying the region is not one it serves
+/// (a misspelt name such as `us-east-9`), which belongs at the region list.
+pub fn unknown_region(unreachable: &Unreachable) -> bool {
+    matches!(unreachable, Unreachable::Failed { code, .. } if code == "EnlistProxy.UnknownRegion")
+}
+
+/// What to say at the region list when the proxy serves none of `unknown`, and the list without
+/// them as its fix (none when nothing would be left).
+pub fn unknown_regions_problem(regions: &[Region], unknown: &[Region]) -> (String, Option<String>) {
+    let names: Vec<String> = unknown.iter().map(ToString::to_string).collect();
+    let problem = format!(
+        "expected regions this proxy serves, found {}: check the spelling, or take {} out",
+        names.join(", "),
+        if names.len() == 1 { "it" } else { "them" }
+    );
+    let rest: Vec<String> = regions.iter().filter(|r| !unknown.contains(r)).map(ToString::to_string).collect();
+    (problem, (!rest.is_empty()).then(|| rest.join(", ")))
+}
+
 /// Whether discovery's answer for a region is really the proxy refusing the token, which belongs
 /// at the token field, not at every region.
 pub fn token_refused(unreachable: &Unreachable) -> bool {
@@ -335,6 +354,26 @@ mod tests {
         assert!(read("us-east-1, nowhere").unwrap_err().contains("nowhere"));
         assert!(!read("us-east-1, nowhere").unwrap_err().contains('`'));
         assert_eq!(read(" , "), Err("expected at least one region, such as us-east-1, found none".to_owned()));
+    }
+
+    #[test]
+    fn regions_the_proxy_does_not_serve_are_named_at_the_list_with_the_rest_as_the_fix() {
+        let region = |name: &str| name.parse::<Region>().unwrap();
+        let failed = |code: &str| Unreachable::Failed { code: code.to_owned(), message: String::new() };
+        assert!(unknown_region(&failed("EnlistProxy.UnknownRegion")));
+        assert!(!unknown_region(&failed("InternalServerErrorException")));
+        assert!(!unknown_region(&Unreachable::NotEnabled));
+        let listed = [region("us-east-1"), region("us-east-9")];
+        assert_eq!(
+            unknown_regions_problem(&listed, &[region("us-east-9")]),
+            (
+                "expected regions this proxy serves, found us-east-9: check the spelling, or take it out".to_owned(),
+                Some("us-east-1".to_owned())
+            )
+        );
+        let (problem, fix) = unknown_regions_problem(&listed[1..], &listed[1..]);
+        assert!(problem.ends_with("take it out"));
+        assert_eq!(fix, None);
     }
 
     #[test]

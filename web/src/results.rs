@@ -204,7 +204,7 @@ pub fn Results(app: AppState) -> impl IntoView {
     move || {
         has_run.get().then(|| view! {
             <section class="step" aria-labelledby="results-title">
-                <h2 id="results-title">"4. Outcomes"</h2>
+                <h2 id="results-title" tabindex="-1">"4. Outcomes"</h2>
                 {move || progress.get().map(|(progress, done, cancelled)| view! { <ProgressView progress=progress done=done cancelled=cancelled/> })}
                 <p class="summary" data-testid="summary">{move || summary.get()}</p>
                 {move || app.earlier.with(|e| !e.is_empty()).then(|| view! {

@@ -493,7 +493,10 @@ impl AppState {
             }
             let repaired = app.run.try_update(|r| r.as_mut().map(|r| r.repair(account, &email))).flatten();
             match repaired {
-                Some(Ok(n)) if n > 0 => app.drive(journal),
+                Some(Ok(n)) if n > 0 => {
+                    app.focus_stage();
+                    app.drive(journal);
+                }
                 Some(Err(message)) => app.notice.set(Some(message)),
                 _ => app.notice.set(Some(
                     "expected a member whose email verification failed, found none for this account".to_owned(),

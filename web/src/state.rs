@@ -445,6 +445,7 @@ impl AppState {
             return;
         }
         let services = self.services();
+        let listed = regions.clone();
         let discovery = Discovery::new(
             services,
             &regions,
@@ -466,6 +467,17 @@ impl AppState {
             let found = discovery.found();
             if found.iter().any(|f| f.result.as_ref().is_err_and(model::token_refused)) {
                 return app.refused(browser::TOKEN_REFUSED.to_owned());
+            }
+            // A region the proxy does not serve is a problem of the list, said once at its field.
+            let mut unknown: Vec<Region> = Vec::new();
+            for f in &found {
+                if f.result.as_ref().is_err_and(model::unknown_region) && !unknown.contains(&f.region) {
+                    unknown.push(f.region.clone());
+                }
+            }
+            if !unknown.is_empty() {
+                app.regions_problem.set(Some(model::unknown_regions_problem(&listed, &unknown)));
+                return browser::focus_later("regions");
             }
             let mut fields = Vec::new();
             for found in found {

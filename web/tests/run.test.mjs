@@ -69,6 +69,10 @@ test('a finished run says so at Send, which is then done; a changed list sends o
   assert.equal(await page.locator('#run-state-headline').textContent(), 'Finished: every outcome settled');
   await focusedOn(page, 'run-state');
   assert.equal(await page.locator('[data-testid=run-counts]').textContent(), '3 invited');
+  // "Go to the outcomes" from the keyboard takes the focus there, not to the page.
+  await page.locator('a:has-text("Go to the outcomes")').focus();
+  await page.keyboard.press('Enter');
+  await focusedOn(page, 'results-title');
   // Nothing is left to send: Send says so and cannot be pressed.
   assert.equal(await sendButton(page).textContent(), 'Sent');
   assert.equal(await sendButton(page).isDisabled(), true);
@@ -228,6 +232,13 @@ test('discovery says what is wrong at the field it concerns: a region list to me
   const server = await serve();
   const { page, errors } = await open(server);
   await paste(page, '111122224444,a@example.com\n');
+  // A region the proxy does not serve is named once, at the list, with the rest as the fix.
+  await page.fill('#regions', 'us-east-1, us-east-9');
+  await page.click('text=Find detectors and graphs');
+  await page.locator('#regions-problem').filter({ hasText: 'expected regions this proxy serves, found us-east-9: check the spelling, or take it out' }).waitFor();
+  await focusedOn(page, 'regions');
+  assert.equal(await page.locator('#regions-problem button').textContent(), 'Use us-east-1');
+  assert.equal(await page.locator('[data-testid=preview]').count(), 0);
   // A region list with capitals and semicolons gets a fix, and the problem goes when it is used.
   await page.fill('#regions', 'US-EAST-1;me-south-1');
   await page.click('text=Find detectors and graphs');

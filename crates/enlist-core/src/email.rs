@@ -63,7 +63,15 @@ fn suggest(email: &str) -> Option<String> {
     {
         candidate = &candidate[open + 1..close];
     }
-    let candidate = candidate.trim().trim_end_matches(['.', ';', ',']);
+    let mut candidate = candidate.trim().trim_end_matches(['.', ';', ',']);
+    // `(ops@example.com)`, `[ops@example.com]`, `"ops@example.com"`: wrapped as notes and
+    // spreadsheets write addresses; only a matching pair is taken off.
+    for (open, close) in [('(', ')'), ('[', ']'), ('"', '"'), ('\'', '\'')] {
+        if let Some(inner) = candidate.strip_prefix(open).and_then(|c| c.strip_suffix(close)) {
+            candidate = inner.trim();
+        }
+    }
+    let candidate = candidate.trim_end_matches(['.', ';', ',']);
     // `ops@example .com`, `ops@exa mple.com`: a domain never holds whitespace, so a space in it
     // is a typing or line-wrapping slip.
     if let Some(at) = candidate.rfind('@')
@@ -314,6 +322,11 @@ mod tests {
         assert_eq!(fix("ops@exa mple.com"), Some("ops@example.com".to_owned()));
         assert_eq!(fix("ops@example .com"), Some("ops@example.com".to_owned()));
         assert_eq!(fix("ops@example.\u{A0}com"), Some("ops@example.com".to_owned()));
+        assert_eq!(fix("(ops@example.com)"), Some("ops@example.com".to_owned()));
+        assert_eq!(fix("[ops@example.com]."), Some("ops@example.com".to_owned()));
+        assert_eq!(fix("\"ops@example.com\""), Some("ops@example.com".to_owned()));
+        // An unmatched bracket is not a wrapper: nothing is guessed.
+        assert_eq!(fix("(ops@example.com"), None);
         // Only the domain: a space before the `@` is not a slip Enlist can undo with confidence.
         assert_eq!(fix("o ps@example.com"), None);
     }

@@ -332,7 +332,7 @@ mod tests {
         );
         let failed = member(MemberStatus::VerificationFailed, created);
         assert!(!failed.is_good());
-        assert!(failed.detail().contains("correct it in the list"), "{}", failed.detail());
+        assert!(failed.detail().contains("correct it and repair the member"), "{}", failed.detail());
         let refused = Outcome {
             held: Held::Absent,
             did: Did::default(),
