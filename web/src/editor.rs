@@ -119,6 +119,10 @@ pub fn Input(app: AppState) -> impl IntoView {
         app.checked
             .with(|c| c.parsed.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(|f| !f.is_choice())).count())
     });
+    // "Keep line N" is a choice only the user can make: never part of "Apply all".
+    let choices = Memo::new(move |_| {
+        app.checked.with(|c| c.parsed.diagnostics.iter().filter(|d| d.fix.as_ref().is_some_and(Fix::is_choice)).count())
+    });
     let on_files = move |files: Option<web_sys::FileList>| {
         let files = files.map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
         app.open_files(files);
@@ -188,6 +192,9 @@ pub fn Input(app: AppState) -> impl IntoView {
                 <button on:click=move |_| app.apply_all_fixes() disabled=move || fixable.get() == 0>
                     {move || match fixable.get() { 0 => "Apply all suggested fixes".to_owned(), 1 => "Apply the suggested fix".to_owned(), n => format!("Apply all {} suggested fixes", thousands(n)) }}
                 </button>
+                {move || (fixable.get() == 0 && choices.get() > 0).then(|| view! {
+                    <span class="muted" data-testid="choices">"Which line of a duplicate to keep is yours to choose: see “Keep line” below"</span>
+                })}
             </div>
             {move || app.input_notice.get().map(|(bad, message)| view! {
                 <p class=if bad { "notice bad" } else { "notice" } role=if bad { "alert" } else { "status" }>{message}</p>

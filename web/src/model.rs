@@ -185,11 +185,12 @@ pub fn ago(then: Millis, now: Millis) -> String {
     format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
 }
 
-/// A saved run in one line: `300 accounts to guardduty us-east-1, detective us-east-1 · started 3
+/// A saved run in one line: `300 accounts to GuardDuty us-east-1, Detective us-east-1 · started 3
 /// hours ago: 540 invited · 60 failed`.
 pub fn describe_saved(run: &Run, now: Millis) -> String {
     let progress = run.progress();
-    let destinations: Vec<String> = progress.destinations.iter().map(|d| d.label.clone()).collect();
+    let destinations: Vec<String> =
+        progress.destinations.iter().map(|d| format!("{} {}", d.service.display_name(), d.region)).collect();
     let counts = describe_counts(&progress.labels);
     format!(
         "{} account{} to {} · started {}{}",

@@ -57,6 +57,7 @@ test('"keep this one" settles a conflicting duplicate; a space in a domain has a
   // Typing after a fix is undone on its own, the fix stays.
   await page.keyboard.press('Control+End');
   await page.keyboard.type('x');
+  await counts(page).filter({ hasText: '1 error' }).waitFor();
   await page.keyboard.press('Control+z');
   await counts(page).filter({ hasText: '3 accounts to send in 1 batch · 0 errors' }).waitFor();
   assert.match(await list(page), /ops@example\.com/);
@@ -68,6 +69,10 @@ test('"keep this one" settles a conflicting duplicate; a space in a domain has a
   await page.keyboard.press('Control+z');
   await counts(page).filter({ hasText: '3 accounts to send in 1 batch · 0 errors' }).waitFor();
   assert.equal(await list(page), mine);
+  // Only choices left: "Apply all" cannot make them, and the page says whose choice it is.
+  await paste(page, '444455556666,old-owner@example.com\n444455556666,new-owner@example.com\n');
+  await page.locator('[data-testid=choices]').filter({ hasText: 'Which line of a duplicate to keep is yours to choose' }).waitFor();
+  assert.equal(await page.locator('button:has-text("Apply all suggested fixes")').isDisabled(), true);
   assert.deepEqual(errors, []);
 });
 

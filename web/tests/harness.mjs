@@ -87,6 +87,9 @@ export async function choose(page, regions) {
   await page.fill('#regions', regions);
   await page.click('text=Find detectors and graphs');
   await page.waitForSelector('[data-testid=preview]');
+  // Once discovery is done the page moves the focus to the first field it filled; typing before
+  // that would land in whichever field has the focus then.
+  await page.waitForFunction(() => document.activeElement?.id === 'destination-0', null, { timeout: 5_000 });
 }
 
 export async function send(page, regions) {

@@ -112,7 +112,7 @@ test('a finished run says so at Send, which is then done; a changed list sends o
   assert.ok(both.every((r) => r.status === 'invited'));
   // The earlier runs come back with the page.
   await page.reload();
-  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 5 accounts to guardduty eu-west-1' }).waitFor();
+  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 5 accounts to GuardDuty eu-west-1' }).waitFor();
   assert.match(await page.locator('.saved').textContent(), /and 2 earlier runs of the same page/);
   await page.click('text=Show its outcomes');
   await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
@@ -131,7 +131,7 @@ test('a finished run says so at Send, which is then done; a changed list sends o
     };
   }));
   await page.reload();
-  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 2 accounts to guardduty us-east-1' }).waitFor();
+  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 2 accounts to GuardDuty us-east-1' }).waitFor();
   assert.match(await page.locator('.saved').textContent(), /and 1 earlier run of the same page/);
   await page.click('text=Show its outcomes');
   await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
@@ -290,7 +290,7 @@ test('a finished run stays in the browser for keepRunsDays, then goes; "Forget t
     await page.locator('[data-testid=run-state][data-stage=finished]').waitFor({ timeout: 60_000 });
     await page.reload();
     const saved = page.locator('.saved');
-    await saved.filter({ hasText: /^The last run in this browser finished: 2 accounts to guardduty us-east-1 · started (just now|1 minute ago): 2 invited\./ }).waitFor();
+    await saved.filter({ hasText: /^The last run in this browser finished: 2 accounts to GuardDuty us-east-1 · started (just now|1 minute ago): 2 invited\./ }).waitFor();
     assert.match(await saved.textContent(), /stay in this browser for 1 day after it finishes/);
     assert.equal(await saved.locator('button:has-text("Resume")').count(), 0, 'a finished run is not offered to resume');
     // Two days later the run is gone from storage, list and all, and nothing is offered.

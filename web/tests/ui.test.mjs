@@ -97,7 +97,7 @@ test('a reload in the middle of a faulty run resumes it, reads back what was in 
   await page.locator('[data-testid=progress]').waitFor();
   await page.waitForTimeout(2_500);
   await page.reload();
-  await page.locator('.saved').filter({ hasText: 'A run that had not finished is kept in this browser: 300 accounts to guardduty us-east-1, detective us-east-1' }).waitFor();
+  await page.locator('.saved').filter({ hasText: 'A run that had not finished is kept in this browser: 300 accounts to GuardDuty us-east-1, Detective us-east-1' }).waitFor();
   await page.click('text=Resume it');
   // The list comes back with the run.
   await page.waitForFunction(() => document.querySelector('#list').value.startsWith('200000000000,member0@example.com'));
@@ -116,7 +116,7 @@ test('a reload in the middle of a faulty run resumes it, reads back what was in 
   }
   // A finished run offers no resume in a new page; its outcomes can be shown.
   await page.reload();
-  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 300 accounts to guardduty us-east-1, detective us-east-1 · started' }).waitFor();
+  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 300 accounts to GuardDuty us-east-1, Detective us-east-1 · started' }).waitFor();
   assert.equal(await page.locator('.saved button:has-text("Resume")').count(), 0);
   assert.deepEqual(errors, []);
 });
