@@ -81,7 +81,19 @@ impl Stage {
     pub fn headline(&self, progress: &Progress) -> String {
         let settled = format!("{} of {} outcomes settled", thousands(progress.done), thousands(progress.accounts));
         match self {
-            Stage::Sending => format!("Sending: {settled}"),
+            Stage::Sending => {
+                // Email verification can take minutes with nothing to send: say what is awaited.
+                let watching: usize = progress.destinations.iter().map(|d| d.watching).sum();
+                if watching > 0 {
+                    format!(
+                        "Sending: {settled}; {} waiting for the service to settle (an email is being verified, \
+                         or the account has to accept)",
+                        thousands(watching)
+                    )
+                } else {
+                    format!("Sending: {settled}")
+                }
+            }
             Stage::Paused => format!(
                 "Paused: the proxy could not be reached {PAUSE_AFTER} times in a row; {settled}. Nothing is lost: \
                  check that the proxy is running, then resume"
@@ -431,6 +443,36 @@ mod tests {
             "paused",
             "Paused: the proxy could not be reached 5 times in a row; 36 of 72 outcomes settled. Nothing is lost: \
              check that the proxy is running, then resume",
+        );
+        // Created and waiting for the service: the headline says what is awaited.
+        let mut waiting = half.clone();
+        waiting.destinations = vec![enlist_core::engine::DestinationProgress {
+            label: "guardduty us-east-1".to_owned(),
+            service: Service::GuardDuty,
+            region: "us-east-1".to_owned(),
+            unreachable: None,
+            accounts: 72,
+            done: 36,
+            good: 36,
+            to_read: 0,
+            to_delete: 0,
+            to_create: 0,
+            to_invite: 0,
+            watching: 24,
+            surveyed: true,
+            in_flight: 0,
+            window: 1,
+            interval_ms: 0,
+            throttled: 0,
+            retry_tokens: 0,
+            labels: Vec::new(),
+        }];
+        check(
+            &waiting,
+            (false, false, true, false),
+            "sending",
+            "Sending: 36 of 72 outcomes settled; 24 waiting for the service to settle (an email is being verified, \
+             or the account has to accept)",
         );
         // A pause is over once the run is driven again.
         check(&half, (false, false, true, true), "sending", "Sending: 36 of 72 outcomes settled");

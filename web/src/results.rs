@@ -177,6 +177,11 @@ pub fn Results(app: AppState) -> impl IntoView {
     let any_failures = Memo::new(move |_| left.with(|(retry, lines)| retry + lines > 0));
     // What the last copy put on the clipboard, said beside the button.
     let copied: RwSignal<Option<String>> = RwSignal::new(None);
+    // It describes the failures as they were: once they change (a retry, a new run), it goes.
+    Effect::new(move |_| {
+        left.track();
+        copied.set(None);
+    });
     // The account whose email is being corrected, and the text typed.
     // (run, account, email typed).
     let repairing: RwSignal<Option<(usize, usize, String)>> = RwSignal::new(None);

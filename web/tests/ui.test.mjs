@@ -241,8 +241,12 @@ test('10,000 outcome rows scroll with only the visible rows drawn; cancel, copy 
   assert.equal(copied[0], 'Account ID,Email');
   assert.ok(copied.length > 1, 'the failures are listed');
   const list = await page.locator('#list').inputValue();
+  const said = page.locator('section:has(#results-title) [role=status]');
+  assert.match(await said.textContent(), /^Copied [\d,]+ accounts? to retry/);
   await page.click('text=Retry failures');
   await finished(page);
+  // What the copy said was about the failures before the retry: it is gone with them.
+  assert.equal(await said.textContent(), '');
   assert.equal(await page.locator('#list').inputValue(), list, 'retried in place: the list stays as it was');
   assert.deepEqual(await page.locator('select option').allTextContents(), ['every outcome (10,000)', 'invited (10,000)']);
   for (const region of REGIONS) assert.equal(Object.keys(await members(server, 'guardduty', region)).length, 1000, region);
