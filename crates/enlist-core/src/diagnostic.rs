@@ -127,6 +127,9 @@ codes! {
     InvalidYaml = "E011", Error, "invalid YAML";
     /// `Name <address>`: the address in the angle brackets was used and the name dropped.
     DisplayName = "W009", Warning, "display name dropped";
+    /// An email the services take but no mail can reach (`ops@example..com`: an empty part of the
+    /// domain), so the invitation never arrives and a verification fails.
+    UndeliverableEmail = "W010", Warning, "email no mail can reach";
 }
 
 impl fmt::Display for Code {

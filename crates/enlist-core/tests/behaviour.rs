@@ -104,3 +104,22 @@ fn headers_are_recognized_in_any_case_and_spacing() {
     assert_eq!(parsed.accounts[0].id().to_string(), "111122223333");
     assert_eq!(parsed.accounts[0].email(), Some("ops@example.com"));
 }
+
+#[test]
+fn an_email_no_mail_can_reach_is_warned_with_the_dots_joined_as_its_fix() {
+    let input = "111122223333,four@example..com\n";
+    let parsed = parse(input, &guardduty());
+    assert_eq!(codes(input, &guardduty()), ["W010"]);
+    let warning = &parsed.diagnostics[0];
+    assert!(
+        warning.message.starts_with("the domain `example..com` has an empty part between two dots"),
+        "{}",
+        warning.message
+    );
+    assert_eq!(warning.fix.as_ref().map(|f| f.replacement.as_str()), Some("four@example.com"));
+    // Still sent: the services take it, and the user decides.
+    assert_eq!(parsed.accounts.len(), 1);
+    // An ordinary email, and one the rules already refuse, get no such warning.
+    assert!(codes("111122223333,four@example.com\n", &guardduty()).is_empty());
+    assert_eq!(codes("111122223333,four@.example.com\n", &guardduty()), ["E005"]);
+}

@@ -276,6 +276,7 @@ impl<'i> Collector<'i> {
             let inner = if exact { Span::new(span.start + offset, span.start + offset + address.len()) } else { span };
             cleaned = super::clean::Cleaned { text: std::borrow::Cow::Owned(address.to_owned()), span: inner };
         }
+        let mut accepted = true;
         for service in self.options.services.iter() {
             if let Err(problem) = check_email(&cleaned.text, service) {
                 let mut diagnostic = Diagnostic::new(Code::InvalidEmail, cleaned.span, problem.message);
@@ -285,8 +286,34 @@ impl<'i> Collector<'i> {
                     diagnostic = diagnostic.with_fix(fix);
                 }
                 self.push(diagnostic);
+                accepted = false;
                 break;
             }
+        }
+        // The services' own rules take `ops@example..com`; no mail can reach it.
+        if accepted
+            && let Some(at) = cleaned.text.rfind('@')
+            && cleaned.text[at..].contains("..")
+        {
+            let domain = &cleaned.text[at + 1..];
+            let mut joined = domain.to_owned();
+            while joined.contains("..") {
+                joined = joined.replace("..", ".");
+            }
+            let fixed = format!("{}@{joined}", &cleaned.text[..at]);
+            let mut diagnostic = Diagnostic::new(
+                Code::UndeliverableEmail,
+                cleaned.span,
+                format!(
+                    "the domain `{}` has an empty part between two dots: no mail can reach it, so an invitation \
+                     would not arrive and a verification would fail",
+                    quote(domain)
+                ),
+            );
+            if self.options.services.iter().all(|s| check_email(&fixed, s).is_ok()) {
+                diagnostic = diagnostic.with_fix(fixed);
+            }
+            self.push(diagnostic);
         }
         let start = self.emails.len();
         self.emails.push_str(&cleaned.text);
