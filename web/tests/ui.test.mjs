@@ -29,6 +29,13 @@ test('a mixed paste shows every problem on its line, and a fix can be applied', 
     return [wasm.encodedBodySize, wasm.decodedBodySize];
   });
   assert.ok(encoded > 0 && encoded < decoded / 2, `the module crossed as ${encoded} bytes of ${decoded}`);
+  // A newcomer's console stays clean: no failed request (config.json included) and no error.
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  await page.reload();
+  await page.waitForSelector('#list');
+  await page.locator('[data-testid=counts]').filter({ hasText: 'Paste a list above' }).waitFor();
+  assert.deepEqual(consoleErrors, []);
   await page.screenshot({ path: `${shots}/1-empty.png`, fullPage: true });
   await paste(page, fixture('mixed-problems.csv'));
   const counts = page.locator('[data-testid=counts]');

@@ -182,11 +182,26 @@ pub fn app(config: Config) -> Router {
                         .precompressed_br()
                         .precompressed_gzip(),
                 );
-            api.fallback_service(files)
+            let site = dir.clone();
+            api.route("/config.json", get(move || site_config(site.clone()))).fallback_service(files)
         }
         None => api,
     };
     router.layer(cors).layer(axum::middleware::from_fn_with_state(shared, guard))
+}
+
+/// The site's `config.json`, or `{}` when the folder has none: the page always asks for it, and a
+/// missing one would show as an error in the browser's console though nothing is wrong.
+async fn site_config(dir: PathBuf) -> Response {
+    let body = match tokio::fs::read(dir.join("config.json")).await {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => b"{}".to_vec(),
+        Err(e) => {
+            tracing::warn!(error = %e, "config.json cannot be read");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], body).into_response()
 }
 
 /// What every request passes first, on every route: the host it names, where it comes from
