@@ -233,6 +233,16 @@ async fn committed(transaction: &web_sys::IdbTransaction) -> Result<(), String> 
     wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ()).map_err(|e| e.as_string().unwrap_or_default())
 }
 
+/// Puts each record under its key (a later record of a key replaces the earlier one).
+fn put_records(store: &web_sys::IdbObjectStore, records: &[enlist_core::engine::Record]) -> Result<(), String> {
+    for record in records {
+        store
+            .put_with_key(&wasm_bindgen::JsValue::from_str(&record.line), &wasm_bindgen::JsValue::from_str(&record.key))
+            .map_err(|_| "this browser refused to save the run".to_owned())?;
+    }
+    Ok(())
+}
+
 impl Journal {
     /// Opens (or creates) the database.
     pub(crate) async fn open() -> Result<Journal, String> {
@@ -274,17 +284,7 @@ impl Journal {
     pub(crate) async fn write(&self, records: &[enlist_core::engine::Record]) -> Result<(), String> {
         for chunk in records.chunks(RECORDS_PER_TRANSACTION) {
             let (transaction, store) = self.store(RECORDS, true)?;
-            traced("enlist:journal", || {
-                for record in chunk {
-                    store
-                        .put_with_key(
-                            &wasm_bindgen::JsValue::from_str(&record.line),
-                            &wasm_bindgen::JsValue::from_str(&record.key),
-                        )
-                        .map_err(|_| "this browser refused to save the run".to_owned())?;
-                }
-                Ok::<(), String>(())
-            })?;
+            traced("enlist:journal", || put_records(&store, chunk))?;
             committed(&transaction).await.map_err(|e| format!("this browser could not save the run ({e})"))?;
         }
         Ok(())
@@ -318,14 +318,7 @@ impl Journal {
             meta.put_with_key(&wasm_bindgen::JsValue::from_str(value), &wasm_bindgen::JsValue::from_str(key))
                 .map_err(refused)?;
         }
-        for record in records {
-            store
-                .put_with_key(
-                    &wasm_bindgen::JsValue::from_str(&record.line),
-                    &wasm_bindgen::JsValue::from_str(&record.key),
-                )
-                .map_err(refused)?;
-        }
+        put_records(&store, records)?;
         committed(&transaction).await.map_err(|e| format!("this browser could not save the run ({e})"))
     }
 

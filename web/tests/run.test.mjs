@@ -48,6 +48,15 @@ function stored(page) {
   }));
 }
 
+/** Reloads, waits for the kept run's notice (`summary`, then `earlier` in it) and shows its outcomes. */
+async function reloadAndShow(page, summary, earlier) {
+  await page.reload();
+  await page.locator('.saved').filter({ hasText: summary }).waitFor();
+  assert.match(await page.locator('.saved').textContent(), earlier);
+  await page.click('text=Show its outcomes');
+  await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
+}
+
 /** axe's violations on the page as it is now, one line each. */
 async function violations(page) {
   if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ content: axeSource });
@@ -111,11 +120,7 @@ test('a finished run says so at Send, which is then done; a changed list sends o
   assert.deepEqual([...new Set(both.map((r) => r.region))], ['us-east-1', 'eu-west-1']);
   assert.ok(both.every((r) => r.status === 'invited'));
   // The earlier runs come back with the page.
-  await page.reload();
-  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 5 accounts to GuardDuty eu-west-1' }).waitFor();
-  assert.match(await page.locator('.saved').textContent(), /and 2 earlier runs of the same page/);
-  await page.click('text=Show its outcomes');
-  await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
+  await reloadAndShow(page, 'The last run in this browser finished: 5 accounts to GuardDuty eu-west-1', /and 2 earlier runs of the same page/);
   assert.equal((await exported(page)).length, 10);
   // A tab closed after Send moved the run before into the earlier runs, before the new run's first
   // record (simulated: the journal's records are gone, the earlier runs are there): the last
@@ -130,11 +135,7 @@ test('a finished run says so at Send, which is then done; a changed list sends o
       transaction.oncomplete = () => { db.close(); resolve(); };
     };
   }));
-  await page.reload();
-  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished: 2 accounts to GuardDuty us-east-1' }).waitFor();
-  assert.match(await page.locator('.saved').textContent(), /and 1 earlier run of the same page/);
-  await page.click('text=Show its outcomes');
-  await page.locator('[data-testid=run-state][data-stage=finished]').waitFor();
+  await reloadAndShow(page, 'The last run in this browser finished: 2 accounts to GuardDuty us-east-1', /and 1 earlier run of the same page/);
   assert.equal((await exported(page)).length, 5);
   assert.ok((await stored(page)).records > 0, 'the run that came back is in the journal again');
   assert.deepEqual(errors, []);
