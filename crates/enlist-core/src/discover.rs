@@ -1,26 +1,34 @@
-//! Discovery: the detector (GuardDuty) and the behavior graph (Detective) of each region, as a
-//! sans-IO machine driven like a run ([`Machine`]), with the same pace, retries and deadlines.
-//! Every page of a listing is read. Each region ends with its own result — found, not enabled,
-//! no detector, no graph, access denied — and one region's problem never stops the others.
+//! Discovery: the detector (GuardDuty), the behavior graph (Detective) and the hub (Security Hub,
+//! DescribeHub) of each region, as a sans-IO machine driven like a run ([`Machine`]), with the
+//! same pace, retries and deadlines. Every page of a listing is read. Each region ends with its
+//! own result — found, not enabled, no detector, no graph, no hub, access denied — and one
+//! region's problem never stops the others.
 
 use std::fmt;
 
 use crate::engine::{Action, CallId, Jitter, Lane, Machine, Millis, RetryPolicy, RunConfig, TransportError, backoff};
 use crate::service::{Service, Services};
-use crate::target::{Destination, DetectorId, GraphArn, Invitation, Region, Target, Unreachable};
+use crate::target::{Destination, DetectorId, GraphArn, HubArn, Invitation, Region, Target, Unreachable};
 use crate::wire::{self, FailureKind, Request, Response};
 
-/// Detector IDs and graph ARNs the user gave, per region, so those regions are not searched.
+/// Detector IDs, graph ARNs and hub ARNs the user gave, per region, so those regions are not
+/// searched.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Given {
     detectors: Vec<(Region, DetectorId)>,
     graphs: Vec<GraphArn>,
+    hubs: Vec<HubArn>,
 }
 
 impl Given {
-    /// Reads `--detector-id` values (`REGION=ID`, or a bare ID when there is one region) and
-    /// `--graph-arn` values (an ARN names its region).
-    pub fn from_flags(detector_ids: &[String], graph_arns: &[String], regions: &[Region]) -> Result<Given, String> {
+    /// Reads `--detector-id` values (`REGION=ID`, or a bare ID when there is one region),
+    /// `--graph-arn` and `--hub-arn` values (an ARN names its region).
+    pub fn from_flags(
+        detector_ids: &[String],
+        graph_arns: &[String],
+        hub_arns: &[String],
+        regions: &[Region],
+    ) -> Result<Given, String> {
         let mut given = Given::default();
         for value in detector_ids {
             let (region, id) = match value.split_once('=') {
@@ -56,7 +64,25 @@ impl Given {
             }
             given.graphs.push(arn);
         }
+        for value in hub_arns {
+            let arn: HubArn = value.trim().parse().map_err(|e| format!("--hub-arn: {e}"))?;
+            let region = arn.region().ok_or_else(|| format!("--hub-arn: expected a region in `{value}`"))?;
+            if !regions.contains(&region) {
+                return Err(format!("--hub-arn: expected a hub in one of the --region values, found one in {region}"));
+            }
+            if given.hubs.iter().any(|h| h.region().as_ref() == Some(&region)) {
+                return Err(format!("--hub-arn: expected one Security Hub ARN for {region}, found two"));
+            }
+            given.hubs.push(arn);
+        }
         Ok(given)
+    }
+
+    /// A Security Hub hub (its ARN names the region).
+    pub fn hub(&mut self, arn: HubArn) {
+        let region = arn.region();
+        self.hubs.retain(|h| h.region() != region);
+        self.hubs.push(arn);
     }
 
     /// A detector for `region`.
@@ -80,6 +106,9 @@ impl Given {
             Service::Detective => {
                 self.graphs.iter().find(|g| g.region().as_ref() == Some(region)).map(|g| g.as_str().to_owned())
             }
+            Service::SecurityHub => {
+                self.hubs.iter().find(|h| h.region().as_ref() == Some(region)).map(|h| h.as_str().to_owned())
+            }
         }
     }
 }
@@ -91,7 +120,7 @@ pub struct Found {
     pub service: Service,
     /// The region.
     pub region: Region,
-    /// The detector ID or graph ARN, or why there is none.
+    /// The detector ID, graph ARN or hub ARN, or why there is none.
     pub result: Result<String, Unreachable>,
 }
 
@@ -117,7 +146,7 @@ struct Item {
     result: Option<Result<String, Unreachable>>,
 }
 
-/// Finds the detector and the behavior graph of each region.
+/// Finds the detector, the behavior graph and the hub of each region.
 #[derive(Clone, Debug)]
 pub struct Discovery {
     items: Vec<Item>,
@@ -181,6 +210,7 @@ impl Discovery {
         match item.service {
             Service::GuardDuty => wire::list_detectors(&item.region, Some(50), item.token.as_deref()),
             Service::Detective => wire::list_graphs(&item.region, Some(200), item.token.as_deref()),
+            Service::SecurityHub => wire::describe_hub(&item.region),
         }
     }
 
@@ -215,13 +245,16 @@ impl Discovery {
             }
             _ => {}
         }
-        item.result = Some(Err(unreachable(kind, code, message)));
+        item.result = Some(Err(unreachable(item.service, kind, code, message)));
     }
 }
 
 /// What a failed listing says about the region.
-fn unreachable(kind: FailureKind, code: &str, message: &str) -> Unreachable {
+fn unreachable(service: Service, kind: FailureKind, code: &str, message: &str) -> Unreachable {
     match (kind, code) {
+        // Security Hub answers DescribeHub in a region where the account has not enabled it with
+        // `InvalidAccessException` ("… is not subscribed to AWS Security Hub").
+        (_, "InvalidAccessException") if service == Service::SecurityHub => Unreachable::NoHub,
         // AWS answers an opt-in region nobody enabled as if it did not know the credentials.
         (_, "UnrecognizedClientException" | "InvalidClientTokenId") => Unreachable::NotEnabled,
         (FailureKind::Auth, _) => Unreachable::AccessDenied { message: format!("{code}: {message}") },
@@ -243,6 +276,7 @@ fn destination(found: Found, invitation: &Invitation, organization: bool) -> Des
         Service::Detective => id
             .parse::<GraphArn>()
             .and_then(|arn| Target::detective(region.clone(), arn, invitation.clone(), organization)),
+        Service::SecurityHub => id.parse::<HubArn>().and_then(|arn| Target::security_hub(region.clone(), arn)),
     };
     match target {
         Ok(target) => Destination::Target(target),
@@ -324,6 +358,8 @@ impl Machine for Discovery {
         self.lanes[lane].answered(false, sent_at, now, &self.config.pacing);
         let item = &mut self.items[index];
         let page = match item.service {
+            Service::SecurityHub => wire::parse_describe_hub(&response.body)
+                .map(|arn| wire::Page { items: vec![arn.unwrap_or_default()], next_token: None }),
             Service::GuardDuty => wire::parse_list_detectors(&response.body),
             Service::Detective => wire::parse_list_graphs(&response.body)
                 .map(|p| wire::Page { items: p.items.into_iter().map(|g| g.arn).collect(), next_token: p.next_token }),
@@ -341,6 +377,7 @@ impl Machine for Discovery {
                     item.result = Some(Err(match item.service {
                         Service::GuardDuty => Unreachable::NoDetector,
                         Service::Detective => Unreachable::NoGraph,
+                        Service::SecurityHub => Unreachable::NoHub,
                     }));
                 }
             }

@@ -1,8 +1,10 @@
-//! Email rules of GuardDuty and Detective, which differ (see `reference/aws-api.md`).
+//! Email rules of GuardDuty, Detective and Security Hub, which differ (see `reference/aws-api.md`).
 //!
 //! GuardDuty wants 6–64 characters of 7-bit ASCII with a conservative set of characters.
 //! Detective checks `^.+@(?:(?:(?!-)[A-Za-z0-9-]{1,62})?[A-Za-z0-9]\.)+[A-Za-z]{2,63}$` on at most
 //! 64 characters; the lookahead is beyond the `regex` crate, so both checks are written by hand.
+//! Security Hub's model has only `.*\S.*` (some character that is not white space, no length
+//! limit): it keeps the email as a contact address and never verifies it.
 
 use crate::diagnostic::quote;
 use crate::service::Service;
@@ -30,6 +32,7 @@ pub fn check_email(email: &str, service: Service) -> Result<(), EmailProblem> {
     let fast = match service {
         Service::GuardDuty => guardduty_ok(email.as_bytes()),
         Service::Detective => detective_ok(email),
+        Service::SecurityHub => security_hub(email).is_ok(),
     };
     if fast {
         return Ok(());
@@ -37,6 +40,7 @@ pub fn check_email(email: &str, service: Service) -> Result<(), EmailProblem> {
     let result = match service {
         Service::GuardDuty => guardduty(email),
         Service::Detective => detective(email),
+        Service::SecurityHub => security_hub(email),
     };
     result.map_err(|message| EmailProblem {
         message: format!("{} {message}", service.display_name()),
@@ -48,6 +52,16 @@ fn valid(email: &str, service: Service) -> bool {
     match service {
         Service::GuardDuty => guardduty(email).is_ok(),
         Service::Detective => detective(email).is_ok(),
+        Service::SecurityHub => security_hub(email).is_ok(),
+    }
+}
+
+/// Security Hub's `NonEmptyString`: `.*\S.*`.
+fn security_hub(email: &str) -> Result<(), String> {
+    if email.chars().any(|c| !c.is_whitespace()) {
+        Ok(())
+    } else {
+        Err("expects an email with at least one character that is not white space, found only white space".to_owned())
     }
 }
 
@@ -248,6 +262,20 @@ mod tests {
 
     fn det(email: &str) -> Result<(), String> {
         check_email(email, Service::Detective).map_err(|p| p.message)
+    }
+
+    #[test]
+    fn security_hub_takes_any_text_that_is_not_blank() {
+        let sh = |email| check_email(email, Service::SecurityHub).map_err(|p| p.message);
+        let long = "a".repeat(300);
+        for email in ["a@example.com", "josé@example.com", "ops@example", "x", &long] {
+            assert_eq!(sh(email), Ok(()), "{email}");
+        }
+        assert_eq!(
+            sh(" \t"),
+            Err("Security Hub expects an email with at least one character that is not white space, found only white space"
+                .to_owned())
+        );
     }
 
     #[test]

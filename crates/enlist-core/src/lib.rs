@@ -49,7 +49,7 @@ pub use report::{Report, ReportAccount, ReportDiagnostic, ReportExcluded, report
 pub use service::{Service, Services, UnknownService};
 pub use span::{ColumnEncoding, LineCol, LineIndex, Span};
 pub use target::{
-    Destination, DetectorId, GraphArn, InvalidIdentifier, Invitation, MAX_MESSAGE, Region, Target, Unreachable,
+    Destination, DetectorId, GraphArn, HubArn, InvalidIdentifier, Invitation, MAX_MESSAGE, Region, Target, Unreachable,
 };
 pub use text::{Decoded, Undecodable, decode_text};
 pub use wire::FailureKind;

@@ -31,8 +31,12 @@ pub enum MemberStatus {
     Disabled,
     /// GuardDuty `Removed`: the member was disassociated.
     Removed,
-    /// GuardDuty `Resigned`: the member left.
+    /// GuardDuty and Security Hub `Resigned`: the member left.
     Resigned,
+    /// Security Hub `Deleted`: the member association was deleted.
+    Deleted,
+    /// Security Hub `AccountSuspended`: AWS suspended the member account.
+    AccountSuspended,
     /// A status this version of Enlist does not know, as the service wrote it.
     Other(String),
 }
@@ -51,6 +55,8 @@ impl MemberStatus {
             "Disabled" => MemberStatus::Disabled,
             "Removed" => MemberStatus::Removed,
             "Resigned" => MemberStatus::Resigned,
+            "Deleted" => MemberStatus::Deleted,
+            "AccountSuspended" => MemberStatus::AccountSuspended,
             other => MemberStatus::Other(other.to_owned()),
         }
     }
@@ -72,6 +78,8 @@ impl MemberStatus {
             MemberStatus::Disabled => "Disabled",
             MemberStatus::Removed => "Removed",
             MemberStatus::Resigned => "Resigned",
+            MemberStatus::Deleted => "Deleted",
+            MemberStatus::AccountSuspended => "AccountSuspended",
             MemberStatus::Other(text) => text,
         }
     }
@@ -100,6 +108,8 @@ impl MemberStatus {
             MemberStatus::Disabled => "disabled",
             MemberStatus::Removed => "removed",
             MemberStatus::Resigned => "resigned",
+            MemberStatus::Deleted => "deleted",
+            MemberStatus::AccountSuspended => "account-suspended",
             MemberStatus::Other(_) => "member",
         }
     }
@@ -117,6 +127,8 @@ impl MemberStatus {
             MemberStatus::Disabled => "disabled by the administrator".to_owned(),
             MemberStatus::Removed => "removed (disassociated)".to_owned(),
             MemberStatus::Resigned => "resigned: the account left".to_owned(),
+            MemberStatus::Deleted => "deleted: the member association was removed".to_owned(),
+            MemberStatus::AccountSuspended => "the account is suspended".to_owned(),
             MemberStatus::Other(text) => format!("status {text}"),
         }
     }
@@ -131,8 +143,11 @@ impl MemberStatus {
                 "the behavior graph cannot take this account's data volume; see the Detective console's member details",
             ),
             MemberStatus::Disabled => Some("the administrator disabled this member; enable it in the console"),
-            MemberStatus::Removed | MemberStatus::Resigned => {
+            MemberStatus::Removed | MemberStatus::Resigned | MemberStatus::Deleted => {
                 Some("the account is no longer associated; invite it again from the console")
+            }
+            MemberStatus::AccountSuspended => {
+                Some("AWS suspended the account; it can be a member again once the account is reinstated")
             }
             MemberStatus::Other(_) => Some("a status Enlist does not know; check the member in the console"),
             _ => None,
@@ -177,6 +192,8 @@ impl<'de> Deserialize<'de> for MemberStatus {
             "disabled" => MemberStatus::Disabled,
             "removed" => MemberStatus::Removed,
             "resigned" => MemberStatus::Resigned,
+            "deleted" => MemberStatus::Deleted,
+            "account-suspended" => MemberStatus::AccountSuspended,
             "member" => MemberStatus::Other(rest.unwrap_or("").to_owned()),
             _ => {
                 return Err(serde::de::Error::custom(format!(
@@ -207,6 +224,22 @@ mod tests {
             assert_eq!(status.wire(Service::Detective), detective);
         }
         assert_eq!(MemberStatus::from_wire("Paused", None), MemberStatus::Other("Paused".into()));
+        // Security Hub writes GuardDuty's spelling, and two statuses of its own.
+        for (wire, status) in [
+            ("Created", MemberStatus::Created),
+            ("Invited", MemberStatus::Invited),
+            ("Enabled", MemberStatus::Enabled),
+            ("Removed", MemberStatus::Removed),
+            ("Resigned", MemberStatus::Resigned),
+            ("Deleted", MemberStatus::Deleted),
+            ("AccountSuspended", MemberStatus::AccountSuspended),
+        ] {
+            assert_eq!(MemberStatus::from_wire(wire, None), status);
+            assert_eq!(status.wire(Service::SecurityHub), wire);
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(serde_json::from_str::<MemberStatus>(&json).unwrap(), status, "{json}");
+            assert!(status.is_good() || status == MemberStatus::Created || status.advice().is_some(), "{wire}");
+        }
     }
 
     #[test]

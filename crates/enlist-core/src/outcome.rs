@@ -224,7 +224,7 @@ pub fn describe_survey(service: Service, labels: &[(&str, usize)]) -> String {
     let mut parts = Vec::new();
     let absent = count("not-a-member");
     if absent > 0 {
-        let verb = if service == Service::GuardDuty {
+        let verb = if service.invites_separately() {
             "to create and invite"
         } else {
             "to create (Detective invites as it creates)"
@@ -232,7 +232,7 @@ pub fn describe_survey(service: Service, labels: &[(&str, usize)]) -> String {
         parts.push(format!("{} {verb}", thousands(absent)));
     }
     let created = count("created");
-    if created > 0 && service == Service::GuardDuty {
+    if created > 0 && service.invites_separately() {
         parts.push(format!("{} created before, to invite", thousands(created)));
     }
     let members: Vec<(&str, usize)> = labels

@@ -1,5 +1,5 @@
-//! Where accounts go: a GuardDuty detector or a Detective behavior graph in a region, with the
-//! invitation options. Every identifier is validated when it is built, and a [`Target`] can only
+//! Where accounts go: a GuardDuty detector, a Detective behavior graph or a Security Hub hub in a
+//! region, with the invitation options. Every identifier is validated when it is built, and a [`Target`] can only
 //! be built through a constructor that checks everything at once (a graph in another region or
 //! partition, an invitation message Detective would refuse), so every frontend applies the same
 //! rules.
@@ -257,6 +257,64 @@ impl FromStr for GraphArn {
     }
 }
 
+/// A Security Hub hub ARN: `arn:aws:securityhub:us-east-1:111122223333:hub/default`. Security
+/// Hub's member operations take no identifier (the hub is the caller's in the region); discovery
+/// reads it with DescribeHub, and it names the region and the administrator.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HubArn(String);
+string_newtype!(HubArn);
+
+impl HubArn {
+    /// The hub of `account` in `region`, as DescribeHub names it.
+    pub fn of(region: &Region, account: AccountId) -> HubArn {
+        HubArn(format!("arn:{}:securityhub:{region}:{account}:hub/default", region.partition()))
+    }
+
+    /// The administrator account that owns the hub.
+    pub fn account(&self) -> Option<AccountId> {
+        self.0.split(':').nth(4)?.parse().ok()
+    }
+
+    /// The region in the ARN.
+    pub fn region(&self) -> Option<Region> {
+        self.0.split(':').nth(3)?.parse().ok()
+    }
+
+    /// The partition in the ARN (`aws`, `aws-us-gov`, …).
+    pub fn partition(&self) -> &str {
+        self.0.split(':').nth(1).unwrap_or("")
+    }
+}
+
+impl FromStr for HubArn {
+    type Err = InvalidIdentifier;
+
+    /// Checks `arn:{partition}:securityhub:{region}:{12 digits}:hub/{name}`.
+    fn from_str(s: &str) -> Result<HubArn, InvalidIdentifier> {
+        let word = |part: &str, min: usize, max: usize| {
+            (min..=max).contains(&part.len())
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        };
+        let parts: Vec<&str> = s.split(':').collect();
+        let ok = parts.len() == 6
+            && parts[0] == "arn"
+            && parts[1].strip_prefix("aws").is_some_and(|rest| word(rest, 0, 10))
+            && parts[2] == "securityhub"
+            && word(parts[3], 2, 20)
+            && parts[4].len() == 12
+            && parts[4].bytes().all(|b| b.is_ascii_digit())
+            && parts[5].strip_prefix("hub/").is_some_and(|name| word(name, 1, 128));
+        if ok {
+            Ok(HubArn(s.to_owned()))
+        } else {
+            Err(InvalidIdentifier::new(format!(
+                "expected a Security Hub ARN such as `arn:aws:securityhub:us-east-1:111122223333:hub/default`, found `{}`",
+                crate::diagnostic::quote(s)
+            )))
+        }
+    }
+}
+
 /// The longest invitation message Detective takes, in characters.
 pub const MAX_MESSAGE: usize = 1_000;
 
@@ -298,15 +356,17 @@ impl Invitation {
     }
 }
 
-/// The detector or graph of a target.
+/// The detector, graph or hub of a target.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Resource {
     Detector(DetectorId),
     Graph { arn: GraphArn, organization: bool },
+    Hub(HubArn),
 }
 
-/// One destination for the accounts: a GuardDuty detector or a Detective behavior graph, in a
-/// region, with the invitation. Built only by [`Target::guardduty`] and [`Target::detective`].
+/// One destination for the accounts: a GuardDuty detector, a Detective behavior graph or a
+/// Security Hub hub, in a region, with the invitation. Built only by [`Target::guardduty`],
+/// [`Target::detective`] and [`Target::security_hub`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Target {
     region: Region,
@@ -353,11 +413,33 @@ impl Target {
         Ok(Target { region, resource: Resource::Graph { arn: graph_arn, organization }, invitation })
     }
 
+    /// Security Hub's hub in `region`. The ARN must name that region and its partition. Security
+    /// Hub's InviteMembers takes neither a message nor an email setting, so the invitation is
+    /// dropped.
+    pub fn security_hub(region: Region, hub_arn: HubArn) -> Result<Target, InvalidIdentifier> {
+        if let Some(arn_region) = hub_arn.region()
+            && arn_region != region
+        {
+            return Err(InvalidIdentifier::new(format!(
+                "expected a Security Hub hub in {region}, found one in {arn_region} (`{hub_arn}`)"
+            )));
+        }
+        if hub_arn.partition() != region.partition() {
+            return Err(InvalidIdentifier::new(format!(
+                "expected a Security Hub ARN of partition `{}` for {region}, found `{}`",
+                region.partition(),
+                hub_arn.partition()
+            )));
+        }
+        Ok(Target { region, resource: Resource::Hub(hub_arn), invitation: Invitation::default() })
+    }
+
     /// The service this target belongs to.
     pub fn service(&self) -> Service {
         match self.resource {
             Resource::Detector(_) => Service::GuardDuty,
             Resource::Graph { .. } => Service::Detective,
+            Resource::Hub(_) => Service::SecurityHub,
         }
     }
 
@@ -370,7 +452,7 @@ impl Target {
     pub fn detector_id(&self) -> Option<&DetectorId> {
         match &self.resource {
             Resource::Detector(id) => Some(id),
-            Resource::Graph { .. } => None,
+            _ => None,
         }
     }
 
@@ -378,15 +460,24 @@ impl Target {
     pub fn graph_arn(&self) -> Option<&GraphArn> {
         match &self.resource {
             Resource::Graph { arn, .. } => Some(arn),
-            Resource::Detector(_) => None,
+            _ => None,
         }
     }
 
-    /// The detector ID or the graph ARN, as text.
+    /// The hub, for a Security Hub target.
+    pub fn hub_arn(&self) -> Option<&HubArn> {
+        match &self.resource {
+            Resource::Hub(arn) => Some(arn),
+            _ => None,
+        }
+    }
+
+    /// The detector ID, the graph ARN or the hub ARN, as text.
     pub fn resource_id(&self) -> &str {
         match &self.resource {
             Resource::Detector(id) => id.as_str(),
             Resource::Graph { arn, .. } => arn.as_str(),
+            Resource::Hub(arn) => arn.as_str(),
         }
     }
 
@@ -402,12 +493,16 @@ impl Target {
 
     /// Whether the accounts need an email to be sent here.
     pub fn needs_email(&self) -> bool {
-        !self.organization_mode()
+        self.service().requires_email(self.organization_mode())
     }
 
-    /// The administrator account, when the target names it (a graph ARN does).
+    /// The administrator account, when the target names it (a graph or hub ARN does).
     pub fn administrator(&self) -> Option<AccountId> {
-        self.graph_arn().and_then(GraphArn::account)
+        match &self.resource {
+            Resource::Graph { arn, .. } => arn.account(),
+            Resource::Hub(arn) => arn.account(),
+            Resource::Detector(_) => None,
+        }
     }
 
     /// A short label for tables and logs: `guardduty us-east-1`.
@@ -429,6 +524,8 @@ struct TargetRepr {
     detector_id: Option<DetectorId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     graph_arn: Option<GraphArn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hub_arn: Option<HubArn>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     organization_mode: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -455,6 +552,7 @@ impl Serialize for Target {
             region: self.region.clone(),
             detector_id: self.detector_id().cloned(),
             graph_arn: self.graph_arn().cloned(),
+            hub_arn: self.hub_arn().cloned(),
             organization_mode: self.organization_mode(),
             message: self.invitation.message.clone(),
             disable_email_notification: self.invitation.disable_email_notification,
@@ -474,16 +572,20 @@ impl<'de> Deserialize<'de> for Target {
         }
         let invitation =
             Invitation { message: repr.message, disable_email_notification: repr.disable_email_notification };
-        let target = match (repr.service, repr.detector_id, repr.graph_arn) {
-            (Service::GuardDuty, Some(detector), None) => Target::guardduty(repr.region, detector, invitation),
-            (Service::Detective, None, Some(arn)) => {
+        let target = match (repr.service, repr.detector_id, repr.graph_arn, repr.hub_arn) {
+            (Service::GuardDuty, Some(detector), None, None) => Target::guardduty(repr.region, detector, invitation),
+            (Service::Detective, None, Some(arn), None) => {
                 Target::detective(repr.region, arn, invitation, repr.organization_mode)
             }
+            (Service::SecurityHub, None, None, Some(arn)) => Target::security_hub(repr.region, arn),
             (Service::GuardDuty, ..) => Err(InvalidIdentifier::new(
-                "expected a GuardDuty target with a `detectorId` and no `graphArn`".to_owned(),
+                "expected a GuardDuty target with a `detectorId` and no `graphArn` or `hubArn`".to_owned(),
             )),
             (Service::Detective, ..) => Err(InvalidIdentifier::new(
-                "expected a Detective target with a `graphArn` and no `detectorId`".to_owned(),
+                "expected a Detective target with a `graphArn` and no `detectorId` or `hubArn`".to_owned(),
+            )),
+            (Service::SecurityHub, ..) => Err(InvalidIdentifier::new(
+                "expected a Security Hub target with a `hubArn` and no `detectorId` or `graphArn`".to_owned(),
             )),
         };
         target.map_err(serde::de::Error::custom)
@@ -501,6 +603,9 @@ pub enum Unreachable {
     NoDetector,
     /// Detective has no behavior graph in the region.
     NoGraph,
+    /// Security Hub is not enabled in the region for this account (DescribeHub answered
+    /// `InvalidAccessException`).
+    NoHub,
     /// The credentials may not call the service there.
     AccessDenied {
         /// The service's words.
@@ -527,6 +632,9 @@ impl Unreachable {
             }
             Unreachable::NoGraph => {
                 "no Detective behavior graph in this region; enable Detective here first, or give its ARN".to_owned()
+            }
+            Unreachable::NoHub => {
+                "Security Hub is not enabled in this region for this account; enable it here first".to_owned()
             }
             Unreachable::AccessDenied { message } => {
                 format!("the credentials may not use the service in this region: {message}")

@@ -1,4 +1,4 @@
-//! Wire codecs for the GuardDuty and Detective member operations: request builders, response
+//! Wire codecs for the GuardDuty, Detective and Security Hub member operations: request builders, response
 //! parsers, and error decoding as botocore does it (contract: `reference/aws-api.md`).
 //!
 //! Nothing here signs or sends: a [`Request`] is the operation's method, path, query, headers and
@@ -41,11 +41,21 @@ pub enum Operation {
     DetectiveListGraphs,
     /// `POST /graph/members/list`
     DetectiveListMembers,
+    /// `POST /members`
+    SecurityHubCreateMembers,
+    /// `POST /members/get`
+    SecurityHubGetMembers,
+    /// `POST /members/invite`
+    SecurityHubInviteMembers,
+    /// `GET /members`
+    SecurityHubListMembers,
+    /// `GET /accounts` (DescribeHub: whether Security Hub is enabled in the region)
+    SecurityHubDescribeHub,
 }
 
 impl Operation {
     /// Every operation, in the order of the table above: what the proxy's IAM role must allow.
-    pub const ALL: [Operation; 11] = [
+    pub const ALL: [Operation; 16] = [
         Operation::GuardDutyCreateMembers,
         Operation::GuardDutyGetMembers,
         Operation::GuardDutyInviteMembers,
@@ -57,6 +67,11 @@ impl Operation {
         Operation::DetectiveDeleteMembers,
         Operation::DetectiveListGraphs,
         Operation::DetectiveListMembers,
+        Operation::SecurityHubCreateMembers,
+        Operation::SecurityHubGetMembers,
+        Operation::SecurityHubInviteMembers,
+        Operation::SecurityHubListMembers,
+        Operation::SecurityHubDescribeHub,
     ];
 
     /// The service the operation belongs to.
@@ -73,26 +88,41 @@ impl Operation {
             | Operation::DetectiveDeleteMembers
             | Operation::DetectiveListGraphs
             | Operation::DetectiveListMembers => Service::Detective,
+            Operation::SecurityHubCreateMembers
+            | Operation::SecurityHubGetMembers
+            | Operation::SecurityHubInviteMembers
+            | Operation::SecurityHubListMembers
+            | Operation::SecurityHubDescribeHub => Service::SecurityHub,
         }
     }
 
     /// The API name, as in IAM policies: `CreateMembers`, `ListDetectors`, …
     pub const fn name(self) -> &'static str {
         match self {
-            Operation::GuardDutyCreateMembers | Operation::DetectiveCreateMembers => "CreateMembers",
-            Operation::GuardDutyGetMembers | Operation::DetectiveGetMembers => "GetMembers",
-            Operation::GuardDutyInviteMembers => "InviteMembers",
+            Operation::GuardDutyCreateMembers
+            | Operation::DetectiveCreateMembers
+            | Operation::SecurityHubCreateMembers => "CreateMembers",
+            Operation::GuardDutyGetMembers | Operation::DetectiveGetMembers | Operation::SecurityHubGetMembers => {
+                "GetMembers"
+            }
+            Operation::GuardDutyInviteMembers | Operation::SecurityHubInviteMembers => "InviteMembers",
             Operation::GuardDutyDeleteMembers | Operation::DetectiveDeleteMembers => "DeleteMembers",
             Operation::GuardDutyListDetectors => "ListDetectors",
-            Operation::GuardDutyListMembers | Operation::DetectiveListMembers => "ListMembers",
+            Operation::GuardDutyListMembers | Operation::DetectiveListMembers | Operation::SecurityHubListMembers => {
+                "ListMembers"
+            }
             Operation::DetectiveListGraphs => "ListGraphs",
+            Operation::SecurityHubDescribeHub => "DescribeHub",
         }
     }
 
     /// The HTTP method.
     pub const fn method(self) -> Method {
         match self {
-            Operation::GuardDutyListDetectors | Operation::GuardDutyListMembers => Method::Get,
+            Operation::GuardDutyListDetectors
+            | Operation::GuardDutyListMembers
+            | Operation::SecurityHubListMembers
+            | Operation::SecurityHubDescribeHub => Method::Get,
             _ => Method::Post,
         }
     }
@@ -107,6 +137,8 @@ impl Operation {
                 | Operation::GuardDutyDeleteMembers
                 | Operation::DetectiveCreateMembers
                 | Operation::DetectiveDeleteMembers
+                | Operation::SecurityHubCreateMembers
+                | Operation::SecurityHubInviteMembers
         )
     }
 }
@@ -177,7 +209,7 @@ impl Request {
     /// The accounts this request carries, as the service will see them (for logs and checks).
     pub fn account_count(&self) -> usize {
         let Some(body) = self.body.as_deref() else { return 0 };
-        ["accountDetails", "Accounts", "accountIds", "AccountIds"]
+        ["accountDetails", "Accounts", "AccountDetails", "accountIds", "AccountIds"]
             .iter()
             .find_map(|key| serde_json::from_str::<Value>(body).ok()?.get(key)?.as_array().map(Vec::len))
             .unwrap_or(0)
@@ -230,7 +262,8 @@ fn ids_json(ids: impl IntoIterator<Item = AccountId>) -> Vec<Value> {
 ///
 /// GuardDuty: `{"accountDetails":[{"accountId","email"}]}`. Detective: `{"GraphArn","Message",
 /// "DisableEmailNotification","Accounts":[{"AccountId","EmailAddress"}]}`, without emails for an
-/// organization behavior graph.
+/// organization behavior graph. Security Hub: `{"AccountDetails":[{"AccountId","Email"}]}`, the
+/// email left out where the account has none.
 pub fn create_members(target: &Target, accounts: &[Account]) -> Request {
     create_members_for(target, accounts.iter().map(|a| (a.id(), a.email())))
 }
@@ -242,6 +275,22 @@ pub fn create_members_for<'a>(
     accounts: impl IntoIterator<Item = (AccountId, Option<&'a str>)>,
 ) -> Request {
     let region = target.region();
+    if target.service() == Service::SecurityHub {
+        let details: Vec<Value> = accounts
+            .into_iter()
+            .map(|(id, email)| match email {
+                Some(email) => serde_json::json!({"AccountId": id.to_string(), "Email": email}),
+                None => serde_json::json!({"AccountId": id.to_string()}),
+            })
+            .collect();
+        return request(
+            Operation::SecurityHubCreateMembers,
+            region,
+            "/members".to_owned(),
+            Vec::new(),
+            Some(serde_json::json!({ "AccountDetails": details })),
+        );
+    }
     if let Some(detector_id) = target.detector_id() {
         let details: Vec<Value> = accounts
             .into_iter()
@@ -276,6 +325,15 @@ pub fn create_members_for<'a>(
 
 /// `GetMembers` for `ids` (1 to 50) on `target`: what the service holds for each.
 pub fn get_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) -> Request {
+    if target.service() == Service::SecurityHub {
+        return request(
+            Operation::SecurityHubGetMembers,
+            target.region(),
+            "/members/get".to_owned(),
+            Vec::new(),
+            Some(serde_json::json!({ "AccountIds": ids_json(ids) })),
+        );
+    }
     match target.detector_id() {
         Some(detector_id) => request(
             Operation::GuardDutyGetMembers,
@@ -294,9 +352,19 @@ pub fn get_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) ->
     }
 }
 
-/// GuardDuty `InviteMembers` for `ids` (1 to 50), with the target's invitation. `None` for a
-/// Detective target: Detective invites as it creates.
+/// `InviteMembers` for `ids` (1 to 50): GuardDuty's with the target's invitation, Security Hub's
+/// `{"AccountIds"}` (it takes no message). `None` for a Detective target: Detective invites as it
+/// creates.
 pub fn invite_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) -> Option<Request> {
+    if target.service() == Service::SecurityHub {
+        return Some(request(
+            Operation::SecurityHubInviteMembers,
+            target.region(),
+            "/members/invite".to_owned(),
+            Vec::new(),
+            Some(serde_json::json!({ "AccountIds": ids_json(ids) })),
+        ));
+    }
     let detector_id = target.detector_id()?;
     let invitation = target.invitation();
     let mut body = serde_json::Map::new();
@@ -316,9 +384,12 @@ pub fn invite_members(target: &Target, ids: impl IntoIterator<Item = AccountId>)
 
 /// `DeleteMembers` for `ids` (1 to 50) on `target`: GuardDuty `POST …/member/delete`, Detective
 /// `POST /graph/members/removal`. Enlist deletes only members whose email verification failed,
-/// to create them again with the right email.
-pub fn delete_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) -> Request {
-    match target.detector_id() {
+/// to create them again with the right email; `None` for Security Hub, which verifies no email.
+pub fn delete_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) -> Option<Request> {
+    if !target.service().verifies_email() {
+        return None;
+    }
+    Some(match target.detector_id() {
         Some(detector_id) => request(
             Operation::GuardDutyDeleteMembers,
             target.region(),
@@ -333,7 +404,7 @@ pub fn delete_members(target: &Target, ids: impl IntoIterator<Item = AccountId>)
             Vec::new(),
             Some(serde_json::json!({ "GraphArn": target.resource_id(), "AccountIds": ids_json(ids) })),
         ),
-    }
+    })
 }
 
 fn page_query(max_results: Option<u32>, next_token: Option<&str>) -> Vec<(String, String)> {
@@ -397,6 +468,25 @@ pub fn list_detective_members(
     body.insert("GraphArn".to_owned(), graph_arn.as_str().into());
     detective_page(max_results, next_token, &mut body);
     request(Operation::DetectiveListMembers, region, "/graph/members/list".to_owned(), Vec::new(), Some(body.into()))
+}
+
+/// Security Hub `ListMembers` (`MaxResults` 1–50), invited members included (`OnlyAssociated=false`;
+/// the service's default is `true`, enabled members only).
+pub fn list_security_hub_members(region: &Region, max_results: Option<u32>, next_token: Option<&str>) -> Request {
+    let mut query = vec![("OnlyAssociated".to_owned(), "false".to_owned())];
+    if let Some(max) = max_results {
+        query.push(("MaxResults".to_owned(), max.to_string()));
+    }
+    if let Some(token) = next_token {
+        query.push(("NextToken".to_owned(), token.to_owned()));
+    }
+    request(Operation::SecurityHubListMembers, region, "/members".to_owned(), query, None)
+}
+
+/// Security Hub `DescribeHub` (`GET /accounts`): the hub when Security Hub is enabled in the
+/// region, `InvalidAccessException` when it is not.
+pub fn describe_hub(region: &Region) -> Request {
+    request(Operation::SecurityHubDescribeHub, region, "/accounts".to_owned(), Vec::new(), None)
 }
 
 /// An HTTP response as the transport received it.
@@ -652,8 +742,8 @@ pub struct UnprocessedAccount {
     /// The account ID as the service returned it.
     #[serde(alias = "accountId", alias = "AccountId")]
     pub account_id: String,
-    /// The reason (GuardDuty `result`, Detective `Reason`).
-    #[serde(alias = "result", alias = "Reason")]
+    /// The reason (GuardDuty `result`, Detective `Reason`, Security Hub `ProcessingResult`).
+    #[serde(alias = "result", alias = "Reason", alias = "ProcessingResult")]
     pub reason: String,
 }
 
@@ -679,9 +769,9 @@ pub struct Member {
 struct RawMember {
     #[serde(rename = "accountId", alias = "AccountId")]
     account_id: String,
-    #[serde(rename = "email", alias = "EmailAddress", default)]
+    #[serde(rename = "email", alias = "EmailAddress", alias = "Email", default)]
     email: Option<String>,
-    #[serde(rename = "relationshipStatus", alias = "Status", default)]
+    #[serde(rename = "relationshipStatus", alias = "Status", alias = "MemberStatus", default)]
     status: Option<String>,
     #[serde(rename = "DisabledReason", default)]
     disabled_reason: Option<String>,
@@ -693,7 +783,7 @@ struct RawMember {
     master_id: Option<String>,
     #[serde(rename = "InvitationType", default)]
     invitation_type: Option<String>,
-    #[serde(rename = "updatedAt", alias = "UpdatedTime", default, deserialize_with = "timestamp")]
+    #[serde(rename = "updatedAt", alias = "UpdatedTime", alias = "UpdatedAt", default, deserialize_with = "timestamp")]
     updated_at: Option<String>,
 }
 
@@ -743,7 +833,7 @@ struct RawAnswer {
 }
 
 /// Reads the answer of any member operation (CreateMembers, GetMembers, InviteMembers,
-/// DeleteMembers, ListMembers) of either service.
+/// DeleteMembers, ListMembers) of any service.
 pub fn parse_members(operation: Operation, body: &str) -> Result<MembersAnswer, BodyError> {
     let raw: RawAnswer = read(operation, body)?;
     Ok(MembersAnswer {
@@ -802,6 +892,18 @@ pub fn parse_list_graphs(body: &str) -> Result<Page<Graph>, BodyError> {
     Ok(Page { items: out.graph_list, next_token: out.next_token.filter(|t| !t.is_empty()) })
 }
 
+#[derive(Deserialize)]
+struct DescribeHubOutput {
+    #[serde(rename = "HubArn", default)]
+    hub_arn: Option<String>,
+}
+
+/// Security Hub DescribeHub output: the hub's ARN (`None` if the answer has none).
+pub fn parse_describe_hub(body: &str) -> Result<Option<String>, BodyError> {
+    let out: DescribeHubOutput = read(Operation::SecurityHubDescribeHub, body)?;
+    Ok(out.hub_arn.filter(|arn| !arn.is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -814,6 +916,8 @@ mod tests {
     fn classifies_failures() {
         let cases = [
             (429, "429", FailureKind::Throttled),
+            (429, "LimitExceededException", FailureKind::Throttled),
+            (401, "InvalidAccessException", FailureKind::Auth),
             (400, "ThrottlingException", FailureKind::Throttled),
             (400, "TooManyRequestsException", FailureKind::Throttled),
             (402, "ServiceQuotaExceededException", FailureKind::Quota),
@@ -906,14 +1010,60 @@ mod tests {
             Some(r#"{"accountIds":["111122223333"],"disableEmailNotification":true,"message":"hello"}"#)
         );
         assert_eq!(get_members(&guardduty, [id]).path, "/detector/d-1/member/get");
-        assert_eq!(delete_members(&guardduty, [id]).path, "/detector/d-1/member/delete");
+        assert_eq!(delete_members(&guardduty, [id]).unwrap().path, "/detector/d-1/member/delete");
         assert_eq!(get_members(&guardduty, [id]).proxy_path(), "/v1/guardduty/eu-west-1/detector/d-1/member/get");
         let arn = "arn:aws:detective:eu-west-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899";
         let detective = Target::detective(region, arn.parse().unwrap(), invitation, false).unwrap();
         assert!(invite_members(&detective, [id]).is_none(), "Detective invites as it creates");
-        let removal = delete_members(&detective, [id]);
+        let removal = delete_members(&detective, [id]).unwrap();
         assert_eq!((removal.path.as_str(), removal.account_count()), ("/graph/members/removal", 1));
-        assert!(Operation::ALL.iter().filter(|o| o.changes_members()).count() == 5);
+        assert_eq!(Operation::ALL.iter().filter(|o| o.changes_members()).count(), 7);
+    }
+
+    #[test]
+    fn builds_security_hub_requests() {
+        let region: Region = "eu-west-1".parse().unwrap();
+        let hub = Target::security_hub(
+            region.clone(),
+            "arn:aws:securityhub:eu-west-1:111122223333:hub/default".parse().unwrap(),
+        )
+        .unwrap();
+        let with: AccountId = "222233334444".parse().unwrap();
+        let without: AccountId = "333344445555".parse().unwrap();
+        let create = create_members_for(&hub, [(with, Some("ops@example.com")), (without, None)]);
+        assert_eq!((create.method, create.path.as_str()), (Method::Post, "/members"));
+        assert_eq!(
+            create.body.as_deref(),
+            Some(
+                r#"{"AccountDetails":[{"AccountId":"222233334444","Email":"ops@example.com"},{"AccountId":"333344445555"}]}"#
+            )
+        );
+        assert_eq!(create.account_count(), 2);
+        let invite = invite_members(&hub, [with]).unwrap();
+        assert_eq!(
+            (invite.path.as_str(), invite.body.as_deref()),
+            ("/members/invite", Some(r#"{"AccountIds":["222233334444"]}"#))
+        );
+        assert_eq!(get_members(&hub, [with]).proxy_path(), "/v1/securityhub/eu-west-1/members/get");
+        assert!(delete_members(&hub, [with]).is_none(), "Security Hub verifies no email: nothing to repair");
+        let list = list_security_hub_members(&region, Some(50), Some("t 1"));
+        assert_eq!(list.path_and_query(), "/members?OnlyAssociated=false&MaxResults=50&NextToken=t%201");
+        assert_eq!((describe_hub(&region).method, describe_hub(&region).path.as_str()), (Method::Get, "/accounts"));
+        let answer = parse_members(
+            Operation::SecurityHubGetMembers,
+            r#"{"Members":[{"AccountId":"222233334444","Email":"ops@example.com","MasterId":"111122223333","AdministratorId":"111122223333","MemberStatus":"Invited","InvitedAt":"2024-01-01T00:00:00Z","UpdatedAt":"2024-01-02T00:00:00Z"}],"UnprocessedAccounts":[{"AccountId":"333344445555","ProcessingResult":"Account is not a member"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(answer.members[0].status, MemberStatus::Invited);
+        assert_eq!(answer.members[0].email.as_deref(), Some("ops@example.com"));
+        assert_eq!(answer.members[0].updated_at.as_deref(), Some("2024-01-02T00:00:00Z"));
+        assert_eq!(answer.unprocessed[0].reason, "Account is not a member");
+        assert_eq!(
+            parse_describe_hub(
+                r#"{"HubArn":"arn:aws:securityhub:eu-west-1:111122223333:hub/default","SubscribedAt":"2024-01-01T00:00:00.000Z"}"#
+            ),
+            Ok(Some("arn:aws:securityhub:eu-west-1:111122223333:hub/default".to_owned()))
+        );
     }
 
     #[test]

@@ -36,6 +36,27 @@ fn both_services_need_both_sets_of_rules() {
 }
 
 #[test]
+fn security_hub_needs_no_email_and_checks_only_that_one_given_is_not_blank() {
+    let input = "111122223333\n222233334444,josé@example.com\n333344445555,ops@example\n";
+    let hub = Options { services: Services::only(Service::SecurityHub), ..Options::default() };
+    let parsed = parse(input, &hub);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    assert_eq!(parsed.accounts.len(), 3);
+    assert_eq!(parsed.accounts[0].email(), None);
+    // With the other services, their rules apply to the same list.
+    let all = Options { services: Services::ALL, ..Options::default() };
+    assert_eq!(codes(input, &all), ["E006", "E005", "E005"]);
+    let message = &parse(input, &all).diagnostics[0].message;
+    assert!(message.ends_with("GuardDuty invites members by email"), "{message}");
+    let detective_org = Options {
+        services: Services::only(Service::Detective).with(Service::SecurityHub),
+        organization_mode: true,
+        ..Options::default()
+    };
+    assert!(codes("111122223333\n", &detective_org).is_empty());
+}
+
+#[test]
 fn organization_mode_frees_only_detective_from_emails() {
     let input = "111122223333\n";
     let org = |services| Options { services, organization_mode: true, ..Options::default() };

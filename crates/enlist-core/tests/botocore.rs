@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use enlist_core::wire::{self, Request, Response};
-use enlist_core::{AccountId, GraphArn, Invitation, Options, Region, Target, parse};
+use enlist_core::{AccountId, GraphArn, HubArn, Invitation, Options, Region, Target, parse};
 use serde_json::{Value, json};
 
 const GRAPH: &str = "arn:aws:detective:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899";
@@ -78,7 +78,43 @@ fn requests_match_botocore() {
             })
             .collect()
     };
+    let hub: HubArn = "arn:aws:securityhub:eu-central-1:111122223333:hub/default".parse().unwrap();
+    let security_hub = Target::security_hub(region.clone(), hub).unwrap();
+    let no_email = parse(
+        "222233334444\n",
+        &Options { services: enlist_core::Services::only(enlist_core::Service::SecurityHub), ..Options::default() },
+    );
+    let mut hub_accounts = accounts.clone();
+    hub_accounts.extend(no_email.accounts.iter().cloned());
+    let hub_details: Vec<Value> = hub_accounts
+        .iter()
+        .map(|a| match a.email() {
+            Some(email) => json!({"AccountId": a.id().to_string(), "Email": email}),
+            None => json!({"AccountId": a.id().to_string()}),
+        })
+        .collect();
     let cases: Vec<(Request, Value)> = vec![
+        (
+            wire::create_members(&security_hub, &hub_accounts),
+            json!({"service": "securityhub", "operation": "CreateMembers", "params": {"AccountDetails": hub_details}}),
+        ),
+        (
+            wire::invite_members(&security_hub, ids.clone()).unwrap(),
+            json!({"service": "securityhub", "operation": "InviteMembers", "params": {"AccountIds": id_strings}}),
+        ),
+        (
+            wire::get_members(&security_hub, ids.clone()),
+            json!({"service": "securityhub", "operation": "GetMembers", "params": {"AccountIds": id_strings}}),
+        ),
+        (
+            wire::list_security_hub_members(&region, Some(50), Some("page 2/+=")),
+            json!({"service": "securityhub", "operation": "ListMembers", "params": {"OnlyAssociated": false, "MaxResults": 50, "NextToken": "page 2/+="}}),
+        ),
+        (
+            wire::list_security_hub_members(&region, None, None),
+            json!({"service": "securityhub", "operation": "ListMembers", "params": {"OnlyAssociated": false}}),
+        ),
+        (wire::describe_hub(&region), json!({"service": "securityhub", "operation": "DescribeHub", "params": {}})),
         (
             wire::create_members(&guardduty, &gd_accounts),
             json!({"service": "guardduty", "operation": "CreateMembers", "params": {"DetectorId": "12abc34d567e8fa901bc2d34e56789f0", "AccountDetails": account_details(&gd_accounts)}}),
@@ -100,7 +136,7 @@ fn requests_match_botocore() {
             json!({"service": "guardduty", "operation": "InviteMembers", "params": {"DetectorId": "12abc34d567e8fa901bc2d34e56789f0", "AccountIds": id_strings, "DisableEmailNotification": true, "Message": with_message.message}}),
         ),
         (
-            wire::delete_members(&guardduty, ids.clone()),
+            wire::delete_members(&guardduty, ids.clone()).unwrap(),
             json!({"service": "guardduty", "operation": "DeleteMembers", "params": {"DetectorId": "12abc34d567e8fa901bc2d34e56789f0", "AccountIds": id_strings}}),
         ),
         (
@@ -108,7 +144,7 @@ fn requests_match_botocore() {
             json!({"service": "detective", "operation": "GetMembers", "params": {"GraphArn": graph_here.as_str(), "AccountIds": id_strings}}),
         ),
         (
-            wire::delete_members(&detective(Invitation::default(), false), ids.clone()),
+            wire::delete_members(&detective(Invitation::default(), false), ids.clone()).unwrap(),
             json!({"service": "detective", "operation": "DeleteMembers", "params": {"GraphArn": graph_here.as_str(), "AccountIds": id_strings}}),
         ),
         (
@@ -146,7 +182,7 @@ fn requests_match_botocore() {
 #[test]
 fn error_decoding_matches_botocore() {
     let h = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
-    let cases: Vec<(&str, &str, Response)> = vec![
+    let mut cases: Vec<(&str, &str, Response)> = vec![
         // A real GuardDuty 400: the header names the type, the body's __type another.
         (
             "guardduty",
@@ -215,6 +251,36 @@ fn error_decoding_matches_botocore() {
             },
         ),
     ];
+    cases.extend([
+        // Security Hub: `Code` in the body, the status from its model.
+        (
+            "securityhub",
+            "DescribeHub",
+            Response {
+                status: 401,
+                headers: h(&[("x-amzn-ErrorType", "InvalidAccessException"), ("x-amzn-RequestId", "sh-1")]),
+                body: r#"{"Message":"Account 111122223333 is not subscribed to AWS Security Hub","Code":"InvalidAccessException"}"#.into(),
+            },
+        ),
+        (
+            "securityhub",
+            "CreateMembers",
+            Response {
+                status: 429,
+                headers: h(&[]),
+                body: r#"{"Message":"Rate exceeded","Code":"LimitExceededException"}"#.into(),
+            },
+        ),
+        (
+            "securityhub",
+            "InviteMembers",
+            Response {
+                status: 400,
+                headers: h(&[("x-amzn-ErrorType", "InvalidInputException:http://internal.amazon.com/coral/")]),
+                body: r#"{"Message":"Invalid input","Code":"InvalidInputException"}"#.into(),
+            },
+        ),
+    ]);
     let reference = botocore(&json!({
         "requests": [],
         "errors": cases.iter().map(|(service, operation, r)| json!({"service": service, "operation": operation, "status": r.status, "headers": r.headers, "body": r.body})).collect::<Vec<_>>(),

@@ -1,4 +1,4 @@
-//! The reconciling engine against a simulated GuardDuty and Detective (`tests/sim`) on a virtual
+//! The reconciling engine against a simulated GuardDuty, Detective and Security Hub (`tests/sim`) on a virtual
 //! clock: the member lifecycle, faults of every kind, kills and resumes from the journal, pacing
 //! against a rate limit. Every final outcome must equal what the simulated service holds.
 
@@ -11,7 +11,7 @@ use enlist_core::{
     UnprocessedReason, parse,
 };
 use serde_json::{Value, json};
-use sim::{ADMIN, Behaviour, DETECTOR, Driver, Ended, Fault, Faults, Sim, accounts, check_against_truth};
+use sim::{ADMIN, Behaviour, DETECTOR, Driver, Ended, Fault, Faults, Sim, accounts, check_against_truth, hub};
 
 fn region(name: &str) -> Region {
     name.parse().unwrap()
@@ -32,10 +32,15 @@ fn detective(name: &str) -> Destination {
     )
 }
 
+fn security_hub(name: &str) -> Destination {
+    Destination::Target(Target::security_hub(region(name), hub(name).parse().unwrap()).unwrap())
+}
+
 fn key(service: Service, name: &str) -> String {
     match service {
         Service::GuardDuty => Sim::key(service, name, DETECTOR),
         Service::Detective => Sim::key(service, name, &graph(name)),
+        Service::SecurityHub => Sim::key(service, name, &hub(name)),
     }
 }
 
@@ -46,6 +51,10 @@ fn start(input: &str, destinations: Vec<Destination>, config: RunConfig) -> Run 
 
 fn both(regions: &[&str]) -> Vec<Destination> {
     regions.iter().flat_map(|r| [guardduty(r), detective(r)]).collect()
+}
+
+fn all_three(regions: &[&str]) -> Vec<Destination> {
+    regions.iter().flat_map(|r| [guardduty(r), detective(r), security_hub(r)]).collect()
 }
 
 fn labels(run: &Run) -> std::collections::BTreeMap<String, usize> {
@@ -92,12 +101,27 @@ fn the_lifecycle_settles_every_account_and_repairs_failed_verification() {
         sim.seed_member(&key(Service::GuardDuty, r), "222200000002", Some("created-before@example.com"), "Created");
         sim.seed_member(&key(Service::Detective, r), "222200000001", Some("enabled@example.com"), "ENABLED");
     }
-    let mut run = start(input, both(&["us-east-1", "eu-west-1"]), RunConfig::default());
+    for r in ["us-east-1", "eu-west-1"] {
+        sim.seed_member(&key(Service::SecurityHub, r), "222200000002", Some("created-before@example.com"), "Created");
+    }
+    let mut run = start(input, all_three(&["us-east-1", "eu-west-1"]), RunConfig::default());
     let mut driver = Driver::new(1_000_000);
     assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
     assert_truth(&run, &mut sim, driver.now);
     let gd = |run: &Run, a| outcome(run, Service::GuardDuty, "eu-west-1", a);
     let det = |run: &Run, a| outcome(run, Service::Detective, "eu-west-1", a);
+    let sh = |run: &Run, a| outcome(run, Service::SecurityHub, "eu-west-1", a);
+    assert_eq!(sh(&run, 0), "invited / created and invited by this run");
+    assert_eq!(sh(&run, 1), "invited / invited by this run", "a member left uninvited is invited");
+    assert_eq!(sh(&run, 3), "enabled / created by this run", "organization accounts are not invited");
+    assert_eq!(
+        sh(&run, 4),
+        "invited / created and invited by this run",
+        "Security Hub verifies no email: the wrong one is only a contact address"
+    );
+    assert_eq!(sh(&run, 5), "not-added / ");
+    let sh_invites = sim.log.iter().filter(|o| **o == Operation::SecurityHubInviteMembers).count();
+    assert_eq!(sh_invites, 2, "one invitation batch per Security Hub region");
     assert_eq!(gd(&run, 0), "enabled / already a member");
     assert_eq!(gd(&run, 1), "invited / invited by this run", "a member left uninvited is invited");
     assert_eq!(gd(&run, 2), "invited / created and invited by this run");
@@ -121,7 +145,11 @@ fn the_lifecycle_settles_every_account_and_repairs_failed_verification() {
         same,
         "expected a corrected email, found Wrong@example.com, the one the account already has (its verification failed)"
     );
-    assert_eq!(run.repair(4, "right@example.com").unwrap(), 4, "four destinations to repair");
+    assert_eq!(
+        run.repair(4, "right@example.com").unwrap(),
+        4,
+        "four destinations to repair: GuardDuty and Detective in two regions, never Security Hub"
+    );
     assert!(run.repair(4, "not an email").is_err());
     assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
     assert_truth(&run, &mut sim, driver.now);
@@ -133,6 +161,7 @@ fn the_lifecycle_settles_every_account_and_repairs_failed_verification() {
         .filter(|o| matches!(o, Operation::GuardDutyDeleteMembers | Operation::DetectiveDeleteMembers))
         .count();
     assert_eq!(deletes, 4, "only the failed members are deleted");
+    assert_eq!(sh(&run, 4), "invited / created and invited by this run", "the repair leaves Security Hub alone");
     // The repaired email is in the journal: a reload shows it.
     let resumed = driver.resume();
     assert_eq!(resumed.accounts()[4].email(), Some("right@example.com"));
@@ -168,10 +197,11 @@ fn four_thousand_accounts_under_faults_and_kills_lose_nothing() {
             if i % 2 == 0 { "Enabled" } else { "Created" },
         );
         sim.seed_member(&key(Service::Detective, "ap-southeast-2"), id, Some(email), "INVITED");
+        sim.seed_member(&key(Service::SecurityHub, "eu-west-1"), id, Some(email), "Created");
     }
     let mut run = start(
         &input,
-        both(&["us-east-1", "eu-west-1", "ap-southeast-2"]),
+        all_three(&["us-east-1", "eu-west-1", "ap-southeast-2"]),
         RunConfig { seed: 7, ..RunConfig::default() },
     );
     let mut driver = Driver::new(1_700_000_000_000);
@@ -184,7 +214,7 @@ fn four_thousand_accounts_under_faults_and_kills_lose_nothing() {
     assert_truth(&run, &mut sim, driver.now);
     assert!(run.all_good(), "{:?}", labels(&run));
     let progress = run.progress();
-    assert_eq!((progress.done, progress.good), (24_000, 24_000));
+    assert_eq!((progress.done, progress.good), (36_000, 36_000));
     assert!(progress.destinations.iter().all(|d| d.retry_tokens > 0), "throttling never drains the retry budget");
     // Lanes run in parallel, each admitting at most `rate` requests a second: the busiest lane's
     // admitted requests over the rate is the floor.
@@ -210,27 +240,17 @@ fn one_batch(destinations: Vec<Destination>, script: &[Fault]) -> (Run, Sim, Dri
 #[test]
 fn an_answer_lost_after_the_work_is_read_back() {
     for fault in [Fault::DroppedAfter, Fault::Proxy502After, Fault::LostAfter] {
-        for destination in [guardduty("us-east-1"), detective("us-east-1")] {
+        for destination in [guardduty("us-east-1"), detective("us-east-1"), security_hub("us-east-1")] {
             let service = destination.service();
             let (mut run, mut sim, mut driver) = one_batch(vec![destination], &[Fault::None, fault]);
             assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
             assert_truth(&run, &mut sim, driver.now);
             let outcome = run.outcome(0, 0).unwrap();
             assert_eq!(outcome.action().split(' ').next(), Some("created"), "{fault:?} {service:?}: {outcome:?}");
-            let creates = sim
-                .log
-                .iter()
-                .filter(|o| matches!(o, Operation::GuardDutyCreateMembers | Operation::DetectiveCreateMembers))
-                .count();
+            let creates = sim.log.iter().filter(|o| o.name() == "CreateMembers").count();
             assert_eq!(creates, 1, "{fault:?}: read back, not sent again");
-            assert_eq!(
-                sim.log[2],
-                if service == Service::GuardDuty {
-                    Operation::GuardDutyGetMembers
-                } else {
-                    Operation::DetectiveGetMembers
-                }
-            );
+            assert_eq!(sim.log[2].service(), service);
+            assert_eq!(sim.log[2].name(), "GetMembers");
         }
     }
 }

@@ -147,10 +147,12 @@ fn options() -> impl Strategy<Value = Options> {
         Some(Format::OrganizationsText),
         Some(Format::Shorthand),
     ];
-    (prop::sample::select(formats), 0u8..3, any::<bool>()).prop_map(|(format, services, organization_mode)| Options {
+    (prop::sample::select(formats), 0u8..5, any::<bool>()).prop_map(|(format, services, organization_mode)| Options {
         services: match services {
             0 => Services::only(Service::GuardDuty),
             1 => Services::only(Service::Detective),
+            2 => Services::only(Service::SecurityHub),
+            3 => Services::ALL,
             _ => Services::BOTH,
         },
         organization_mode,

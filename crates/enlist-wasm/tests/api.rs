@@ -59,7 +59,7 @@ fn parse_reports_in_camel_case_with_utf16_columns() {
 #[wasm_bindgen_test]
 fn bad_options_throw_errors_with_the_cores_words() {
     let error = parse("111122223333,a@example.com", options(r#"{"services":["inspector"]}"#)).unwrap_err();
-    assert_eq!(message(error), "options: expected `guardduty` or `detective`, found `inspector`");
+    assert_eq!(message(error), "options: expected `guardduty`, `detective` or `securityhub`, found `inspector`");
     let error = parse("", options(r#"{"adminAccount":"12"}"#)).unwrap_err();
     assert!(message(error).starts_with("options: expected a 12-digit account ID"));
     // A misspelled option is named, not ignored.
@@ -67,7 +67,10 @@ fn bad_options_throw_errors_with_the_cores_words() {
     let error = message(error);
     assert!(error.starts_with("options: unknown field `service`, expected one of `services`"), "{error}");
     let error = message(parse("", options(r#"{"services":[]}"#)).unwrap_err());
-    assert_eq!(error, "options: expected `guardduty`, `detective` or both, found an empty list");
+    assert_eq!(
+        error,
+        "options: expected one or more of `guardduty`, `detective` and `securityhub`, found an empty list"
+    );
     assert!(!error.contains(" at line "), "{error}");
     // A value of the wrong type says what was expected and what was found.
     let error = message(parse("", options(r#"{"organizationMode":"yes"}"#)).unwrap_err());

@@ -286,14 +286,19 @@ pub(crate) fn next(cell: &Cell, context: &Context<'_>) -> Next {
                 (None, Some(_)) => true,
                 (_, None) => false,
             };
-            if context.act && (cell.repair || context.repair_all) && differs && cell.problem.is_none() {
+            if context.act
+                && context.service.verifies_email()
+                && (cell.repair || context.repair_all)
+                && differs
+                && cell.problem.is_none()
+            {
                 Next::Delete
             } else {
                 Next::Done
             }
         }
         Held::Member(MemberStatus::Created)
-            if context.act && context.service == Service::GuardDuty && !cell.did.invited && cell.problem.is_none() =>
+            if context.act && context.service.invites_separately() && !cell.did.invited && cell.problem.is_none() =>
         {
             Next::Invite
         }

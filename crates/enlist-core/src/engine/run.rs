@@ -737,7 +737,7 @@ impl Run {
         let chosen = (0..accounts.len()).filter(|i| mask & (1 << i) != 0);
         let request = match op {
             Op::Read => wire::get_members(target, chosen.map(|i| accounts[i].id())),
-            Op::Delete => wire::delete_members(target, chosen.map(|i| accounts[i].id())),
+            Op::Delete => wire::delete_members(target, chosen.map(|i| accounts[i].id()))?,
             Op::Invite => wire::invite_members(target, chosen.map(|i| accounts[i].id()))?,
             Op::Create => {
                 let picked: Vec<Account> = chosen.map(|i| accounts[i].clone()).collect();
@@ -899,6 +899,9 @@ impl Run {
             (Service::Detective, Op::Read) => wire::Operation::DetectiveGetMembers,
             (Service::Detective, Op::Delete) => wire::Operation::DetectiveDeleteMembers,
             (Service::Detective, Op::Create | Op::Invite) => wire::Operation::DetectiveCreateMembers,
+            (Service::SecurityHub, Op::Read) => wire::Operation::SecurityHubGetMembers,
+            (Service::SecurityHub, Op::Create | Op::Delete) => wire::Operation::SecurityHubCreateMembers,
+            (Service::SecurityHub, Op::Invite) => wire::Operation::SecurityHubInviteMembers,
         }
     }
 

@@ -91,13 +91,13 @@ impl Options {
             ("services", OptionValue::Missing) => self.services = Services::BOTH,
             ("services", OptionValue::List(names)) => {
                 if names.is_empty() {
-                    return Err("expected `guardduty`, `detective` or both, found an empty list".to_owned());
+                    return Err(crate::service::NO_SERVICE.to_owned());
                 }
                 let mut chosen = Vec::with_capacity(names.len());
                 for name in names {
                     chosen.push(match name {
                         Ok(name) => name.parse::<Service>().map_err(|e| e.to_string())?,
-                        Err(found) => return Err(format!("expected `guardduty` or `detective`, found `{found}`")),
+                        Err(found) => return Err(crate::service::UnknownService(found).to_string()),
                     });
                 }
                 self.services = chosen.into_iter().collect();
@@ -446,7 +446,7 @@ mod tests {
                 r#"{"services":"guardduty"}"#,
                 "expected a list of service names for `services`, found the string `guardduty`",
             ),
-            (r#"{"services":[1]}"#, "expected `guardduty` or `detective`, found `1`"),
+            (r#"{"services":[1]}"#, "expected `guardduty`, `detective` or `securityhub`, found `1`"),
             (
                 r#"{"adminAccount":111122223333}"#,
                 "expected a 12-digit account ID as a string for `adminAccount`, found `111122223333`",

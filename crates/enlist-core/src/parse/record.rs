@@ -440,7 +440,8 @@ impl<'i> Collector<'i> {
                 d.fix = Some(Fix { replacement, remove });
             }
         }
-        let email_required = self.options.services.guardduty || !self.options.organization_mode;
+        let organization_mode = self.options.organization_mode;
+        let needs_email = self.options.services.iter().find(|s| s.requires_email(organization_mode));
         // First the records that become accounts, then the accounts in one exact-size allocation.
         let mut sent = Vec::with_capacity(order.len());
         for index in order {
@@ -452,11 +453,14 @@ impl<'i> Collector<'i> {
             if let Some(range) = adopted.remove(&index) {
                 record.email = Some(range);
             }
-            if record.email.is_none() && email_required {
-                let why = if self.options.services.guardduty {
-                    "GuardDuty invites members by email"
-                } else {
-                    "Detective invites members by email unless the behavior graph uses organization mode"
+            if record.email.is_none()
+                && let Some(service) = needs_email
+            {
+                let why = match service {
+                    Service::Detective => {
+                        "Detective invites members by email unless the behavior graph uses organization mode"
+                    }
+                    _ => "GuardDuty invites members by email",
                 };
                 let span = record.span;
                 self.push(Diagnostic::new(
@@ -486,10 +490,7 @@ impl<'i> Collector<'i> {
         let Some(past) = accounts.get(quota) else {
             return;
         };
-        let per = match service {
-            Service::GuardDuty => "invited members per administrator per region",
-            Service::Detective => "members per behavior graph",
-        };
+        let per = service.quota_unit();
         self.push(Diagnostic::new(
             Code::QuotaExceeded,
             past.span(),

@@ -1,4 +1,4 @@
-//! A simulated GuardDuty and Detective for the engine's tests: member lists per target with the
+//! A simulated GuardDuty, Detective and Security Hub for the engine's tests: member lists per target with the
 //! member lifecycle (create, invite, email verification, organization accounts, quotas, another
 //! administrator's members), seeded faults (a rate limit per service and region, random
 //! throttling, 5xx, connections dropped before or after the work, answers lost after the work, a
@@ -18,6 +18,11 @@ use serde_json::{Value, json};
 pub const GRAPH_US: &str = "arn:aws:detective:us-east-1:111122223333:graph:027c7c4610ea4aacaf0b883093cab899";
 pub const DETECTOR: &str = "12abc34d567e8fa901bc2d34e56789f0";
 pub const ADMIN: &str = "111122223333";
+
+/// The administrator's Security Hub hub in `region`.
+pub fn hub(region: &str) -> String {
+    format!("arn:aws:securityhub:{region}:{ADMIN}:hub/default")
+}
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Faults {
@@ -142,6 +147,7 @@ impl Sim {
         let resource = match service {
             Service::GuardDuty => request.path.split('/').nth(2).unwrap_or("").to_owned(),
             Service::Detective => body["GraphArn"].as_str().unwrap_or("").to_owned(),
+            Service::SecurityHub => hub(request.region.as_str()),
         };
         Sim::key(service, request.region.as_str(), &resource)
     }
@@ -357,6 +363,58 @@ impl Sim {
                     }
                 }
                 ok(json!({"Members": created, "UnprocessedAccounts": unprocessed}))
+            }
+            Operation::SecurityHubGetMembers => {
+                let (mut found, mut missing) = (Vec::new(), Vec::new());
+                for id in ids("AccountIds") {
+                    match members.get(&id) {
+                        Some(member) => found.push(json!({"AccountId": id, "Email": member.email, "MemberStatus": member.status, "AdministratorId": ADMIN, "MasterId": ADMIN})),
+                        None => missing.push(json!({"AccountId": id, "ProcessingResult": "Account is not a member of the administrator account."})),
+                    }
+                }
+                ok(json!({"Members": found, "UnprocessedAccounts": missing}))
+            }
+            Operation::SecurityHubCreateMembers => {
+                let mut unprocessed = Vec::new();
+                for detail in body["AccountDetails"].as_array().unwrap() {
+                    let id = detail["AccountId"].as_str().unwrap().to_owned();
+                    let email = detail["Email"].as_str().map(str::to_owned);
+                    let invited = members.values().filter(|m| m.status != "Enabled" || !m.created_by_run).count();
+                    let result = if id == ADMIN {
+                        Some("The account is the administrator account and cannot be a member of itself.")
+                    } else if behaviour.foreign.contains(&id) {
+                        Some("The account is already a member of another administrator account.")
+                    } else if members.contains_key(&id) {
+                        // Security Hub takes an existing member again without a word.
+                        None
+                    } else if behaviour.quotas && invited >= 1_000 {
+                        Some("The administrator account has reached the maximum number of member accounts.")
+                    } else {
+                        None
+                    };
+                    match result {
+                        Some(result) => unprocessed.push(json!({"AccountId": id, "ProcessingResult": result})),
+                        None if members.contains_key(&id) => {}
+                        None => {
+                            let status =
+                                if behaviour.organization_accounts.contains(&id) { "Enabled" } else { "Created" };
+                            members.insert(id, SimMember { email, status, verify_at: 0, created_by_run: true });
+                        }
+                    }
+                }
+                ok(json!({"UnprocessedAccounts": unprocessed}))
+            }
+            Operation::SecurityHubInviteMembers => {
+                let mut unprocessed = Vec::new();
+                for id in ids("AccountIds") {
+                    match members.get_mut(&id) {
+                        // Security Hub verifies no email: the invitation goes out at once.
+                        Some(member) if member.status == "Created" => member.status = "Invited",
+                        Some(_) => {}
+                        None => unprocessed.push(json!({"AccountId": id, "ProcessingResult": "Account is not a member of the administrator account."})),
+                    }
+                }
+                ok(json!({"UnprocessedAccounts": unprocessed}))
             }
             other => panic!("the engine sent {other:?}"),
         }
