@@ -13,7 +13,8 @@ use crate::render;
 pub(crate) struct CheckArgs {
     /// The account list; `-` or nothing reads standard input.
     path: Option<PathBuf>,
-    /// The service the accounts will be added to (`both` checks both sets of rules).
+    /// The service the accounts will be added to (`both` checks GuardDuty's and Detective's rules,
+    /// `all` Security Hub's too).
     #[arg(long, value_enum)]
     service: ServiceArg,
     /// The administrator account, which is excluded from the list.
@@ -34,14 +35,18 @@ pub(crate) struct CheckArgs {
 enum ServiceArg {
     Guardduty,
     Detective,
+    Securityhub,
     Both,
+    All,
 }
 
 pub(crate) fn run(args: &CheckArgs) -> ExitCode {
     let services = match args.service {
         ServiceArg::Guardduty => Services::only(Service::GuardDuty),
         ServiceArg::Detective => Services::only(Service::Detective),
+        ServiceArg::Securityhub => Services::only(Service::SecurityHub),
         ServiceArg::Both => Services::BOTH,
+        ServiceArg::All => Services::ALL,
     };
     let admin_account = match args.admin_account.as_deref().map(str::parse::<AccountId>) {
         None => None,
@@ -53,7 +58,7 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         Some(Ok(format)) => Some(format),
         Some(Err(error)) => return crate::usage_error(&format!("--format: {error}")),
     };
-    if args.org_mode && !services.detective {
+    if args.org_mode && !services.contains(Service::Detective) {
         return crate::usage_error("--org-mode is a Detective option; add --service detective");
     }
     let (name, bytes) = match read_input(args.path.as_ref()) {

@@ -22,7 +22,8 @@ use crate::journal::JournalFile;
 pub(crate) struct SubmitArgs {
     /// The account list.
     path: PathBuf,
-    /// Where to add the accounts: `guardduty`, `detective`, or `both` (repeatable).
+    /// Where to add the accounts: `guardduty`, `detective`, `securityhub`, `both` (GuardDuty and
+    /// Detective) or `all` (repeatable).
     #[arg(long, value_name = "SERVICE", required = true)]
     service: Vec<String>,
     /// Regions to add them in (repeatable).
@@ -36,7 +37,12 @@ pub(crate) struct SubmitArgs {
     /// are discovered with ListGraphs.
     #[arg(long = "graph-arn", value_name = "ARN")]
     graph_arns: Vec<String>,
-    /// The invitation message (GuardDuty InviteMembers, Detective CreateMembers).
+    /// A Security Hub hub ARN (repeatable; the ARN names its region). Regions without one are
+    /// discovered with DescribeHub.
+    #[arg(long = "hub-arn", value_name = "ARN")]
+    hub_arns: Vec<String>,
+    /// The invitation message (GuardDuty InviteMembers, Detective CreateMembers; Security Hub's
+    /// invitation takes none).
     #[arg(long)]
     message: Option<String>,
     /// Send no invitation email (the accounts still have to accept).
@@ -112,7 +118,9 @@ pub(crate) fn run(args: SubmitArgs) -> ExitCode {
 fn services(names: &[String]) -> Result<Services, String> {
     let mut services = Vec::new();
     for name in names {
-        if name.eq_ignore_ascii_case("both") || name.eq_ignore_ascii_case("all") {
+        if name.eq_ignore_ascii_case("both") {
+            services.extend(Services::BOTH.iter());
+        } else if name.eq_ignore_ascii_case("all") {
             services.extend(Service::ALL);
         } else {
             services.push(name.parse::<Service>().map_err(|e| format!("--service: {e}"))?);
@@ -151,7 +159,7 @@ async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
     let services = services(&args.service)?;
     let regions: Vec<Region> =
         args.regions.iter().map(|r| r.parse().map_err(|e| format!("--region: {e}"))).collect::<Result<_, String>>()?;
-    let given = Given::from_flags(&args.detector_ids, &args.graph_arns, &regions)?;
+    let given = Given::from_flags(&args.detector_ids, &args.graph_arns, &args.hub_arns, &regions)?;
     let invitation = Invitation::new(args.message.as_deref(), args.disable_email_notification);
     for service in services.iter() {
         invitation.check(service).map_err(|e| format!("--message: {e}"))?;

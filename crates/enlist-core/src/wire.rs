@@ -276,20 +276,7 @@ pub fn create_members_for<'a>(
 ) -> Request {
     let region = target.region();
     if target.service() == Service::SecurityHub {
-        let details: Vec<Value> = accounts
-            .into_iter()
-            .map(|(id, email)| match email {
-                Some(email) => serde_json::json!({"AccountId": id.to_string(), "Email": email}),
-                None => serde_json::json!({"AccountId": id.to_string()}),
-            })
-            .collect();
-        return request(
-            Operation::SecurityHubCreateMembers,
-            region,
-            "/members".to_owned(),
-            Vec::new(),
-            Some(serde_json::json!({ "AccountDetails": details })),
-        );
+        return security_hub_create_members(region, accounts);
     }
     if let Some(detector_id) = target.detector_id() {
         let details: Vec<Value> = accounts
@@ -326,13 +313,7 @@ pub fn create_members_for<'a>(
 /// `GetMembers` for `ids` (1 to 50) on `target`: what the service holds for each.
 pub fn get_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) -> Request {
     if target.service() == Service::SecurityHub {
-        return request(
-            Operation::SecurityHubGetMembers,
-            target.region(),
-            "/members/get".to_owned(),
-            Vec::new(),
-            Some(serde_json::json!({ "AccountIds": ids_json(ids) })),
-        );
+        return security_hub_get_members(target.region(), ids);
     }
     match target.detector_id() {
         Some(detector_id) => request(
@@ -357,13 +338,7 @@ pub fn get_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) ->
 /// creates.
 pub fn invite_members(target: &Target, ids: impl IntoIterator<Item = AccountId>) -> Option<Request> {
     if target.service() == Service::SecurityHub {
-        return Some(request(
-            Operation::SecurityHubInviteMembers,
-            target.region(),
-            "/members/invite".to_owned(),
-            Vec::new(),
-            Some(serde_json::json!({ "AccountIds": ids_json(ids) })),
-        ));
+        return Some(security_hub_invite_members(target.region(), ids));
     }
     let detector_id = target.detector_id()?;
     let invitation = target.invitation();
@@ -468,6 +443,49 @@ pub fn list_detective_members(
     body.insert("GraphArn".to_owned(), graph_arn.as_str().into());
     detective_page(max_results, next_token, &mut body);
     request(Operation::DetectiveListMembers, region, "/graph/members/list".to_owned(), Vec::new(), Some(body.into()))
+}
+
+/// Security Hub `CreateMembers` in `region` (its operations name no hub: the caller's is meant).
+pub fn security_hub_create_members<'a>(
+    region: &Region,
+    accounts: impl IntoIterator<Item = (AccountId, Option<&'a str>)>,
+) -> Request {
+    let details: Vec<Value> = accounts
+        .into_iter()
+        .map(|(id, email)| match email {
+            Some(email) => serde_json::json!({"AccountId": id.to_string(), "Email": email}),
+            None => serde_json::json!({"AccountId": id.to_string()}),
+        })
+        .collect();
+    request(
+        Operation::SecurityHubCreateMembers,
+        region,
+        "/members".to_owned(),
+        Vec::new(),
+        Some(serde_json::json!({ "AccountDetails": details })),
+    )
+}
+
+/// Security Hub `GetMembers` in `region`.
+pub fn security_hub_get_members(region: &Region, ids: impl IntoIterator<Item = AccountId>) -> Request {
+    request(
+        Operation::SecurityHubGetMembers,
+        region,
+        "/members/get".to_owned(),
+        Vec::new(),
+        Some(serde_json::json!({ "AccountIds": ids_json(ids) })),
+    )
+}
+
+/// Security Hub `InviteMembers` in `region`.
+pub fn security_hub_invite_members(region: &Region, ids: impl IntoIterator<Item = AccountId>) -> Request {
+    request(
+        Operation::SecurityHubInviteMembers,
+        region,
+        "/members/invite".to_owned(),
+        Vec::new(),
+        Some(serde_json::json!({ "AccountIds": ids_json(ids) })),
+    )
 }
 
 /// Security Hub `ListMembers` (`MaxResults` 1–50), invited members included (`OnlyAssociated=false`;

@@ -453,11 +453,14 @@ async fn forward_inner(
             "expected /v1/{service}/{region}/ and the service's path",
         ));
     };
-    let service: Service = service.parse().ok().filter(|s| config.services.contains(s)).ok_or_else(|| {
+    // The route names a service exactly as the core writes it: no case or spelling variants.
+    let named = service;
+    let service = config.services.iter().copied().find(|s| s.as_str() == named).ok_or_else(|| {
+        let served: Vec<String> = config.services.iter().map(|s| format!("`{}`", s.as_str())).collect();
         ProxyError::new(
             StatusCode::NOT_FOUND,
             "EnlistProxy.UnknownService",
-            "expected `guardduty` or `detective` after /v1/",
+            format!("expected one of {} after /v1/", served.join(", ")),
         )
     })?;
     let region: Region = region.parse().map_err(|e: enlist_core::InvalidIdentifier| {

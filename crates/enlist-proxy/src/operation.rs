@@ -98,6 +98,26 @@ struct DetectivePage {
     max_results: Option<u32>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct SecurityHubAccount {
+    account_id: AccountId,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct SecurityHubCreateMembers {
+    account_details: Vec<SecurityHubAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct SecurityHubAccountIds {
+    account_ids: Vec<AccountId>,
+}
+
 fn json<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, ProxyError> {
     serde_json::from_slice(body).map_err(|e| refuse(format!("expected a {what} body, found: {e}")))
 }
@@ -176,12 +196,12 @@ fn rebuilt(request: Request, accounts: usize) -> Rebuilt {
     Rebuilt { request, accounts, check_first: None }
 }
 
-fn guarded(target: &Target, ids: Vec<AccountId>) -> Rebuilt {
-    Rebuilt {
-        request: wire::delete_members(target, ids.iter().copied()),
+fn guarded(target: &Target, ids: Vec<AccountId>) -> Option<Rebuilt> {
+    Some(Rebuilt {
+        request: wire::delete_members(target, ids.iter().copied())?,
         accounts: ids.len(),
         check_first: Some((wire::get_members(target, ids.iter().copied()), ids)),
-    }
+    })
 }
 
 fn target_error(e: &enlist_core::InvalidIdentifier) -> ProxyError {
@@ -267,7 +287,7 @@ pub(crate) fn rebuild(
                 let count = input.account_ids.len();
                 Ok(rebuilt(wire::get_members(&target, input.account_ids), count))
             } else {
-                Ok(guarded(&target, input.account_ids))
+                guarded(&target, input.account_ids).ok_or_else(|| not_allowed(method, path, service))
             }
         }
         (Service::Detective, "POST", ["graph", "members"]) => {
@@ -295,7 +315,7 @@ pub(crate) fn rebuild(
                 let count = input.account_ids.len();
                 Ok(rebuilt(wire::get_members(&target, input.account_ids), count))
             } else {
-                Ok(guarded(&target, input.account_ids))
+                guarded(&target, input.account_ids).ok_or_else(|| not_allowed(method, path, service))
             }
         }
         (Service::Detective, "POST", ["graphs", "list"]) => {
@@ -315,6 +335,45 @@ pub(crate) fn rebuild(
                 .map_err(|e| target_error(&e))?;
             let max = page_size(input.max_results.map(|n| n.to_string()).as_deref(), 200)?;
             Ok(rebuilt(wire::list_detective_members(region, &graph, max, input.next_token.as_deref()), 0))
+        }
+        (Service::SecurityHub, "GET", ["accounts"]) => {
+            // DescribeHub, without the optional HubArn: the caller's hub.
+            query_params(query, &[])?;
+            Ok(rebuilt(wire::describe_hub(region), 0))
+        }
+        (Service::SecurityHub, "GET", ["members"]) => {
+            let params = query_params(query, &["OnlyAssociated", "MaxResults", "NextToken"])?;
+            let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+            if get("OnlyAssociated").is_some_and(|v| v != "false" && v != "true") {
+                return Err(refuse("expected OnlyAssociated to be `true` or `false`"));
+            }
+            let mut request =
+                wire::list_security_hub_members(region, page_size(get("MaxResults"), 50)?, get("NextToken"));
+            if get("OnlyAssociated") == Some("true") {
+                request.query.retain(|(k, _)| k != "OnlyAssociated");
+                request.query.insert(0, ("OnlyAssociated".to_owned(), "true".to_owned()));
+            }
+            Ok(rebuilt(request, 0))
+        }
+        (Service::SecurityHub, "POST", ["members"]) => {
+            let input: SecurityHubCreateMembers = json(body, "Security Hub CreateMembers")?;
+            check_count(input.account_details.len())?;
+            for email in input.account_details.iter().filter_map(|a| a.email.as_deref()) {
+                check_email(email, Service::SecurityHub).map_err(|p| refuse(p.message))?;
+            }
+            let accounts = input.account_details.iter().map(|a| (a.account_id, a.email.as_deref()));
+            Ok(rebuilt(wire::security_hub_create_members(region, accounts), input.account_details.len()))
+        }
+        (Service::SecurityHub, "POST", ["members", action @ ("get" | "invite")]) => {
+            let input: SecurityHubAccountIds = json(body, "Security Hub GetMembers or InviteMembers")?;
+            check_count(input.account_ids.len())?;
+            let count = input.account_ids.len();
+            let request = if *action == "get" {
+                wire::security_hub_get_members(region, input.account_ids)
+            } else {
+                wire::security_hub_invite_members(region, input.account_ids)
+            };
+            Ok(rebuilt(request, count))
         }
         _ => Err(not_allowed(method, path, service)),
     }

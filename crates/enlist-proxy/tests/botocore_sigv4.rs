@@ -39,7 +39,11 @@ fn the_proxy_signs_exactly_as_botocore_does() {
         wire::list_graphs(&region, None, None),
         wire::get_members(&guardduty, [id]),
         wire::invite_members(&guardduty, [id]).unwrap(),
-        wire::delete_members(&detective, [id]),
+        wire::delete_members(&detective, [id]).unwrap(),
+        wire::security_hub_create_members(&region, [(id, Some("ops@example.com"))]),
+        wire::security_hub_invite_members(&region, [id]),
+        wire::list_security_hub_members(&region, Some(50), Some("a b")),
+        wire::describe_hub(&region),
     ];
     let credentials = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None, None, "test");
     let time = UNIX_EPOCH + Duration::from_secs(1_440_938_160); // 2015-08-30T12:36:00Z
@@ -78,4 +82,5 @@ fn the_proxy_signs_exactly_as_botocore_does() {
     let theirs: Vec<String> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(ours, theirs);
     assert!(ours[0].starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/eu-central-1/guardduty/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature="));
+    assert!(ours[9].contains("/eu-central-1/securityhub/aws4_request"), "Security Hub signs as `securityhub`");
 }
