@@ -5,8 +5,9 @@
 //! service and region answering throttling errors, 5xx, latency, dropped connections), all seeded.
 //!
 //! The service and region come from the request's SigV4 credential scope, as for any endpoint
-//! override, so one listener serves every region of the three services. `POST /_emulator/faults` sets
-//! the faults and `GET /_emulator/state` lists the members; the proxy never forwards those paths.
+//! override, so one listener serves every region of the three services. `POST /_emulator/faults`
+//! sets the faults and `GET /_emulator/state` lists the members; the proxy never forwards those
+//! paths.
 
 // Handlers return the refusal itself as the error: an axum `Response` is large, and that is fine.
 #![allow(clippy::result_large_err)]
