@@ -1,17 +1,20 @@
-//! An in-memory GuardDuty and Detective, wire-faithful enough for the AWS CLI and boto3: the
-//! member operations with real semantics and wording, SigV4 verification, regions that are not
-//! enabled, Detective's asynchronous email verification, quotas, and fault injection (a rate limit
-//! per region answering throttling errors, 5xx, latency, dropped connections), all seeded.
+//! An in-memory GuardDuty, Detective and Security Hub, wire-faithful enough for the AWS CLI and
+//! boto3: the member operations with real semantics and wording, SigV4 verification, regions that
+//! are not enabled (and Security Hub hubs that are not), Detective's asynchronous email
+//! verification, invitations that accounts accept, quotas, and fault injection (a rate limit per
+//! service and region answering throttling errors, 5xx, latency, dropped connections), all seeded.
 //!
 //! The service and region come from the request's SigV4 credential scope, as for any endpoint
-//! override, so one listener serves every region of both services. `POST /_emulator/faults` sets
-//! the faults and `GET /_emulator/state` lists the members; the proxy never forwards those paths.
+//! override, so one listener serves every region of the three services. `POST /_emulator/faults`
+//! sets the faults and `GET /_emulator/state` lists the members; the proxy never forwards those
+//! paths.
 
 // Handlers return the refusal itself as the error: an axum `Response` is large, and that is fine.
 #![allow(clippy::result_large_err)]
 
 mod detective;
 mod guardduty;
+mod securityhub;
 mod sigv4;
 mod time;
 
@@ -64,15 +67,16 @@ pub struct Config {
     /// Regions that answer as not enabled (opt-in regions nobody turned on).
     pub disabled_regions: Vec<String>,
     /// How long email verification takes (Detective after CreateMembers, GuardDuty after
-    /// InviteMembers).
+    /// InviteMembers; Security Hub verifies none).
     pub verification_delay_ms: u64,
     /// Emails whose verification fails (not the account's root email).
     pub failing_emails: Vec<String>,
     /// Accounts that are members of another administrator already.
     pub foreign_members: Vec<String>,
-    /// The administrator is the organization's delegated GuardDuty administrator: a detector takes
-    /// up to 50,000 members instead of 1,000 invited ones, and organization accounts are enabled
-    /// as they are created, without an invitation.
+    /// The administrator is the organization's delegated GuardDuty and Security Hub administrator:
+    /// a detector takes up to 50,000 members instead of 1,000 invited ones, and both services
+    /// enable organization accounts as they are created, without an invitation (and Security
+    /// Hub's quota of 1,000 invited members leaves them out).
     pub organization: bool,
     /// The organization's accounts, when `organization` is set; empty means every account is in
     /// the organization.
@@ -85,6 +89,9 @@ pub struct Config {
     /// Members a behavior graph takes before Detective answers 402 (1,200, as AWS documents;
     /// benchmarks raise it).
     pub detective_quota: usize,
+    /// Regions where the administrator has not enabled Security Hub: every Security Hub operation
+    /// there answers 401 `InvalidAccessException` (not subscribed).
+    pub security_hub_disabled_regions: Vec<String>,
     /// Faults to inject.
     pub faults: Faults,
 }
@@ -103,6 +110,7 @@ impl Default for Config {
             acceptance_rate: 0.0,
             acceptance_delay_ms: 30_000,
             detective_quota: 1_200,
+            security_hub_disabled_regions: Vec::new(),
             faults: Faults::default(),
         }
     }
@@ -116,12 +124,14 @@ pub struct Member {
     pub account_id: String,
     /// The email, if one was given.
     pub email: Option<String>,
-    /// GuardDuty `relationshipStatus` or Detective `Status` when it was last written.
+    /// GuardDuty `relationshipStatus`, Detective `Status` or Security Hub `MemberStatus` when it
+    /// was last written.
     pub status: String,
     /// When it was created.
     #[serde(skip)]
     pub created: SystemTime,
-    /// When email verification completes (or completed), once it started.
+    /// When email verification completes (or completed), once it started; for Security Hub,
+    /// which verifies no email, when the account was invited.
     #[serde(skip)]
     pub verified_at: Option<SystemTime>,
 }
@@ -147,7 +157,9 @@ impl Config {
 }
 
 /// A member with its status as of `now`: verification completes after the configured delay, and
-/// accounts that accept become enabled after theirs. Either service's spelling.
+/// accounts that accept become enabled after theirs, counted from `verified_at` (for Security Hub,
+/// the invitation itself). Any of the three services' spellings: GuardDuty and Security Hub share
+/// `Invited` → `Enabled`, and only GuardDuty passes through `EmailVerificationInProgress` first.
 pub(crate) fn current(member: &Member, now: SystemTime, config: &Config) -> Member {
     let mut member = member.clone();
     let Some(verified_at) = member.verified_at else { return member };
@@ -183,6 +195,8 @@ struct Inner {
     guardduty: BTreeMap<(String, String), BTreeMap<String, Member>>,
     /// graph ARN → members.
     detective: BTreeMap<String, BTreeMap<String, Member>>,
+    /// region → members of the administrator's hub.
+    securityhub: BTreeMap<String, BTreeMap<String, Member>>,
     /// Token buckets per `service region`.
     buckets: HashMap<String, (f64, SystemTime)>,
     rng: u64,
@@ -205,6 +219,7 @@ impl Emulator {
                 config,
                 guardduty: BTreeMap::new(),
                 detective: BTreeMap::new(),
+                securityhub: BTreeMap::new(),
                 buckets: HashMap::new(),
                 rng,
                 requests: 0,
@@ -252,6 +267,22 @@ impl Emulator {
             .unwrap_or_default()
     }
 
+    /// The Security Hub hub ARN of the administrator in `region`.
+    pub fn hub_arn(&self, region: &str) -> String {
+        hub_arn(&self.lock().config.admin_account, region)
+    }
+
+    /// Security Hub members of the administrator's hub in `region`, with their current status.
+    pub fn securityhub_members(&self, region: &str) -> Vec<Member> {
+        let inner = self.lock();
+        let now = inner.now();
+        inner
+            .securityhub
+            .get(region)
+            .map(|m| m.values().map(|member| current(member, now, &inner.config)).collect())
+            .unwrap_or_default()
+    }
+
     /// Replaces the faults.
     pub fn set_faults(&self, faults: Faults) {
         let mut inner = self.lock();
@@ -293,6 +324,10 @@ fn graph_arn(admin: &str, region: &str) -> String {
     format!("arn:aws:detective:{region}:{admin}:graph:{:0>32}", format!("e1157{admin}"))
 }
 
+fn hub_arn(admin: &str, region: &str) -> String {
+    format!("arn:aws:securityhub:{region}:{admin}:hub/default")
+}
+
 /// The router: every AWS path, plus the control endpoints.
 pub fn app(emulator: Emulator) -> Router {
     Router::new()
@@ -317,13 +352,21 @@ async fn state(State(emulator): State<Emulator>) -> Response {
         let inner = emulator.lock();
         let mut regions: Vec<String> = inner.guardduty.keys().map(|(r, _)| r.clone()).collect();
         regions.extend(inner.detective.keys().filter_map(|arn| arn.split(':').nth(3).map(str::to_owned)));
+        regions.extend(inner.securityhub.keys().cloned());
         regions.sort();
         regions.dedup();
         regions
     };
     let body: BTreeMap<String, serde_json::Value> = regions
         .iter()
-        .map(|r| (r.clone(), serde_json::json!({"guardduty": emulator.guardduty_members(r), "detective": emulator.detective_members(r)})))
+        .map(|r| {
+            let members = serde_json::json!({
+                "guardduty": emulator.guardduty_members(r),
+                "detective": emulator.detective_members(r),
+                "securityhub": emulator.securityhub_members(r),
+            });
+            (r.clone(), members)
+        })
         .collect();
     axum::Json(body).into_response()
 }
@@ -354,10 +397,10 @@ fn caller_identity(admin: &str, access_key: &str, method: &Method, path: &str, b
 
 /// An AWS-shaped error: status, `x-amzn-ErrorType`, and the body each service uses.
 pub(crate) fn aws_error(status: StatusCode, kind: &str, message: &str, service: &str) -> Response {
-    let body = if service == "detective" {
-        serde_json::json!({"Message": message})
-    } else {
-        serde_json::json!({"message": message, "__type": kind})
+    let body = match service {
+        "detective" => serde_json::json!({"Message": message}),
+        "securityhub" => serde_json::json!({"Message": message, "Code": kind}),
+        _ => serde_json::json!({"message": message, "__type": kind}),
     };
     let mut response = (status, axum::Json(body)).into_response();
     let headers = response.headers_mut();
@@ -441,10 +484,11 @@ async fn handle(
         match service.as_str() {
             "guardduty" => guardduty::handle(&mut inner, &scope.region, &method, &uri, &body, now),
             "detective" => detective::handle(&mut inner, &scope.region, &method, uri.path(), &body, now),
+            "securityhub" => securityhub::handle(&mut inner, &scope.region, &method, &uri, &body, now),
             other => aws_error(
                 StatusCode::BAD_REQUEST,
                 "UnknownOperationException",
-                &format!("the emulator serves guardduty and detective, not {other}"),
+                &format!("the emulator serves guardduty, detective and securityhub, not {other}"),
                 "",
             ),
         }
@@ -460,6 +504,13 @@ async fn handle(
     response
 }
 
+/// A throttling error (429) as `service` answers it: Security Hub throttles with
+/// `LimitExceededException`.
+fn throttled(service: &str) -> Response {
+    let kind = if service == "securityhub" { "LimitExceededException" } else { "TooManyRequestsException" };
+    aws_error(StatusCode::TOO_MANY_REQUESTS, kind, "Rate exceeded", service)
+}
+
 /// Throttling (rate limit or random) and random 5xx, before any work is done.
 fn inject(inner: &mut Inner, scope: &sigv4::Scope, now: SystemTime) -> Option<Response> {
     let faults = inner.config.faults.clone();
@@ -470,26 +521,19 @@ fn inject(inner: &mut Inner, scope: &sigv4::Scope, now: SystemTime) -> Option<Re
         *tokens = (*tokens + elapsed * faults.rate_per_region).min(faults.rate_per_region.max(1.0));
         *last = now;
         if *tokens < 1.0 {
-            return Some(aws_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TooManyRequestsException",
-                "Rate exceeded",
-                &scope.service,
-            ));
+            return Some(throttled(&scope.service));
         }
         *tokens -= 1.0;
     }
     if inner.roll() < faults.throttle_rate {
-        return Some(aws_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "TooManyRequestsException",
-            "Rate exceeded",
-            &scope.service,
-        ));
+        return Some(throttled(&scope.service));
     }
     if inner.roll() < faults.error_rate {
-        let kind =
-            if scope.service == "detective" { "InternalServerException" } else { "InternalServerErrorException" };
+        let kind = match scope.service.as_str() {
+            "detective" => "InternalServerException",
+            "securityhub" => "InternalException",
+            _ => "InternalServerErrorException",
+        };
         return Some(aws_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             kind,
