@@ -27,6 +27,9 @@ const INVALID_ID: &str =
     "The request is rejected because an invalid or out-of-range value is specified as an input parameter.";
 /// `ProcessingResult` past the quota of invited members.
 const FULL: &str = "The request is rejected because the current account cannot create anymore members since it cannot exceed the maximum number of allowed members.";
+/// `ProcessingResult` for an account that is a member already (the wording real Security Hub was
+/// seen answering: aws-samples/aws-secure-environment-accelerator#814).
+const ALREADY_MEMBER: &str = "The request is rejected because the given account ID is already a member or associated member of the current account.";
 /// `ProcessingResult` for an account that is not a member.
 const NOT_A_MEMBER: &str =
     "The request is rejected because the given account ID is not a member of the current account.";
@@ -179,8 +182,8 @@ fn create_members(inner: &mut Inner, region: &str, input: &Value, now: SystemTim
         } else if config.foreign_members.contains(&id) {
             Some(FOREIGN)
         } else if members.contains_key(&id) {
-            // Security Hub leaves a member as it is and accepts it again.
-            continue;
+            // The member is left as it is.
+            Some(ALREADY_MEMBER)
         } else if !organization && invited >= QUOTA {
             Some(FULL)
         } else {

@@ -267,7 +267,11 @@ fn boto3_runs_security_hub_against_the_emulator() {
             {"AccountId": "1234", "ProcessingResult": "The request is rejected because an invalid or out-of-range value is specified as an input parameter."},
         ])
     );
-    assert_eq!(out["created_again"], json!([]), "a member created again is no failure");
+    assert_eq!(
+        out["created_again"],
+        json!([{"AccountId": "222233334444", "ProcessingResult": "The request is rejected because the given account ID is already a member or associated member of the current account."}]),
+        "a member created again is left as it is, and said so"
+    );
     assert_eq!(
         out["invited_unprocessed"],
         json!([

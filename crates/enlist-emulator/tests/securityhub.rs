@@ -132,9 +132,12 @@ async fn members_are_created_invited_and_accept() {
         pairs(&[("222233334444", "Created"), ("333344445555", "Created"), ("444455556666", "Enabled")]),
         "an organization account is enabled at once"
     );
-    // Creating a member again leaves it as it is and is no failure.
+    // Creating a member again leaves it as it is, and says so.
     let again = post(&emulator, "/members", json!({"AccountDetails": [{"AccountId": "444455556666"}]})).await;
-    assert_eq!(again, json!({"UnprocessedAccounts": []}));
+    assert_eq!(
+        again,
+        json!({"UnprocessedAccounts": [{"AccountId": "444455556666", "ProcessingResult": "The request is rejected because the given account ID is already a member or associated member of the current account."}]})
+    );
     assert_eq!(emulator.securityhub_members("us-east-1")[2].email.as_deref(), Some("org@example.com"));
 
     let invited = post(
@@ -244,8 +247,11 @@ async fn the_quota_counts_invited_members_only() {
     let late = post(&emulator, "/members", json!({"AccountDetails": [{"AccountId": "900000000050"}]})).await;
     assert_eq!(late, json!({"UnprocessedAccounts": []}), "an organization account joins a full hub");
     assert_eq!(emulator.securityhub_members("us-east-1").len(), 1_051);
-    // Existing members are accepted again even when the hub is full.
-    assert_eq!(post(&emulator, "/members", batch(0)).await, json!({"UnprocessedAccounts": []}));
+    // Existing members are members already, full hub or not.
+    let again = post(&emulator, "/members", batch(0)).await;
+    let reasons = again["UnprocessedAccounts"].as_array().unwrap();
+    assert_eq!(reasons.len(), 50);
+    assert!(reasons.iter().all(|r| r["ProcessingResult"].as_str().unwrap().contains("already a member")), "{again}");
     // Another region has its own quota.
     let other = call(&emulator, "eu-west-1", "POST", "/members", Some(&batch(1_000))).await;
     assert_eq!(other.body, json!({"UnprocessedAccounts": []}));

@@ -29,7 +29,8 @@ const GUARDDUTY_FIPS: &[&str] =
     &["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-west-1", "us-gov-east-1", "us-gov-west-1"];
 const DETECTIVE_FIPS: &[&str] =
     &["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "us-gov-east-1", "us-gov-west-1"];
-const SECURITY_HUB_FIPS: &[&str] = &["us-east-1", "us-east-2", "us-west-1", "us-west-2", "us-gov-east-1", "us-gov-west-1"];
+const SECURITY_HUB_FIPS: &[&str] =
+    &["us-east-1", "us-east-2", "us-west-1", "us-west-2", "us-gov-east-1", "us-gov-west-1"];
 
 /// The AWS host name for `service` in `region`, with its partition's DNS suffix.
 pub fn aws_host(service: Service, region: &Region, fips: bool) -> Result<String, ProxyError> {

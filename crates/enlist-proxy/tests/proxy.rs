@@ -90,6 +90,111 @@ async fn forwards_the_six_operations_signed() {
     assert_eq!(sent.body["MemberDetails"].as_array().unwrap().len(), 1);
 }
 
+fn get(path: &str) -> Request<Body> {
+    Request::builder()
+        .uri(path)
+        .header("host", "proxy.example.com")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn forwards_security_hub_signed_and_refuses_what_enlist_does_not_send() {
+    let emulator = Emulator::new(enlist_emulator::Config {
+        security_hub_disabled_regions: vec!["eu-west-2".to_owned()],
+        ..enlist_emulator::Config::default()
+    });
+    let router = proxy(&emulator);
+    let hub = send(&router, get("/v1/securityhub/eu-west-1/accounts")).await;
+    assert_eq!(hub.status, StatusCode::OK, "{:?}", hub.body);
+    assert_eq!(hub.body["HubArn"], emulator.hub_arn("eu-west-1"));
+    let off = send(&router, get("/v1/securityhub/eu-west-2/accounts")).await;
+    assert_eq!((off.status.as_u16(), off.body["__type"].as_str()), (401, Some("InvalidAccessException")));
+    let body = json!({"AccountDetails": [{"AccountId": "222233334444", "Email": "a@example.com"}, {"AccountId": "333344445555"}]});
+    let sent = send(&router, request("/v1/securityhub/eu-west-1/members", &body)).await;
+    assert_eq!((sent.status, &sent.body), (StatusCode::OK, &json!({"UnprocessedAccounts": []})));
+    let ids = json!({"AccountIds": ["222233334444", "333344445555"]});
+    let sent = send(&router, request("/v1/securityhub/eu-west-1/members/invite", &ids)).await;
+    assert_eq!(sent.body, json!({"UnprocessedAccounts": []}));
+    let sent = send(&router, request("/v1/securityhub/eu-west-1/members/get", &ids)).await;
+    let statuses: Vec<&str> =
+        sent.body["Members"].as_array().unwrap().iter().map(|m| m["MemberStatus"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["Invited", "Invited"]);
+    let listed = send(&router, get("/v1/securityhub/eu-west-1/members?OnlyAssociated=false&MaxResults=1")).await;
+    assert_eq!(listed.body["Members"].as_array().unwrap().len(), 1, "{:?}", listed.body);
+    assert!(listed.body["NextToken"].is_string());
+    let before = emulator.request_count();
+    let refused: Vec<(&str, Request<Body>, u16, &str)> = vec![
+        (
+            "DeleteMembers",
+            request("/v1/securityhub/eu-west-1/members/delete", &ids),
+            403,
+            "EnlistProxy.OperationNotAllowed",
+        ),
+        (
+            "DisassociateMembers",
+            request("/v1/securityhub/eu-west-1/members/disassociate", &ids),
+            403,
+            "EnlistProxy.OperationNotAllowed",
+        ),
+        (
+            "another hub",
+            get(
+                "/v1/securityhub/eu-west-1/accounts?HubArn=arn%3Aaws%3Asecurityhub%3Aeu-west-1%3A999988887777%3Ahub%2Fdefault",
+            ),
+            400,
+            "EnlistProxy.InvalidRequest",
+        ),
+        ("a name in other case", get("/v1/SecurityHub/eu-west-1/accounts"), 404, "EnlistProxy.UnknownService"),
+        ("a spelling people use", get("/v1/security-hub/eu-west-1/accounts"), 404, "EnlistProxy.UnknownService"),
+        (
+            "an unknown field",
+            request(
+                "/v1/securityhub/eu-west-1/members",
+                &json!({"AccountDetails": [{"AccountId": "222233334444", "Role": "admin"}]}),
+            ),
+            400,
+            "EnlistProxy.InvalidRequest",
+        ),
+        (
+            "51 accounts",
+            request(
+                "/v1/securityhub/eu-west-1/members/get",
+                &json!({"AccountIds": (0..51).map(|i| format!("{:012}", 200_000_000_000u64 + i)).collect::<Vec<_>>()}),
+            ),
+            400,
+            "EnlistProxy.InvalidRequest",
+        ),
+        (
+            "a blank email",
+            request(
+                "/v1/securityhub/eu-west-1/members",
+                &json!({"AccountDetails": [{"AccountId": "222233334444", "Email": "  "}]}),
+            ),
+            400,
+            "EnlistProxy.InvalidRequest",
+        ),
+        (
+            "MaxResults over 50",
+            get("/v1/securityhub/eu-west-1/members?MaxResults=51"),
+            400,
+            "EnlistProxy.InvalidRequest",
+        ),
+    ];
+    for (name, request, status, kind) in refused {
+        let sent = send(&router, request).await;
+        assert_eq!(
+            (sent.status.as_u16(), sent.body["__type"].as_str()),
+            (status, Some(kind)),
+            "{name}: {:?}",
+            sent.body
+        );
+    }
+    assert_eq!(emulator.request_count(), before, "nothing refused reached the service");
+    assert_eq!(emulator.securityhub_members("eu-west-1").len(), 2);
+}
+
 #[tokio::test]
 async fn refuses_abuse_before_signing_anything() {
     let emulator = Emulator::new(enlist_emulator::Config::default());

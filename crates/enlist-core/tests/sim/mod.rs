@@ -385,8 +385,9 @@ impl Sim {
                     } else if behaviour.foreign.contains(&id) {
                         Some("The account is already a member of another administrator account.")
                     } else if members.contains_key(&id) {
-                        // Security Hub takes an existing member again without a word.
-                        None
+                        Some(
+                            "The request is rejected because the given account ID is already a member or associated member of the current account.",
+                        )
                     } else if behaviour.quotas && invited >= 1_000 {
                         Some("The administrator account has reached the maximum number of member accounts.")
                     } else {
@@ -394,7 +395,6 @@ impl Sim {
                     };
                     match result {
                         Some(result) => unprocessed.push(json!({"AccountId": id, "ProcessingResult": result})),
-                        None if members.contains_key(&id) => {}
                         None => {
                             let status =
                                 if behaviour.organization_accounts.contains(&id) { "Enabled" } else { "Created" };
