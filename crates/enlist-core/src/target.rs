@@ -577,7 +577,15 @@ impl<'de> Deserialize<'de> for Target {
             (Service::Detective, None, Some(arn), None) => {
                 Target::detective(repr.region, arn, invitation, repr.organization_mode)
             }
-            (Service::SecurityHub, None, None, Some(arn)) => Target::security_hub(repr.region, arn),
+            (Service::SecurityHub, None, None, Some(arn)) => {
+                if invitation != Invitation::default() || repr.organization_mode {
+                    Err(InvalidIdentifier::new(
+                        "expected a Security Hub target without `message`, `disableEmailNotification` or `organizationMode` (its InviteMembers takes none of them)".to_owned(),
+                    ))
+                } else {
+                    Target::security_hub(repr.region, arn)
+                }
+            }
             (Service::GuardDuty, ..) => Err(InvalidIdentifier::new(
                 "expected a GuardDuty target with a `detectorId` and no `graphArn` or `hubArn`".to_owned(),
             )),
@@ -842,5 +850,26 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<Target>(&bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn security_hub_targets_name_their_hub_and_take_no_invitation() {
+        const HUB: &str = "arn:aws:securityhub:eu-west-1:111122223333:hub/default";
+        let hub = Target::security_hub(region("eu-west-1"), HUB.parse().unwrap()).unwrap();
+        let json = serde_json::to_string(&hub).unwrap();
+        assert_eq!(json, format!(r#"{{"service":"securityhub","region":"eu-west-1","hubArn":"{HUB}"}}"#));
+        assert_eq!(serde_json::from_str::<Target>(&json).unwrap(), hub);
+        assert_eq!(hub.administrator(), Some("111122223333".parse().unwrap()));
+        assert!(!hub.needs_email() && hub.invitation().message.is_none());
+        assert_eq!(HubArn::of(&region("cn-north-1"), "111122223333".parse().unwrap()).partition(), "aws-cn");
+        let elsewhere = Target::security_hub(region("us-east-1"), HUB.parse().unwrap()).unwrap_err().to_string();
+        assert_eq!(elsewhere, format!("expected a Security Hub hub in us-east-1, found one in eu-west-1 (`{HUB}`)"));
+        for bad in ["arn:aws:securityhub:eu-west-1:1111:hub/default", "arn:aws:guardduty:eu-west-1:111122223333:hub/default", "hub/default"] {
+            let error = bad.parse::<HubArn>().unwrap_err().to_string();
+            assert!(error.starts_with("expected a Security Hub ARN such as"), "{error}");
+        }
+        let with_message = format!(r#"{{"service":"securityhub","region":"eu-west-1","hubArn":"{HUB}","message":"hi"}}"#);
+        let error = serde_json::from_str::<Target>(&with_message).unwrap_err().to_string();
+        assert!(error.starts_with("expected a Security Hub target without `message`"), "{error}");
     }
 }

@@ -77,8 +77,8 @@ export interface Report {
 
 /** How to read a list; every field is optional, any other is an error. */
 export interface ParseOptions {
-    /** The services the list must satisfy (default: both). */
-    services?: ("guardduty" | "detective")[];
+    /** The services the list must satisfy (default: GuardDuty and Detective). */
+    services?: ("guardduty" | "detective" | "securityhub")[];
     /** A Detective organization behavior graph: accounts need no email. */
     organizationMode?: boolean;
     /** The administrator account, left out of the list. */
@@ -87,10 +87,12 @@ export interface ParseOptions {
     format?: string | null;
 }
 
-/** Where a list goes: a GuardDuty detector or a Detective behavior graph in a region. */
+/** Where a list goes: a GuardDuty detector, a Detective behavior graph or a Security Hub hub in a
+ * region. Security Hub's invitation takes no message. */
 export type Target =
     | { service: "guardduty"; region: string; detectorId: string; message?: string; disableEmailNotification?: boolean }
-    | { service: "detective"; region: string; graphArn: string; message?: string; disableEmailNotification?: boolean; organizationMode?: boolean };
+    | { service: "detective"; region: string; graphArn: string; message?: string; disableEmailNotification?: boolean; organizationMode?: boolean }
+    | { service: "securityhub"; region: string; hubArn: string };
 
 /** A list and where it goes. */
 export interface Plan {
@@ -177,6 +179,9 @@ mod tests {
         .unwrap();
         detective["organizationMode"] = Value::Bool(false);
         assert_eq!(keys(&detective), declared["Target1"]);
+        let hub = "arn:aws:securityhub:us-east-1:111122223333:hub/default";
+        let security_hub = Target::security_hub("us-east-1".parse().unwrap(), hub.parse().unwrap()).unwrap();
+        assert_eq!(keys(&serde_json::to_value(security_hub).unwrap()), declared["Target2"]);
         // Each declared field is one the core reads: a plan with all of them is accepted.
         let plan = serde_json::json!({
             "text": "111122224444,a@example.com\n",
