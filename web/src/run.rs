@@ -344,9 +344,7 @@ impl AppState {
                 regions.push(region);
             }
         }
-        let has = |service| destinations.iter().any(|d| d.service() == service);
-        self.guardduty.set(has(enlist_core::Service::GuardDuty));
-        self.detective.set(has(enlist_core::Service::Detective));
+        self.services.set(destinations.iter().map(enlist_core::Destination::service).collect());
         self.regions.set(regions.join(", "));
     }
 

@@ -118,6 +118,8 @@ mod tests {
         .unwrap();
         assert_eq!(settings.proxy_url.as_deref(), Some("https://p.example"));
         assert_eq!(settings.services, Some(vec![Service::GuardDuty, Service::Detective]));
+        let all = Settings::from_json(r#"{"services":["guardduty","detective","securityhub"]}"#).unwrap();
+        assert_eq!(all.services, Some(Service::ALL.to_vec()));
         assert_eq!(settings.organization_mode, Some(true));
         assert_eq!(Settings::from_json("{}").unwrap(), Settings::default());
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use enlist_core::engine::{Run, RunConfig};
 use enlist_core::{
-    AccountId, Destination, DetectorId, Discovery, Fix, GraphArn, Invitation, Options, Parsed, Region, Service,
+    AccountId, Destination, DetectorId, Discovery, Fix, GraphArn, HubArn, Invitation, Options, Parsed, Region, Service,
     Services, Span, Target, Unreachable, parse_shared,
 };
 use leptos::prelude::*;
@@ -34,12 +34,12 @@ impl Checked {
     }
 }
 
-/// A detector or behavior graph field: found by discovery or typed, checked as typed.
+/// A detector, behavior graph or hub field: found by discovery or typed, checked as typed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DestinationField {
     pub service: Service,
     pub region: Region,
-    /// The detector ID or graph ARN as shown in its field.
+    /// The detector ID, graph ARN or hub ARN as shown in its field.
     pub id: String,
     /// Why the service cannot be used in this region, as discovery found.
     pub unreachable: Option<Unreachable>,
@@ -64,6 +64,7 @@ impl DestinationField {
             Service::Detective => {
                 id.parse::<GraphArn>().and_then(|arn| Target::detective(region, arn, invitation.clone(), organization))
             }
+            Service::SecurityHub => id.parse::<HubArn>().and_then(|arn| Target::security_hub(region, arn)),
         };
         target.map(Destination::Target).map_err(|e| e.to_string())
     }
@@ -84,8 +85,8 @@ pub struct AppState {
     pub highlight: RwSignal<Option<usize>>,
     /// What happened to the last file or paste, for the input panel.
     pub input_notice: RwSignal<Option<(bool, String)>>,
-    pub guardduty: RwSignal<bool>,
-    pub detective: RwSignal<bool>,
+    /// The services ticked (none is allowed while the user changes them).
+    pub services: RwSignal<Services>,
     pub org_mode: RwSignal<bool>,
     pub admin: RwSignal<String>,
     pub regions: RwSignal<String>,
@@ -145,8 +146,7 @@ impl AppState {
             diagnostics: NodeRef::new(),
             highlight: RwSignal::new(None),
             input_notice: RwSignal::new(None),
-            guardduty: RwSignal::new(true),
-            detective: RwSignal::new(false),
+            services: RwSignal::new(Services::only(Service::GuardDuty)),
             org_mode: RwSignal::new(false),
             admin: RwSignal::new(String::new()),
             regions: RwSignal::new("us-east-1".to_owned()),
@@ -185,8 +185,7 @@ impl AppState {
             self.regions.set(regions.join(", "));
         }
         if let Some(services) = settings.services {
-            self.guardduty.set(services.contains(&Service::GuardDuty));
-            self.detective.set(services.contains(&Service::Detective));
+            self.services.set(services.into_iter().collect());
         }
         if let Some(org_mode) = settings.organization_mode {
             self.org_mode.set(org_mode);
@@ -213,20 +212,23 @@ impl AppState {
     }
 
     fn services(&self) -> Services {
-        let services =
-            Services { guardduty: self.guardduty.get_untracked(), detective: self.detective.get_untracked() };
-        if services.guardduty || services.detective { services } else { Services::BOTH }
+        let services = self.services.get_untracked();
+        if services.is_empty() { Services::BOTH } else { services }
     }
 
     /// The services ticked, as they are (none when none is), tracked.
     fn services_tracked(&self) -> Services {
-        Services { guardduty: self.guardduty.get(), detective: self.detective.get() }
+        self.services.get()
+    }
+
+    /// Ticks or unticks `service`.
+    pub fn tick(&self, service: Service, on: bool) {
+        self.services.update(|s| *s = s.set(service, on));
     }
 
     /// Subscribes the caller to every control that changes how the list is read.
     pub fn track_options(&self) {
-        self.guardduty.track();
-        self.detective.track();
+        self.services.track();
         self.org_mode.track();
         self.admin.track();
     }
@@ -440,8 +442,11 @@ impl AppState {
             }
         };
         self.regions_problem.set(None);
-        if !self.guardduty.get_untracked() && !self.detective.get_untracked() {
-            self.notice.set(Some("expected GuardDuty, Detective or both to be chosen, found neither".to_owned()));
+        if self.services.get_untracked().is_empty() {
+            self.notice.set(Some(
+                "expected one or more services to be chosen (GuardDuty, Detective, Security Hub), found none"
+                    .to_owned(),
+            ));
             return;
         }
         let services = self.services();
@@ -485,8 +490,9 @@ impl AppState {
                     Ok(id) => (id, None),
                     Err(why) => (String::new(), Some(why)),
                 };
-                // A graph ARN names its administrator account, which is left out of the list.
-                if let Some(admin) = id.parse::<GraphArn>().ok().and_then(|arn| arn.account()) {
+                // A graph or hub ARN names its administrator account, which is left out of the list.
+                let named = id.parse::<GraphArn>().ok().and_then(|arn| arn.account());
+                if let Some(admin) = named.or_else(|| id.parse::<HubArn>().ok().and_then(|arn| arn.account())) {
                     app.admin.update(|a| {
                         if a.trim().is_empty() {
                             *a = admin.to_string();

@@ -11,14 +11,12 @@ use crate::state::AppState;
 pub fn Targets(app: AppState) -> impl IntoView {
     let message_problem = Memo::new(move |_| {
         let invitation = app.invitation();
-        let mut services = Vec::new();
-        if app.guardduty.get() {
-            services.push(Service::GuardDuty);
-        }
-        if app.detective.get() && !app.org_mode.get() {
-            services.push(Service::Detective);
-        }
-        services.into_iter().find_map(|s| invitation.check(s).err().map(|e| e.to_string()))
+        let organization = app.org_mode.get();
+        app.services
+            .get()
+            .iter()
+            .filter(|s| !(organization && *s == Service::Detective))
+            .find_map(|s| invitation.check(s).err().map(|e| e.to_string()))
     });
     // A problem with a field goes once the field changes.
     Effect::new(move |_| {
@@ -35,8 +33,12 @@ pub fn Targets(app: AppState) -> impl IntoView {
             <h2 id="targets-title">"2. Where they go"</h2>
             <fieldset>
                 <legend>"Services"</legend>
-                <label><input type="checkbox" id="service-guardduty" bind:checked=app.guardduty/>" GuardDuty"</label>
-                <label><input type="checkbox" id="service-detective" bind:checked=app.detective/>" Detective"</label>
+                {Service::ALL.map(|service| view! {
+                    <label><input type="checkbox" id=format!("service-{}", service.as_str())
+                        prop:checked=move || app.services.get().contains(service)
+                        on:change=move |ev| app.tick(service, event_target_checked(&ev))/>
+                        {format!(" {}", service.display_name())}</label>
+                })}
             </fieldset>
             <label for="regions">"Regions, separated by commas "</label>
             <input type="text" id="regions" bind:value=app.regions spellcheck="false"
@@ -55,15 +57,15 @@ pub fn Targets(app: AppState) -> impl IntoView {
             </label>
             <fieldset class="invitation">
                 <legend>"Invitation"</legend>
-                <label>"Message (GuardDuty and Detective) "
+                <label>"Message (GuardDuty and Detective; Security Hub sends its own) "
                     <input type="text" id="message" bind:value=app.message maxlength=(MAX_MESSAGE + 200).to_string()
-                        disabled=move || app.org_mode.get() && app.detective.get() && !app.guardduty.get()
+                        disabled=move || invitation_unused(app)
                         aria-invalid=move || message_problem.get().is_some().to_string() aria-describedby="message-problem"/>
                 </label>
                 <p id="message-problem" class="field-problem" role="alert">{move || message_problem.get()}</p>
                 <label><input type="checkbox" id="no-email" bind:checked=app.disable_email
-                    disabled=move || app.org_mode.get() && app.detective.get() && !app.guardduty.get()/>" Send no invitation email (the accounts still have to accept)"</label>
-                {move || app.detective.get().then(|| view! {
+                    disabled=move || invitation_unused(app)/>" Send no invitation email (the accounts still have to accept)"</label>
+                {move || app.services.get().contains(Service::Detective).then(|| view! {
                     <label><input type="checkbox" id="org-mode" bind:checked=app.org_mode/>" Detective organization behavior graph: accounts are enabled without an invitation and need no email"</label>
                 })}
             </fieldset>
@@ -86,6 +88,17 @@ pub fn Targets(app: AppState) -> impl IntoView {
             <RunState app=app/>
         </section>
     }
+}
+
+/// Whether no chosen service takes the invitation: Security Hub sends its own, and an organization
+/// behavior graph invites nobody.
+fn invitation_unused(app: AppState) -> bool {
+    let organization = app.org_mode.get();
+    !app.services.get().iter().any(|s| match s {
+        Service::GuardDuty => true,
+        Service::Detective => !organization,
+        Service::SecurityHub => false,
+    })
 }
 
 #[component]
@@ -113,6 +126,9 @@ fn Destinations(app: AppState) -> impl IntoView {
                         Service::GuardDuty => ("detector ID", "12abc34d567e8fa901bc2d34e56789f0".to_owned()),
                         Service::Detective => {
                             ("behavior graph ARN", format!("arn:aws:detective:{}:111122223333:graph:…", d.region))
+                        }
+                        Service::SecurityHub => {
+                            ("hub ARN", format!("arn:aws:securityhub:{}:111122223333:hub/default", d.region))
                         }
                     };
                     let id = format!("destination-{index}");

@@ -19,6 +19,7 @@ pub(crate) struct EmulatorArgs {
     #[arg(long)]
     organization: bool,
     /// The whole configuration, as JSON, every field optional: `adminAccount`, `disabledRegions`,
+    /// `securityHubDisabledRegions`,
     /// `verificationDelayMs`, `failingEmails`, `foreignMembers`, `organization`,
     /// `organizationAccounts` (empty: every account), `acceptanceRate`, `acceptanceDelayMs`,
     /// `faults`.

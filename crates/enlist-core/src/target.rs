@@ -864,11 +864,16 @@ mod tests {
         assert_eq!(HubArn::of(&region("cn-north-1"), "111122223333".parse().unwrap()).partition(), "aws-cn");
         let elsewhere = Target::security_hub(region("us-east-1"), HUB.parse().unwrap()).unwrap_err().to_string();
         assert_eq!(elsewhere, format!("expected a Security Hub hub in us-east-1, found one in eu-west-1 (`{HUB}`)"));
-        for bad in ["arn:aws:securityhub:eu-west-1:1111:hub/default", "arn:aws:guardduty:eu-west-1:111122223333:hub/default", "hub/default"] {
+        for bad in [
+            "arn:aws:securityhub:eu-west-1:1111:hub/default",
+            "arn:aws:guardduty:eu-west-1:111122223333:hub/default",
+            "hub/default",
+        ] {
             let error = bad.parse::<HubArn>().unwrap_err().to_string();
             assert!(error.starts_with("expected a Security Hub ARN such as"), "{error}");
         }
-        let with_message = format!(r#"{{"service":"securityhub","region":"eu-west-1","hubArn":"{HUB}","message":"hi"}}"#);
+        let with_message =
+            format!(r#"{{"service":"securityhub","region":"eu-west-1","hubArn":"{HUB}","message":"hi"}}"#);
         let error = serde_json::from_str::<Target>(&with_message).unwrap_err().to_string();
         assert!(error.starts_with("expected a Security Hub target without `message`"), "{error}");
     }
