@@ -86,6 +86,18 @@ fn json_output_has_the_documented_shape() {
 }
 
 #[test]
+fn security_hub_takes_ids_only_and_all_checks_every_service() {
+    let ids = b"111122223333\n222233334444,ops@example\n";
+    let hub = enlist(&["check", "--service", "securityhub"], Some(ids));
+    assert_eq!(hub.status.code(), Some(0), "{}", stdout(&hub));
+    let all = enlist(&["check", "--service", "all"], Some(ids));
+    assert_eq!(all.status.code(), Some(1));
+    let text = stdout(&all);
+    assert!(text.contains("error[E006]") && text.contains("GuardDuty invites members by email"), "{text}");
+    assert!(text.contains("error[E005]"), "GuardDuty's and Detective's email rules still apply: {text}");
+}
+
+#[test]
 fn detective_organization_mode_takes_ids_only() {
     let ids = b"111122223333\n222233334444\n";
     let without = enlist(&["check", "--service", "detective"], Some(ids));
@@ -101,7 +113,7 @@ fn detective_organization_mode_takes_ids_only() {
 fn usage_and_io_problems_exit_2_with_one_line() {
     let cases: [&[&str]; 5] = [
         &["check", "/nonexistent/accounts.csv", "--service", "guardduty"],
-        &["check", "-", "--service", "securityhub"],
+        &["check", "-", "--service", "inspector"],
         &["check", "-"],
         &["check", "-", "--service", "guardduty", "--admin-account", "12345"],
         &["check", "-", "--service", "guardduty", "--format", "xml"],

@@ -146,6 +146,35 @@ fn an_opt_in_region_nobody_enabled_is_reported_and_the_others_finish() {
 }
 
 #[test]
+fn a_region_without_security_hub_is_reported_and_ids_alone_are_enough() {
+    let dir = scratch("submit-no-hub");
+    let path = dir.join("ids.txt");
+    std::fs::write(&path, "400000000001\n400000000012\n").unwrap();
+    let csv = dir.join("results.csv");
+    let output = enlist(&[
+        "submit",
+        path.to_str().unwrap(),
+        "--service",
+        "securityhub",
+        "--region",
+        "us-east-1",
+        "--region",
+        "eu-west-2",
+        "--emulator",
+        "--emulator-config",
+        r#"{"securityHubDisabledRegions":["eu-west-2"]}"#,
+        "--results-csv",
+        csv.to_str().unwrap(),
+    ]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "not every account is a member: {err}");
+    assert!(err.contains("Security Hub eu-west-2: Security Hub is not enabled in this region"), "{err}");
+    assert!(err.contains(&format!("{:<24} 2 invited", "securityhub us-east-1")), "{err}");
+    let text = std::fs::read_to_string(csv).unwrap();
+    assert_eq!(text.lines().filter(|l| l.contains(",eu-west-2,unavailable,")).count(), 2, "{text}");
+}
+
+#[test]
 fn detectors_and_graphs_are_given_per_region() {
     let dir = scratch("submit-per-region");
     let path = list(&dir, 5, "");
@@ -283,7 +312,14 @@ fn truth(server: &Server, service: &str, region: &str) -> std::collections::BTre
         loop {
             let mut page = None;
             for _ in 0..100 {
-                let request = if service == "guardduty" {
+                let request = if service == "securityhub" {
+                    let mut url =
+                        format!("{}/v1/securityhub/{region}/members?OnlyAssociated=false&MaxResults=50", server.url);
+                    if let Some(t) = &token {
+                        url.push_str(&format!("&NextToken={t}"));
+                    }
+                    client.get(url)
+                } else if service == "guardduty" {
                     let mut url = format!(
                         "{}/v1/guardduty/{region}/detector/{}/member?onlyAssociated=false&maxResults=50",
                         server.url, server.detector
@@ -311,7 +347,9 @@ fn truth(server: &Server, service: &str, region: &str) -> std::collections::BTre
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
             let page = page.expect("ListMembers kept failing");
-            let (list, id, status) = if service == "guardduty" {
+            let (list, id, status) = if service == "securityhub" {
+                ("Members", "AccountId", "MemberStatus")
+            } else if service == "guardduty" {
                 ("members", "accountId", "relationshipStatus")
             } else {
                 ("MemberDetails", "AccountId", "Status")
@@ -329,7 +367,10 @@ fn truth(server: &Server, service: &str, region: &str) -> std::collections::BTre
 
 /// Every row's status is what the emulator holds for that account, in that service and region.
 fn assert_rows_match(server: &Server, rows: &[Value], regions: &[&str]) {
-    for service in ["guardduty", "detective"] {
+    for service in ["guardduty", "detective", "securityhub"] {
+        if !rows.iter().any(|r| r["service"] == service) {
+            continue;
+        }
         for region in regions {
             let held = truth(server, service, region);
             for row in rows.iter().filter(|r| r["service"] == service && r["region"] == *region) {
@@ -345,7 +386,7 @@ fn assert_rows_match(server: &Server, rows: &[Value], regions: &[&str]) {
 }
 
 #[test]
-fn through_a_served_proxy_under_throttling_and_errors_every_row_is_the_services_truth() {
+fn through_a_served_proxy_under_throttling_and_errors_every_row_of_all_three_services_is_their_truth() {
     let config =
         r#"{"verificationDelayMs":300,"faults":{"throttleRate":0.25,"errorRate":0.1,"dropRate":0.03,"seed":3}}"#;
     let server = serve(&["--emulator-config", config]);
@@ -357,7 +398,7 @@ fn through_a_served_proxy_under_throttling_and_errors_every_row_is_the_services_
             "submit",
             &path,
             "--service",
-            "both",
+            "all",
             "--region",
             "us-east-1",
             "--region",
@@ -372,8 +413,10 @@ fn through_a_served_proxy_under_throttling_and_errors_every_row_is_the_services_
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{err}");
     let rows = rows(&json);
-    assert_eq!(rows.len(), 1_200);
+    assert_eq!(rows.len(), 1_800, "300 accounts × 3 services × 2 regions");
     assert!(rows.iter().all(|r| r["status"] == "invited"), "every account is invited despite the faults");
+    let hub = rows.iter().filter(|r| r["service"] == "securityhub").count();
+    assert_eq!(hub, 600, "Security Hub's rows are in the same table");
     assert_rows_match(&server, &rows, &["us-east-1", "ap-southeast-2"]);
     let wrong = enlist(&[
         "submit",
