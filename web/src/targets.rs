@@ -90,6 +90,13 @@ pub fn Targets(app: AppState) -> impl IntoView {
     }
 }
 
+/// Which chosen services Send invites members of separately, in words: ` (GuardDuty)`,
+/// ` (GuardDuty and Security Hub)`; Detective invites as it creates.
+fn inviting(services: enlist_core::Services) -> String {
+    let names: Vec<&str> = services.iter().filter(|s| s.invites_separately()).map(Service::display_name).collect();
+    if names.is_empty() { String::new() } else { format!(" ({})", names.join(" and ")) }
+}
+
 /// Whether no chosen service takes the invitation: Security Hub sends its own, and an organization
 /// behavior graph invites nobody.
 fn invitation_unused(app: AppState) -> bool {
@@ -206,10 +213,11 @@ fn Preview(app: AppState) -> impl IntoView {
                             unreachable.describe()
                         ),
                         Destination::Target(target) => format!(
-                            "{} {}: {} accounts in {} batch{}",
+                            "{} {}: {} account{} in {} batch{}",
                             target.service().display_name(),
                             target.region(),
                             thousands(plan.accounts().len()),
+                            if plan.accounts().len() == 1 { "" } else { "s" },
                             thousands(batches),
                             if batches == 1 { "" } else { "es" }
                         ),
@@ -247,8 +255,9 @@ fn Preview(app: AppState) -> impl IntoView {
                     <label class="skip">
                         <input type="checkbox" bind:checked=app.skip_invalid/>
                         {format!(
-                            " Send the {} valid accounts and skip the lines with {} (they are listed as skipped in the outcomes)",
+                            " Send the {} valid account{} and skip the lines with {} (they are listed as skipped in the outcomes)",
                             thousands(summary.accounts),
+                            if summary.accounts == 1 { "" } else { "s" },
                             if summary.errors == 1 { "the error".to_owned() } else { format!("{} errors", thousands(summary.errors)) }
                         )}
                     </label>
@@ -257,9 +266,10 @@ fn Preview(app: AppState) -> impl IntoView {
                     "A run is going on; its state is below. Send is ready again once it has finished or was cancelled.".to_owned()
                 } else if first {
                     format!(
-                        "Send first reads what each service holds, then sends at most {} CreateMembers request{} for the accounts that are not members yet, invites them (GuardDuty) and follows them until their status settles.",
+                        "Send first reads what each service holds, then sends at most {} CreateMembers request{} for the accounts that are not members yet, invites them{} and follows them until their status settles.",
                         thousands(left_requests),
-                        if left_requests == 1 { "" } else { "s" }
+                        if left_requests == 1 { "" } else { "s" },
+                        inviting(app.services.get())
                     )
                 } else if nothing_left {
                     "This list was sent to these destinations; its outcomes are below. Change the list or the destinations to send more.".to_owned()

@@ -113,7 +113,9 @@ export async function members(server, service, region) {
     let page;
     for (let attempt = 0; !page && attempt < 100; attempt++) {
       const headers = { authorization: `Bearer ${server.token}` };
-      const response = service === 'guardduty'
+      const response = service === 'securityhub'
+        ? await fetch(`${server.url}/v1/securityhub/${region}/members?${new URLSearchParams({ OnlyAssociated: 'false', MaxResults: '50', ...(token ? { NextToken: token } : {}) })}`, { headers })
+        : service === 'guardduty'
         ? await fetch(`${server.url}/v1/guardduty/${region}/detector/${server.detector}/member?${new URLSearchParams({ onlyAssociated: 'false', maxResults: '50', ...(token ? { nextToken: token } : {}) })}`, { headers })
         : await fetch(`${server.url}/v1/detective/${region}/graph/members/list`, {
           method: 'POST',
@@ -124,7 +126,7 @@ export async function members(server, service, region) {
       else await new Promise((r) => setTimeout(r, 50));
     }
     if (!page) throw new Error(`ListMembers of ${service} in ${region} kept failing`);
-    for (const m of page.members ?? page.MemberDetails) found[m.accountId ?? m.AccountId] = m.relationshipStatus ?? m.Status;
+    for (const m of page.members ?? page.MemberDetails ?? page.Members) found[m.accountId ?? m.AccountId] = m.relationshipStatus ?? m.Status ?? m.MemberStatus;
     token = page.nextToken ?? page.NextToken;
   } while (token);
   return found;
