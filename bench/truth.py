@@ -1,4 +1,5 @@
-"""What the emulator behind an Enlist proxy holds: every member of every service and region, read
+"""What the emulator behind an Enlist proxy holds: every member of GuardDuty, Detective and Security
+Hub in every region given, read
 with the services' own ListMembers through the proxy (retried through injected faults).
 
     python3 truth.py PROXY_URL TOKEN DETECTOR_ID REGION...
@@ -47,6 +48,15 @@ for region in regions:
         page = call("POST", f"/v1/detective/{region}/graph/members/list", json.dumps(body).encode())
         for member in page["MemberDetails"]:
             print("detective", region, member["AccountId"], member["Status"])
+        token_ = page.get("NextToken")
+        if not token_:
+            break
+    token_ = None
+    while True:
+        query = "OnlyAssociated=false&MaxResults=50" + (f"&NextToken={token_}" if token_ else "")
+        page = call("GET", f"/v1/securityhub/{region}/members?{query}")
+        for member in page["Members"]:
+            print("securityhub", region, member["AccountId"], member["MemberStatus"])
         token_ = page.get("NextToken")
         if not token_:
             break

@@ -854,7 +854,7 @@ fn faults_section(doc: &str, date: &str) -> Result<String, String> {
     let detector = banner.split("detector ").nth(1).and_then(|r| r.split(',').next()).ok_or("no detector")?.to_owned();
     let text = |p: &std::path::Path| p.to_str().map(str::to_owned).ok_or("a path that is not UTF-8");
     let mut args: Vec<String> =
-        vec!["submit".into(), text(&list)?, "--service".into(), "both".into(), "--proxy".into(), proxy.clone()];
+        vec!["submit".into(), text(&list)?, "--service".into(), "all".into(), "--proxy".into(), proxy.clone()];
     for region in REGIONS {
         args.extend(["--region".into(), region.into()]);
     }
@@ -888,7 +888,7 @@ fn faults_section(doc: &str, date: &str) -> Result<String, String> {
         submit_child(&binary, &plain, token, None)?.wait().map_err(|e| e.to_string())?;
         started.elapsed().as_secs_f64()
     };
-    let expected = ACCOUNTS as usize * REGIONS.len() * 2;
+    let expected = ACCOUNTS as usize * REGIONS.len() * 3;
     let (lost, wrong) = compare(&results_table(&results)?, &held, expected);
     let requests = String::from_utf8_lossy(&out.stderr)
         .lines()
@@ -896,12 +896,13 @@ fn faults_section(doc: &str, date: &str) -> Result<String, String> {
             l.split(" requests").next().filter(|_| l.contains(" requests ("))?.replace(',', "").parse::<f64>().ok()
         })
         .unwrap_or(f64::NAN);
-    // GuardDuty (the organization's delegated administrator) needs a read, a create and a read
-    // of each batch; Detective a read, a create and one read to see verification done.
+    // GuardDuty and Security Hub (the organization's delegated administrator) need a read, a
+    // create and a read of each batch; Detective a read, a create and one read to see
+    // verification done.
     let floor = ACCOUNTS.div_ceil(50) as f64 * 3.0 / RATE;
     println!("faults: {wall:.1} s, {kills} kills, lost {lost}, wrong {wrong}, exit {:?}", out.status.code());
     let section = format!(
-        "{FAULTS_BEGIN}\nMeasured {date} by `cargo xtask bench faults` on {}, with the release binaries: `enlist serve --emulator` allowing\n{RATE} requests per second per service and region, answering 20% of requests with throttling at random on top, 10% with\nHTTP 500, and dropping 5% of connections after the work is done; {ACCOUNTS} accounts to GuardDuty and Detective in {} regions\n({} outcomes; the administrator is the organization's delegated administrator, and Detective's 1,200 members per graph\nare raised for the run); `enlist submit --journal` killed with SIGKILL {kills} times ({KILLS_AFTER_MS:?} ms after each start) and\nstarted again on the same journal until it finished. Every final status is compared with what the emulator holds,\nread through the proxy with the services' own ListMembers (`bench/truth.py`).\n\n| accounts lost | wrong statuses | wall time | same faults, no kill | floor | requests | exit status |\n|---:|---:|---:|---:|---:|---:|---:|\n| **{lost}** | **{wrong}** | {wall:.1} s ({:.2}× the floor) | {unkilled:.1} s | {floor:.1} s | {requests:.0} | {} |\n\nThe floor is the requests one lane needs at the least (3 a batch × {} batches) at {RATE}/s, with no fault. Each\nthrottled, failed or dropped request uses up one of the lane's {RATE} a second as well, and a dropped one adds a read:\nthose, and the three kills and restarts (what was in flight is lost, the pace starts again), are the rest of the\nwall time. Requests are counted across the four processes (the journal keeps each batch's count).\n{}\n{FAULTS_END}",
+        "{FAULTS_BEGIN}\nMeasured {date} by `cargo xtask bench faults` on {}, with the release binaries: `enlist serve --emulator` allowing\n{RATE} requests per second per service and region, answering 20% of requests with throttling at random on top, 10% with\nHTTP 500, and dropping 5% of connections after the work is done; {ACCOUNTS} accounts to GuardDuty, Detective and Security Hub\n(`--service all`) in {} regions ({} outcomes; the administrator is the organization's delegated administrator, and Detective's 1,200 members per graph\nare raised for the run); `enlist submit --journal` killed with SIGKILL {kills} times ({KILLS_AFTER_MS:?} ms after each start) and\nstarted again on the same journal until it finished. Every final status is compared with what the emulator holds,\nread through the proxy with the services' own ListMembers (`bench/truth.py`).\n\n| accounts lost | wrong statuses | wall time | same faults, no kill | floor | requests | exit status |\n|---:|---:|---:|---:|---:|---:|---:|\n| **{lost}** | **{wrong}** | {wall:.1} s ({:.2}× the floor) | {unkilled:.1} s | {floor:.1} s | {requests:.0} | {} |\n\nThe floor is the requests one lane needs at the least (3 a batch × {} batches) at {RATE}/s, with no fault. Each\nthrottled, failed or dropped request uses up one of the lane's {RATE} a second as well, and a dropped one adds a read:\nthose, and the three kills and restarts (what was in flight is lost, the pace starts again), are the rest of the\nwall time. Requests are counted across the four processes (the journal keeps each batch's count).\n{}\n{FAULTS_END}",
         machine(),
         REGIONS.len(),
         expected,

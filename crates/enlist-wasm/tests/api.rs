@@ -86,6 +86,27 @@ fn bad_options_throw_errors_with_the_cores_words() {
 }
 
 #[wasm_bindgen_test]
+fn build_requests_takes_a_security_hub_target_and_ids_without_emails() {
+    let json = r#"{"text":"111122224444\n111122225555,ops@example.com\n","options":{"services":["securityhub"]},"targets":[
+        {"service":"securityhub","region":"eu-west-1","hubArn":"arn:aws:securityhub:eu-west-1:111122223333:hub/default"}]}"#;
+    let built = as_js(&build_requests(&plan(json)).unwrap());
+    let requests = built["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        (requests[0]["path"].as_str(), requests[0]["operation"].as_str()),
+        (Some("/members"), Some("Security Hub CreateMembers"))
+    );
+    let body: serde_json::Value = serde_json::from_str(requests[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"AccountDetails": [{"AccountId": "111122224444"}, {"AccountId": "111122225555", "Email": "ops@example.com"}]})
+    );
+    let with_message = json.replace(r#""hubArn""#, r#""message":"hi","hubArn""#);
+    let error = message(build_requests(&plan(&with_message)).unwrap_err());
+    assert!(error.starts_with("plan: expected a Security Hub target without `message`"), "{error}");
+}
+
+#[wasm_bindgen_test]
 fn build_requests_batches_per_target_and_refuses_errors_unless_told() {
     let text: String = (0..120).map(|i| format!("{},m{i}@example.com\n", 111_122_220_000_u64 + i)).collect();
     let json = format!(
