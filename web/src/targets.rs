@@ -79,7 +79,13 @@ pub fn Targets(app: AppState) -> impl IntoView {
             </details>
             <div class="row">
                 <button on:click=move |_| app.discover() disabled=move || app.discovery.with(Option::is_some)>
-                    {move || if app.discovery.with(Option::is_some) { "Looking…" } else { "Find detectors and graphs" }}
+                    {move || if app.discovery.with(Option::is_some) {
+                        "Looking…"
+                    } else if app.services.get().contains(Service::SecurityHub) {
+                        "Find detectors and graphs, and hubs"
+                    } else {
+                        "Find detectors and graphs"
+                    }}
                 </button>
             </div>
             {move || app.notice.get().map(|notice| view! { <pre class="notice bad" role="alert">{notice}</pre> })}
