@@ -44,7 +44,7 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
     view! {
         <header class="top">
             <h1>"Enlist"</h1>
-            <p>"Add AWS accounts to GuardDuty and Detective: paste a list, fix what is wrong, send it — Enlist reads what each service holds, adds and invites what is missing, and follows every account until it settles."</p>
+            <p>"Add AWS accounts to GuardDuty, Detective and Security Hub: paste a list, fix what is wrong, send it — Enlist reads what each service holds, adds and invites what is missing, and follows every account until it settles."</p>
         </header>
         <main>
             <Saved app=app/>

@@ -314,20 +314,42 @@ pub fn chosen_destinations(
     regions: &[Region],
 ) -> Result<Vec<usize>, String> {
     let mut missing: Vec<String> = Vec::new();
+    let mut kinds: Vec<&str> = Vec::new();
     for region in regions {
         for service in services {
             if !found.iter().any(|(s, r)| s == service && *r == region) {
                 missing.push(format!("{} {region}", service.display_name()));
+                let kind = match service {
+                    Service::SecurityHub => "hub",
+                    _ => "detector or behavior graph",
+                };
+                if !kinds.contains(&kind) {
+                    kinds.push(kind);
+                }
             }
         }
     }
     if !missing.is_empty() {
         return Err(format!(
-            "expected a detector or behavior graph for {}, found none yet: find detectors and graphs again",
-            missing.join(", ")
+            "expected a {} for {}, found none yet: {} again",
+            kinds.join(" or "),
+            missing.join(", "),
+            find_label(services).replacen('F', "f", 1),
         ));
     }
     Ok((0..found.len()).filter(|&i| services.contains(&found[i].0) && regions.contains(found[i].1)).collect())
+}
+
+/// The words of the button that finds each region's destinations, for the services ticked: the
+/// detectors and graphs, and Security Hub's hubs when it is ticked.
+pub fn find_label(services: &[Service]) -> &'static str {
+    let hub = services.contains(&Service::SecurityHub);
+    let others = services.iter().any(|s| *s != Service::SecurityHub);
+    match (hub, others) {
+        (true, false) => "Find hubs",
+        (true, true) => "Find detectors and graphs, and hubs",
+        (false, _) => "Find detectors and graphs",
+    }
 }
 
 /// Whether discovery's answer for a region is the proxy saying the region is not one it serves
@@ -406,6 +428,11 @@ mod tests {
             Err("expected a detector or behavior graph for Detective us-east-1, GuardDuty eu-west-1, Detective eu-west-1, found none yet: find detectors and graphs again".to_owned())
         );
         assert!(chosen_destinations(&[], &[gd], &[east]).is_err());
+        let hub: Region = "us-east-1".parse().unwrap();
+        assert_eq!(
+            chosen_destinations(&[], &[Service::SecurityHub], &[hub]),
+            Err("expected a hub for Security Hub us-east-1, found none yet: find hubs again".to_owned())
+        );
     }
 
     #[test]

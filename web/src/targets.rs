@@ -53,7 +53,7 @@ pub fn Targets(app: AppState) -> impl IntoView {
                 })}
             </p>
             <label>"Administrator account (left out of the list) "
-                <input type="text" inputmode="numeric" id="admin" bind:value=app.admin placeholder="from the graph ARN, or type it"/>
+                <input type="text" inputmode="numeric" id="admin" bind:value=app.admin placeholder="from the graph or hub ARN, or type it"/>
             </label>
             <fieldset class="invitation">
                 <legend>"Invitation"</legend>
@@ -81,10 +81,8 @@ pub fn Targets(app: AppState) -> impl IntoView {
                 <button on:click=move |_| app.discover() disabled=move || app.discovery.with(Option::is_some)>
                     {move || if app.discovery.with(Option::is_some) {
                         "Looking…"
-                    } else if app.services.get().contains(Service::SecurityHub) {
-                        "Find detectors and graphs, and hubs"
                     } else {
-                        "Find detectors and graphs"
+                        crate::model::find_label(&app.services.get().iter().collect::<Vec<_>>())
                     }}
                 </button>
             </div>
@@ -140,10 +138,11 @@ fn Destinations(app: AppState) -> impl IntoView {
                         Service::Detective => {
                             ("behavior graph ARN", format!("arn:aws:detective:{}:111122223333:graph:…", d.region))
                         }
-                        Service::SecurityHub => {
-                            ("hub ARN", format!("arn:aws:securityhub:{}:111122223333:hub/default", d.region))
-                        }
+                        Service::SecurityHub => ("hub ARN", "found by asking Security Hub".to_owned()),
                     };
+                    // Security Hub acts on the hub of the credentials' own account: it is found,
+                    // never typed.
+                    let found_only = d.service == Service::SecurityHub;
                     let id = format!("destination-{index}");
                     let problem_id = format!("{id}-problem");
                     let invalid = d.problem.is_some().to_string();
@@ -152,6 +151,7 @@ fn Destinations(app: AppState) -> impl IntoView {
                         <li class:unavailable=unavailable>
                             <label for=id.clone()>{format!("{} {} {label}", d.service.display_name(), d.region)}</label>
                             <input type="text" id=id spellcheck="false" value=d.id placeholder=placeholder aria-invalid=invalid aria-describedby=problem_id.clone()
+                                readonly=found_only
                                 on:change=move |ev| app.set_destination(index, event_target_value(&ev))/>
                             <p class="field-problem" id=problem_id role="alert">{d.problem}</p>
                         </li>

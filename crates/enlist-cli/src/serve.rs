@@ -58,6 +58,10 @@ pub(crate) struct ServeArgs {
     /// Serve only these regions (repeatable; default: all).
     #[arg(long = "region", value_name = "REGION")]
     regions: Vec<String>,
+    /// Sign requests of only these services: `guardduty`, `detective`, `securityhub` (repeatable;
+    /// default: all three).
+    #[arg(long = "service", value_name = "SERVICE")]
+    services: Vec<String>,
     /// Use FIPS endpoints where they exist.
     #[arg(long)]
     fips: bool,
@@ -114,6 +118,16 @@ fn configure(args: ServeArgs) -> Result<(Config, SocketAddr, Option<String>, usi
         Config::aws(CredentialSource::DefaultChain { role_arn: args.role_arn.clone() }, args.fips)
     };
     config.regions = regions;
+    if !args.services.is_empty() {
+        let mut services = Vec::new();
+        for name in &args.services {
+            let service = name.parse::<enlist_core::Service>().map_err(|e| format!("--service: {e}"))?;
+            if !services.contains(&service) {
+                services.push(service);
+            }
+        }
+        config.services = services;
+    }
     config.allowed_origins = args.origins;
     config.upstream_timeout = Duration::from_secs(args.timeout.max(1));
     config.ui_dir = args.ui_dir;

@@ -37,10 +37,6 @@ pub(crate) struct SubmitArgs {
     /// are discovered with ListGraphs.
     #[arg(long = "graph-arn", value_name = "ARN")]
     graph_arns: Vec<String>,
-    /// A Security Hub hub ARN (repeatable; the ARN names its region). Regions without one are
-    /// discovered with DescribeHub.
-    #[arg(long = "hub-arn", value_name = "ARN")]
-    hub_arns: Vec<String>,
     /// The invitation message (GuardDuty InviteMembers, Detective CreateMembers; Security Hub's
     /// invitation takes none).
     #[arg(long)]
@@ -159,10 +155,16 @@ async fn submit(args: SubmitArgs) -> Result<ExitCode, String> {
     let services = services(&args.service)?;
     let regions: Vec<Region> =
         args.regions.iter().map(|r| r.parse().map_err(|e| format!("--region: {e}"))).collect::<Result<_, String>>()?;
-    let given = Given::from_flags(&args.detector_ids, &args.graph_arns, &args.hub_arns, &regions)?;
+    let given = Given::from_flags(&args.detector_ids, &args.graph_arns, &regions)?;
     let invitation = Invitation::new(args.message.as_deref(), args.disable_email_notification);
     for service in services.iter() {
         invitation.check(service).map_err(|e| format!("--message: {e}"))?;
+    }
+    let invites = services.iter().any(|s| s == Service::GuardDuty || (s == Service::Detective && !args.org_mode));
+    if invitation != Invitation::default() && !invites {
+        crate::say(
+            "enlist: note: --message and --disable-email-notification apply to GuardDuty and Detective's invitations; Security Hub sends its own, and an organization behavior graph invites nobody\n",
+        );
     }
     let transport = transport(&args)?;
     let config = RunConfig {

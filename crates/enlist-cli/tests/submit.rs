@@ -661,3 +661,29 @@ fn the_proxys_own_account_is_never_sent() {
     assert_eq!(held.len(), 3, "{held:?}");
     assert!(!held.contains_key("111122223333"));
 }
+
+/// `enlist serve --service` signs for the services named only: a Security Hub request to a proxy
+/// that serves GuardDuty is refused before it is signed.
+#[test]
+fn serve_signs_only_the_services_it_is_given() {
+    let server = serve(&["--service", "guardduty"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (hub, detectors) = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let get = |path: &str| client.get(format!("{}{path}", server.url)).bearer_auth(&server.token).send();
+        let hub = get("/v1/securityhub/us-east-1/accounts").await.unwrap();
+        let hub = (hub.status().as_u16(), hub.text().await.unwrap());
+        let detectors = get("/v1/guardduty/us-east-1/detector").await.unwrap().status().as_u16();
+        (hub, detectors)
+    });
+    assert_eq!(hub.0, 404, "{}", hub.1);
+    assert!(
+        hub.1.contains("EnlistProxy.UnknownService") && hub.1.contains("expected one of `guardduty` after /v1/"),
+        "{}",
+        hub.1
+    );
+    assert_eq!(detectors, 200);
+    let typo = enlist(&["serve", "--emulator", "--bind", "127.0.0.1:0", "--service", "inspector"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(stderr(&typo).contains("--service: expected `guardduty`, `detective` or `securityhub`, found `inspector`"));
+}

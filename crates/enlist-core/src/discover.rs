@@ -11,24 +11,19 @@ use crate::service::{Service, Services};
 use crate::target::{Destination, DetectorId, GraphArn, HubArn, Invitation, Region, Target, Unreachable};
 use crate::wire::{self, FailureKind, Request, Response};
 
-/// Detector IDs, graph ARNs and hub ARNs the user gave, per region, so those regions are not
-/// searched.
+/// Detector IDs and graph ARNs the user gave, per region, so those regions are not searched.
+/// Security Hub's hub is never given: its member operations act on the caller's own hub, so a hub
+/// is only what DescribeHub answers for the credentials the proxy signs with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Given {
     detectors: Vec<(Region, DetectorId)>,
     graphs: Vec<GraphArn>,
-    hubs: Vec<HubArn>,
 }
 
 impl Given {
-    /// Reads `--detector-id` values (`REGION=ID`, or a bare ID when there is one region),
-    /// `--graph-arn` and `--hub-arn` values (an ARN names its region).
-    pub fn from_flags(
-        detector_ids: &[String],
-        graph_arns: &[String],
-        hub_arns: &[String],
-        regions: &[Region],
-    ) -> Result<Given, String> {
+    /// Reads `--detector-id` values (`REGION=ID`, or a bare ID when there is one region) and
+    /// `--graph-arn` values (an ARN names its region).
+    pub fn from_flags(detector_ids: &[String], graph_arns: &[String], regions: &[Region]) -> Result<Given, String> {
         let mut given = Given::default();
         for value in detector_ids {
             let (region, id) = match value.split_once('=') {
@@ -64,25 +59,7 @@ impl Given {
             }
             given.graphs.push(arn);
         }
-        for value in hub_arns {
-            let arn: HubArn = value.trim().parse().map_err(|e| format!("--hub-arn: {e}"))?;
-            let region = arn.region().ok_or_else(|| format!("--hub-arn: expected a region in `{value}`"))?;
-            if !regions.contains(&region) {
-                return Err(format!("--hub-arn: expected a hub in one of the --region values, found one in {region}"));
-            }
-            if given.hubs.iter().any(|h| h.region().as_ref() == Some(&region)) {
-                return Err(format!("--hub-arn: expected one Security Hub ARN for {region}, found two"));
-            }
-            given.hubs.push(arn);
-        }
         Ok(given)
-    }
-
-    /// A Security Hub hub (its ARN names the region).
-    pub fn hub(&mut self, arn: HubArn) {
-        let region = arn.region();
-        self.hubs.retain(|h| h.region() != region);
-        self.hubs.push(arn);
     }
 
     /// A detector for `region`.
@@ -106,9 +83,7 @@ impl Given {
             Service::Detective => {
                 self.graphs.iter().find(|g| g.region().as_ref() == Some(region)).map(|g| g.as_str().to_owned())
             }
-            Service::SecurityHub => {
-                self.hubs.iter().find(|h| h.region().as_ref() == Some(region)).map(|h| h.as_str().to_owned())
-            }
+            Service::SecurityHub => None,
         }
     }
 }
@@ -358,8 +333,13 @@ impl Machine for Discovery {
         self.lanes[lane].answered(false, sent_at, now, &self.config.pacing);
         let item = &mut self.items[index];
         let page = match item.service {
-            Service::SecurityHub => wire::parse_describe_hub(&response.body)
-                .map(|arn| wire::Page { items: vec![arn.unwrap_or_default()], next_token: None }),
+            Service::SecurityHub => wire::parse_describe_hub(&response.body).and_then(|arn| match arn {
+                Some(arn) => Ok(wire::Page { items: vec![arn], next_token: None }),
+                None => Err(wire::BodyError {
+                    operation: wire::Operation::SecurityHubDescribeHub,
+                    message: "an answer without `HubArn`".to_owned(),
+                }),
+            }),
             Service::GuardDuty => wire::parse_list_detectors(&response.body),
             Service::Detective => wire::parse_list_graphs(&response.body)
                 .map(|p| wire::Page { items: p.items.into_iter().map(|g| g.arn).collect(), next_token: p.next_token }),

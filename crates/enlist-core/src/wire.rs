@@ -754,14 +754,20 @@ fn list<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) 
     Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// A string a service may also send as `null`.
+fn text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 /// An account a member operation did not process, with the service's words.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnprocessedAccount {
     /// The account ID as the service returned it.
-    #[serde(alias = "accountId", alias = "AccountId")]
+    #[serde(alias = "accountId", alias = "AccountId", default, deserialize_with = "text")]
     pub account_id: String,
-    /// The reason (GuardDuty `result`, Detective `Reason`, Security Hub `ProcessingResult`).
-    #[serde(alias = "result", alias = "Reason", alias = "ProcessingResult")]
+    /// The reason (GuardDuty `result`, Detective `Reason`, Security Hub `ProcessingResult`); the
+    /// models make both optional, so a missing or `null` one is empty.
+    #[serde(alias = "result", alias = "Reason", alias = "ProcessingResult", default, deserialize_with = "text")]
     pub reason: String,
 }
 
@@ -1076,6 +1082,12 @@ mod tests {
         assert_eq!(answer.members[0].email.as_deref(), Some("ops@example.com"));
         assert_eq!(answer.members[0].updated_at.as_deref(), Some("2024-01-02T00:00:00Z"));
         assert_eq!(answer.unprocessed[0].reason, "Account is not a member");
+        let sparse = parse_members(
+            Operation::SecurityHubCreateMembers,
+            r#"{"UnprocessedAccounts":[{"AccountId":"333344445555"},{"AccountId":"444455556666","ProcessingResult":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(sparse.unprocessed.iter().map(|u| u.reason.as_str()).collect::<Vec<_>>(), ["", ""]);
         assert_eq!(
             parse_describe_hub(
                 r#"{"HubArn":"arn:aws:securityhub:eu-west-1:111122223333:hub/default","SubscribedAt":"2024-01-01T00:00:00.000Z"}"#

@@ -241,7 +241,11 @@ fn list_members(inner: &Inner, region: &str, uri: &Uri, now: SystemTime) -> Resp
         Some(Ok(n)) => n as usize,
         Some(Err(_)) => return invalid("Invalid parameter 'MaxResults'. data.MaxResults should be integer"),
     };
-    let start: usize = query(uri, "NextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
+    let start: usize = match query(uri, "NextToken").map(|t| t.parse::<usize>()) {
+        None => 0,
+        Some(Ok(start)) => start,
+        Some(Err(_)) => return invalid("Invalid parameter 'NextToken'. The token is not valid."),
+    };
     let all: Vec<Member> = inner
         .securityhub
         .get(region)

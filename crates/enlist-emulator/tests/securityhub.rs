@@ -292,7 +292,7 @@ async fn list_members_defaults_to_associated_ones_and_pages() {
     }
     assert_eq!((pages, seen), (3, ids.map(str::to_owned).to_vec()));
 
-    for bad in ["?MaxResults=0", "?MaxResults=51", "?MaxResults=ten", "?OnlyAssociated=maybe"] {
+    for bad in ["?MaxResults=0", "?MaxResults=51", "?MaxResults=ten", "?OnlyAssociated=maybe", "?NextToken=forged"] {
         let answer = call(&emulator, "us-east-1", "GET", &format!("/members{bad}"), None).await;
         assert_eq!(
             (answer.status, answer.error_type.as_deref(), &answer.body["Code"]),

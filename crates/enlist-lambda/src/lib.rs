@@ -8,6 +8,7 @@
 //! | `ENLIST_ALLOWED_ORIGINS` | CORS origins, comma-separated, exact |
 //! | `ENLIST_ALLOWED_HOSTS` | accepted `Host` headers, comma-separated (default: any) |
 //! | `ENLIST_REGIONS` | regions served, comma-separated (default: all) |
+//! | `ENLIST_SERVICES` | services signed for, comma-separated: `guardduty`, `detective`, `securityhub` (default: all three) |
 //! | `ENLIST_ROLE_ARN` | a role to assume before signing |
 //! | `ENLIST_FIPS` | `true` for FIPS endpoints |
 //! | `ENLIST_TIMEOUT_SECONDS` | how long to wait for the service (default 20) |
@@ -47,6 +48,13 @@ pub fn config_from(env: impl Fn(&str) -> Option<String>) -> Result<Config, Strin
         .iter()
         .map(|r| r.parse::<Region>().map_err(|e| format!("ENLIST_REGIONS: {e}")))
         .collect::<Result<_, _>>()?;
+    let services = list(env("ENLIST_SERVICES"))
+        .iter()
+        .map(|s| s.parse::<enlist_core::Service>().map_err(|e| format!("ENLIST_SERVICES: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !services.is_empty() {
+        config.services = services;
+    }
     let timeout = env("ENLIST_TIMEOUT_SECONDS")
         .map(|v| v.parse::<u64>().map_err(|_| format!("expected ENLIST_TIMEOUT_SECONDS to be a number, found `{v}`")))
         .transpose()?;

@@ -94,6 +94,27 @@ fn refuses_to_start_without_a_way_to_authenticate() {
     })
     .unwrap_err();
     assert!(bad_region.starts_with("ENLIST_REGIONS: expected a region"), "{bad_region}");
+    let with = |services: &str| {
+        let services = services.to_owned();
+        enlist_lambda::config_from(move |name| match name {
+            "ENLIST_TOKENS" => Some("t".repeat(32)),
+            "ENLIST_SERVICES" => Some(services.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        with("guardduty, securityhub").unwrap().services,
+        [enlist_core::Service::GuardDuty, enlist_core::Service::SecurityHub]
+    );
+    assert_eq!(
+        enlist_lambda::config_from(|name| (name == "ENLIST_TOKENS").then(|| "t".repeat(32))).unwrap().services,
+        enlist_core::Service::ALL
+    );
+    let unknown = with("inspector").unwrap_err();
+    assert!(
+        unknown.starts_with("ENLIST_SERVICES: expected `guardduty`, `detective` or `securityhub`, found `inspector`"),
+        "{unknown}"
+    );
     // An empty or short token would make the proxy easy to guess: refused, without repeating it.
     for (tokens, expected) in [
         ("secret-but-short", "ENLIST_TOKENS, token 1: expected a token of at least 32 characters"),

@@ -900,7 +900,10 @@ impl Run {
             (Service::Detective, Op::Delete) => wire::Operation::DetectiveDeleteMembers,
             (Service::Detective, Op::Create | Op::Invite) => wire::Operation::DetectiveCreateMembers,
             (Service::SecurityHub, Op::Read) => wire::Operation::SecurityHubGetMembers,
-            (Service::SecurityHub, Op::Create | Op::Delete) => wire::Operation::SecurityHubCreateMembers,
+            (Service::SecurityHub, Op::Create) => wire::Operation::SecurityHubCreateMembers,
+            // Never sent: Security Hub verifies no email, so no member of it is deleted
+            // (`cell::next` plans no delete and `wire::delete_members` builds none).
+            (Service::SecurityHub, Op::Delete) => wire::Operation::SecurityHubGetMembers,
             (Service::SecurityHub, Op::Invite) => wire::Operation::SecurityHubInviteMembers,
         }
     }
