@@ -78,7 +78,7 @@ pub fn Targets(app: AppState) -> impl IntoView {
                 <p id="token-problem" class="field-problem" role="alert">{move || app.token_problem.get()}</p>
             </details>
             <div class="row">
-                <button on:click=move |_| app.discover() disabled=move || app.discovery.with(Option::is_some)>
+                <button id="find" on:click=move |_| app.discover() disabled=move || app.discovery.with(Option::is_some)>
                     {move || if app.discovery.with(Option::is_some) {
                         "Looking…"
                     } else {

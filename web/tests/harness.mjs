@@ -85,7 +85,8 @@ export function accounts(n, first) {
 /** Chooses regions and finds their detectors; the preview appears. */
 export async function choose(page, regions) {
   await page.fill('#regions', regions);
-  await page.click('text=Find detectors and graphs');
+  // The button names what it finds for the services ticked (detectors and graphs, hubs).
+  await page.click('#find');
   await page.waitForSelector('[data-testid=preview]');
   // Once discovery is done the page moves the focus to the first field it filled; typing before
   // that would land in whichever field has the focus then.

@@ -66,6 +66,7 @@ test('a region where Security Hub is not enabled says so at its field and on its
   await page.uncheck('#service-guardduty');
   await page.check('#service-securityhub');
   await page.locator('[data-testid=counts]').filter({ hasText: '2 accounts to send in 1 batch' }).waitFor();
+  assert.equal(await page.locator('#find').textContent(), 'Find hubs', 'the button names what it finds');
   await send(page, 'us-east-1, eu-west-2');
   const problem = page.locator('[data-testid=destinations] li.unavailable .field-problem');
   assert.match(await problem.textContent(), /Security Hub is not enabled in this region/);
