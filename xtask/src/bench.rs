@@ -478,7 +478,10 @@ fn browser_section(doc: &str, date: &str) -> Result<String, String> {
     if !status.success() {
         return Err("cargo build -p enlist-cli failed".to_owned());
     }
-    let table = browser_script("web/tests/bench.mjs", &root().join("target/site"))?;
+    // The first load, for issue 19's goals: the same gzip -9 sizes as the transfer-size table.
+    let site = root().join("target/site");
+    let gzip: usize = site_sizes(&site)?.values().map(|s| s.1).sum();
+    let table = browser_script("web/tests/bench.mjs", &site, &[("ENLIST_UI_GZIP_BYTES", gzip.to_string())])?;
     let section = format!(
         "{BROWSER_BEGIN}\nMeasured {date} by `cargo xtask bench` on {} (`web/tests/bench.mjs`, the release site served by `enlist serve\n--emulator`). {table}\n{BROWSER_END}",
         machine()
@@ -488,10 +491,11 @@ fn browser_section(doc: &str, date: &str) -> Result<String, String> {
 
 /// Runs a browser benchmark script with the release CLI and `site`, and returns the Markdown it
 /// printed; its error output too if it failed or printed nothing.
-fn browser_script(script: &str, site: &std::path::Path) -> Result<String, String> {
+fn browser_script(script: &str, site: &std::path::Path, env: &[(&str, String)]) -> Result<String, String> {
     println!("\n$ node {script}");
     let out = Command::new("node")
         .arg(script)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("ENLIST_BIN", root().join("target/release/enlist"))
         .env("ENLIST_SITE", site)
         .current_dir(root())
@@ -514,7 +518,7 @@ fn scale_ui_section(doc: &str, date: &str) -> Result<String, String> {
     crate::web::ensure_tools()?;
     let site = crate::web::build_site()?;
     crate::run("cargo", &["build", "--release", "--quiet", "-p", "enlist-cli"], &[])?;
-    let table = browser_script("web/tests/scale.mjs", &site)?;
+    let table = browser_script("web/tests/scale.mjs", &site, &[])?;
     let section = format!(
         "{SCALE_UI_BEGIN}\nMeasured {date} by `cargo xtask bench scale-ui` on {} (`web/tests/scale.mjs`: the release site served by the release\n`enlist serve --emulator` playing the delegated administrator, as in the section above). {table}\n{SCALE_UI_END}",
         machine()
