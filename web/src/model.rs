@@ -108,7 +108,7 @@ impl Stage {
             ),
             Stage::Finished { failures: 0, short: 0 } => "Finished: every outcome settled".to_owned(),
             Stage::Finished { failures: 0, short } => format!(
-                "Finished: {} of {} outcomes invited or enabled; {} another try would not change need you (see the outcomes)",
+                "Finished: {} of {} outcomes invited or enabled; {} need you, as another try would not change them (see the outcomes)",
                 thousands(progress.good),
                 thousands(progress.accounts),
                 thousands(*short)
@@ -535,7 +535,7 @@ mod tests {
             &short,
             (true, false, false, false),
             "attention",
-            "Finished: 70 of 72 outcomes invited or enabled; 2 another try would not change need you (see the outcomes)",
+            "Finished: 70 of 72 outcomes invited or enabled; 2 need you, as another try would not change them (see the outcomes)",
         );
     }
 

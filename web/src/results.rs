@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use enlist_core::engine::{Progress, Run};
 use enlist_core::export::{ResultRow, result_row, row_count, row_status};
-use enlist_core::{describe_counts, label_words, thousands};
+use enlist_core::{Service, describe_counts, label_words, thousands};
 use leptos::prelude::*;
 
 use crate::state::AppState;
@@ -126,6 +126,8 @@ pub fn Results(app: AppState) -> impl IntoView {
                                         &r.region,
                                         &r.detail,
                                         &r.service,
+                                        // The column shows the name people write: `Security Hub`.
+                                        r.service.parse::<Service>().map_or("", Service::display_name),
                                         &r.status,
                                         &r.action,
                                     ]

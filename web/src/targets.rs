@@ -57,12 +57,15 @@ pub fn Targets(app: AppState) -> impl IntoView {
             </label>
             <fieldset class="invitation">
                 <legend>"Invitation"</legend>
-                <label>"Message (GuardDuty and Detective; Security Hub sends its own) "
+                <label>"Message (GuardDuty and Detective; Security Hub's invitations take none) "
                     <input type="text" id="message" bind:value=app.message maxlength=(MAX_MESSAGE + 200).to_string()
                         disabled=move || invitation_unused(app)
                         aria-invalid=move || message_problem.get().is_some().to_string() aria-describedby="message-problem"/>
                 </label>
                 <p id="message-problem" class="field-problem" role="alert">{move || message_problem.get()}</p>
+                {move || invitation_unused(app).then(|| view! {
+                    <p class="muted" data-testid="invitation-unused">"None of the services chosen takes these: Security Hub's invitations have no message or email setting, and an organization behavior graph invites nobody."</p>
+                })}
                 <label><input type="checkbox" id="no-email" bind:checked=app.disable_email
                     disabled=move || invitation_unused(app)/>" Send no invitation email (the accounts still have to accept)"</label>
                 {move || app.services.get().contains(Service::Detective).then(|| view! {

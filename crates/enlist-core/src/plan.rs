@@ -143,7 +143,7 @@ impl Plan {
                 .iter()
                 .map(|d| match d {
                     Destination::Unavailable { unreachable, .. } => {
-                        format!("{}: {}", d.label(), unreachable.describe())
+                        format!("{} {}: {}", d.service().display_name(), d.region(), unreachable.describe())
                     }
                     Destination::Target(_) => d.label(),
                 })
@@ -292,9 +292,13 @@ fn skipped_lines(parsed: &Parsed) -> Vec<Skipped> {
             last.email = last.email.take().or(email);
             continue;
         }
+        let text = text_of(line);
+        // A line skipped for its email still names its account: the first 12-digit number on it.
+        let account =
+            account.or_else(|| text.split(|c: char| !c.is_ascii_digit()).find(|t| t.len() == 12).map(str::to_owned));
         skipped.push(Skipped {
             line,
-            text: text_of(line),
+            text,
             account,
             email,
             reason: format!("{}: {}", diagnostic.code, diagnostic.message),

@@ -642,7 +642,7 @@ impl Unreachable {
                 "no Detective behavior graph in this region; enable Detective here first, or give its ARN".to_owned()
             }
             Unreachable::NoHub => {
-                "Security Hub is not enabled in this region for this account; enable it here first".to_owned()
+                "Security Hub is not enabled in this region for this account; enable it in the Security Hub console (or with `aws securityhub enable-security-hub`) and find hubs again".to_owned()
             }
             Unreachable::AccessDenied { message } => {
                 format!("the credentials may not use the service in this region: {message}")

@@ -654,4 +654,19 @@ fn plans_refuse_what_cannot_be_sent() {
     let plan = Plan::new(&broken, both(&["us-east-1"]), Policy { skip_invalid: true }).unwrap();
     assert_eq!(plan.skipped()[0].line, 2);
     assert_eq!(plan.skipped()[0].account.as_deref(), Some("12"));
+    // A line skipped for its email still names its account, and an unusable destination is named
+    // as people write it.
+    let bad_email = parse("111122224444,a@example.com\n111122225555,ops@@example.com\n", &Options::default());
+    let plan = Plan::new(&bad_email, both(&["us-east-1"]), Policy { skip_invalid: true }).unwrap();
+    assert_eq!(
+        (plan.skipped()[0].account.as_deref(), plan.skipped()[0].email.as_deref()),
+        (Some("111122225555"), Some("ops@@example.com"))
+    );
+    let nowhere = vec![Destination::Unavailable {
+        service: Service::SecurityHub,
+        region: region("eu-west-2"),
+        unreachable: enlist_core::Unreachable::NoHub,
+    }];
+    let error = Plan::new(&two, nowhere, Policy::default()).unwrap_err().to_string();
+    assert!(error.starts_with("expected at least one destination that can be used, found none: Security Hub eu-west-2: Security Hub is not enabled"), "{error}");
 }
