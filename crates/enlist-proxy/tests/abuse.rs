@@ -283,6 +283,88 @@ fn cases() -> Vec<Case> {
             unauthorized,
             NOTHING,
         ),
+        // Security Hub: its five operations succeed; everything else of it is refused unsigned.
+        case("control: DescribeHub", Raw::get("/v1/securityhub/us-east-1/accounts"), OK, Reaches::Requests(1)),
+        case(
+            "control: Security Hub CreateMembers",
+            Raw::post("/v1/securityhub/us-east-1/members", &json!({"AccountDetails": [{"AccountId": "444400000001"}]})),
+            OK,
+            Reaches::Requests(1),
+        ),
+        case(
+            "control: Security Hub InviteMembers",
+            Raw::post("/v1/securityhub/us-east-1/members/invite", &json!({"AccountIds": ["444400000001"]})),
+            OK,
+            Reaches::Requests(1),
+        ),
+        case(
+            "control: Security Hub GetMembers",
+            Raw::post("/v1/securityhub/us-east-1/members/get", &json!({"AccountIds": ["444400000001"]})),
+            OK,
+            Reaches::Requests(1),
+        ),
+        case(
+            "control: Security Hub ListMembers",
+            Raw::get("/v1/securityhub/us-east-1/members?OnlyAssociated=false&MaxResults=50"),
+            OK,
+            Reaches::Requests(1),
+        ),
+        case(
+            "Security Hub DeleteMembers",
+            Raw::post("/v1/securityhub/us-east-1/members/delete", &json!({"AccountIds": ["444400000001"]})),
+            not_allowed,
+            NOTHING,
+        ),
+        case(
+            "Security Hub DisableSecurityHub",
+            Raw::new("DELETE", "/v1/securityhub/us-east-1/accounts"),
+            not_allowed,
+            NOTHING,
+        ),
+        case(
+            "Security Hub EnableSecurityHub",
+            Raw::post("/v1/securityhub/us-east-1/accounts", &json!({})),
+            not_allowed,
+            NOTHING,
+        ),
+        case(
+            "Security Hub AcceptAdministratorInvitation",
+            Raw::post(
+                "/v1/securityhub/us-east-1/administrator",
+                &json!({"AdministratorId": "111122223333", "InvitationId": "x"}),
+            ),
+            not_allowed,
+            NOTHING,
+        ),
+        case(
+            "DescribeHub of another hub",
+            Raw::get(
+                "/v1/securityhub/us-east-1/accounts?HubArn=arn%3Aaws%3Asecurityhub%3Aus-east-1%3A999988887777%3Ahub%2Fdefault",
+            ),
+            invalid,
+            NOTHING,
+        ),
+        case(
+            "Security Hub CreateMembers with a field it does not have",
+            Raw::post(
+                "/v1/securityhub/us-east-1/members",
+                &json!({"AccountDetails": [{"AccountId": "444400000001", "Role": "x"}]}),
+            ),
+            invalid,
+            NOTHING,
+        ),
+        case(
+            "Security Hub GetMembers of a malformed ID",
+            Raw::post("/v1/securityhub/us-east-1/members/get", &json!({"AccountIds": ["4444"]})),
+            invalid,
+            NOTHING,
+        ),
+        case(
+            "a service name in another case",
+            Raw::get("/v1/SecurityHub/us-east-1/accounts"),
+            refused(404, "EnlistProxy.UnknownService"),
+            NOTHING,
+        ),
         // Operations Enlist never uses.
         case(
             "DisassociateMembers",
