@@ -69,7 +69,7 @@ pub fn Targets(app: AppState) -> impl IntoView {
                 <label><input type="checkbox" id="no-email" bind:checked=app.disable_email
                     disabled=move || invitation_unused(app)/>" Send no invitation email (the accounts still have to accept)"</label>
                 {move || app.services.get().contains(Service::Detective).then(|| view! {
-                    <label><input type="checkbox" id="org-mode" bind:checked=app.org_mode/>" Use Detective's organization mode (the behavior graph is an organization's: its accounts are enabled without an invitation and need no email)"</label>
+                    <label><input type="checkbox" id="org-mode" bind:checked=app.org_mode/>" Detective organization behavior graph (tick it when the graph is your organization's): accounts are enabled without an invitation and need no email"</label>
                 })}
             </fieldset>
             <details prop:open=move || app.connection_open.get()
