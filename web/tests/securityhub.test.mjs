@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { exported, finished, label, members, paste, send, serve } from './harness.mjs';
+import { exported, finished, label, members, open, paste, send, serve } from './harness.mjs';
 import { useBrowser } from './suite.mjs';
 
 const shots = process.env.ENLIST_SCREENSHOTS ?? '/tmp/enlist-screenshots';
@@ -17,12 +17,7 @@ const REGIONS = ['us-east-1', 'eu-west-1'];
 test('one list goes to GuardDuty, Detective and Security Hub in two regions under throttling, every row the services\' truth', async () => {
   const config = { verificationDelayMs: 300, organization: true, organizationAccounts: ['600000000003'], securityHubDisabledRegions: [] };
   const server = await serve({ throttleRate: 0.25, seed: 9 }, undefined, ['--emulator-config', JSON.stringify(config)]);
-  const context = await shared.browser.newContext({ viewport: { width: 1366, height: 768 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error));
-  await page.goto(`${server.url}/#token=${server.token}`);
-  await page.waitForSelector('#list');
+  const { page, errors } = await open(shared.browser, server);
   const list = ['Account ID,Email', ...Array.from({ length: 60 }, (_, i) => `${600000000001 + i},member${i}@example.com`)].join('\n');
   await paste(page, list);
   await page.check('#service-detective');
@@ -51,16 +46,13 @@ test('one list goes to GuardDuty, Detective and Security Hub in two regions unde
   assert.deepEqual([hub('600000000001').status, hub('600000000001').action], ['invited', 'created and invited by this run']);
   assert.deepEqual([hub('600000000003').status, hub('600000000003').action], ['enabled', 'created by this run'], 'organization accounts are not invited');
   assert.deepEqual(errors, []);
-  await context.close();
+  await page.context().close();
 });
 
 test('a region where Security Hub is not enabled says so at its field and on its rows; the other region goes on', async () => {
   const config = { verificationDelayMs: 200, securityHubDisabledRegions: ['eu-west-2'] };
   const server = await serve(null, undefined, ['--emulator-config', JSON.stringify(config)]);
-  const context = await shared.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/#token=${server.token}`);
-  await page.waitForSelector('#list');
+  const { page } = await open(shared.browser, server);
   // Security Hub alone needs no email.
   await paste(page, '600000000101\n600000000102\n');
   await page.uncheck('#service-guardduty');
@@ -74,5 +66,5 @@ test('a region where Security Hub is not enabled says so at its field and on its
   const rows = await exported(page);
   assert.deepEqual(rows.filter((r) => r.region === 'us-east-1').map((r) => r.status), ['invited', 'invited']);
   assert.deepEqual(rows.filter((r) => r.region === 'eu-west-2').map((r) => r.status), ['unavailable', 'unavailable']);
-  await context.close();
+  await page.context().close();
 });

@@ -212,18 +212,70 @@ string_newtype!(GraphArn);
 impl GraphArn {
     /// The administrator account that owns the graph.
     pub fn account(&self) -> Option<AccountId> {
-        self.0.split(':').nth(4)?.parse().ok()
+        arn_account(&self.0)
     }
 
     /// The region in the ARN.
     pub fn region(&self) -> Option<Region> {
-        self.0.split(':').nth(3)?.parse().ok()
+        arn_region(&self.0)
     }
 
     /// The partition in the ARN (`aws`, `aws-us-gov`, …).
     pub fn partition(&self) -> &str {
-        self.0.split(':').nth(1).unwrap_or("")
+        arn_partition(&self.0)
     }
+}
+
+/// The account field of an ARN (`arn:partition:service:region:account:…`).
+fn arn_account(arn: &str) -> Option<AccountId> {
+    arn.split(':').nth(4)?.parse().ok()
+}
+
+/// The region field of an ARN.
+fn arn_region(arn: &str) -> Option<Region> {
+    arn.split(':').nth(3)?.parse().ok()
+}
+
+/// The partition field of an ARN.
+fn arn_partition(arn: &str) -> &str {
+    arn.split(':').nth(1).unwrap_or("")
+}
+
+/// `min` to `max` of `[-\w]` (ASCII letters, digits, `_`, `-`).
+fn arn_word(part: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Whether `parts` (an ARN split at `:`) start `arn:aws…:{service}:{region}:{12 digits}`, as the
+/// services' patterns have it: `^arn:aws[-\w]{0,10}?:{service}:[-\w]{2,20}?:\d{12}?`.
+fn arn_head(parts: &[&str], service: &str) -> bool {
+    parts.len() > 5
+        && parts[0] == "arn"
+        && parts[1].strip_prefix("aws").is_some_and(|rest| arn_word(rest, 0, 10))
+        && parts[2] == service
+        && arn_word(parts[3], 2, 20)
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An ARN given for `region` must name that region (when it names one) and its partition. `what`
+/// is the thing (`a behavior graph`), `arn_name` the ARN (`a behavior graph ARN`).
+fn check_place(region: &Region, arn: &str, what: &str, arn_name: &str) -> Result<(), InvalidIdentifier> {
+    if let Some(arn_region) = arn_region(arn)
+        && arn_region != *region
+    {
+        return Err(InvalidIdentifier::new(format!(
+            "expected {what} in {region}, found one in {arn_region} (`{arn}`)"
+        )));
+    }
+    if arn_partition(arn) != region.partition() {
+        return Err(InvalidIdentifier::new(format!(
+            "expected {arn_name} of partition `{}` for {region}, found `{}`",
+            region.partition(),
+            arn_partition(arn)
+        )));
+    }
+    Ok(())
 }
 
 impl FromStr for GraphArn {
@@ -231,18 +283,9 @@ impl FromStr for GraphArn {
 
     /// Checks `^arn:aws[-\w]{0,10}?:detective:[-\w]{2,20}?:\d{12}?:graph:[a-f0-9]{32}$`.
     fn from_str(s: &str) -> Result<GraphArn, InvalidIdentifier> {
-        let word = |part: &str, min: usize, max: usize| {
-            (min..=max).contains(&part.len())
-                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        };
         let parts: Vec<&str> = s.split(':').collect();
         let ok = parts.len() == 7
-            && parts[0] == "arn"
-            && parts[1].strip_prefix("aws").is_some_and(|rest| word(rest, 0, 10))
-            && parts[2] == "detective"
-            && word(parts[3], 2, 20)
-            && parts[4].len() == 12
-            && parts[4].bytes().all(|b| b.is_ascii_digit())
+            && arn_head(&parts, "detective")
             && parts[5] == "graph"
             && parts[6].len() == 32
             && parts[6].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
@@ -272,17 +315,17 @@ impl HubArn {
 
     /// The administrator account that owns the hub.
     pub fn account(&self) -> Option<AccountId> {
-        self.0.split(':').nth(4)?.parse().ok()
+        arn_account(&self.0)
     }
 
     /// The region in the ARN.
     pub fn region(&self) -> Option<Region> {
-        self.0.split(':').nth(3)?.parse().ok()
+        arn_region(&self.0)
     }
 
     /// The partition in the ARN (`aws`, `aws-us-gov`, …).
     pub fn partition(&self) -> &str {
-        self.0.split(':').nth(1).unwrap_or("")
+        arn_partition(&self.0)
     }
 }
 
@@ -291,19 +334,10 @@ impl FromStr for HubArn {
 
     /// Checks `arn:{partition}:securityhub:{region}:{12 digits}:hub/{name}`.
     fn from_str(s: &str) -> Result<HubArn, InvalidIdentifier> {
-        let word = |part: &str, min: usize, max: usize| {
-            (min..=max).contains(&part.len())
-                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        };
         let parts: Vec<&str> = s.split(':').collect();
         let ok = parts.len() == 6
-            && parts[0] == "arn"
-            && parts[1].strip_prefix("aws").is_some_and(|rest| word(rest, 0, 10))
-            && parts[2] == "securityhub"
-            && word(parts[3], 2, 20)
-            && parts[4].len() == 12
-            && parts[4].bytes().all(|b| b.is_ascii_digit())
-            && parts[5].strip_prefix("hub/").is_some_and(|name| word(name, 1, 128));
+            && arn_head(&parts, "securityhub")
+            && parts[5].strip_prefix("hub/").is_some_and(|name| arn_word(name, 1, 128));
         if ok {
             Ok(HubArn(s.to_owned()))
         } else {
@@ -394,20 +428,7 @@ impl Target {
         invitation: Invitation,
         organization: bool,
     ) -> Result<Target, InvalidIdentifier> {
-        if let Some(arn_region) = graph_arn.region()
-            && arn_region != region
-        {
-            return Err(InvalidIdentifier::new(format!(
-                "expected a behavior graph in {region}, found one in {arn_region} (`{graph_arn}`)"
-            )));
-        }
-        if graph_arn.partition() != region.partition() {
-            return Err(InvalidIdentifier::new(format!(
-                "expected a behavior graph ARN of partition `{}` for {region}, found `{}`",
-                region.partition(),
-                graph_arn.partition()
-            )));
-        }
+        check_place(&region, graph_arn.as_str(), "a behavior graph", "a behavior graph ARN")?;
         let invitation = if organization { Invitation::default() } else { invitation };
         invitation.check(Service::Detective)?;
         Ok(Target { region, resource: Resource::Graph { arn: graph_arn, organization }, invitation })
@@ -417,20 +438,7 @@ impl Target {
     /// Hub's InviteMembers takes neither a message nor an email setting, so the invitation is
     /// dropped.
     pub fn security_hub(region: Region, hub_arn: HubArn) -> Result<Target, InvalidIdentifier> {
-        if let Some(arn_region) = hub_arn.region()
-            && arn_region != region
-        {
-            return Err(InvalidIdentifier::new(format!(
-                "expected a Security Hub hub in {region}, found one in {arn_region} (`{hub_arn}`)"
-            )));
-        }
-        if hub_arn.partition() != region.partition() {
-            return Err(InvalidIdentifier::new(format!(
-                "expected a Security Hub ARN of partition `{}` for {region}, found `{}`",
-                region.partition(),
-                hub_arn.partition()
-            )));
-        }
+        check_place(&region, hub_arn.as_str(), "a Security Hub hub", "a Security Hub ARN")?;
         Ok(Target { region, resource: Resource::Hub(hub_arn), invitation: Invitation::default() })
     }
 

@@ -130,6 +130,11 @@ fn detective(accounts: usize) -> Value {
     json!({"GraphArn": GRAPH, "Accounts": (0..accounts).map(|i| json!({"AccountId": format!("{:012}", 555_500_000_000u64 + i as u64), "EmailAddress": format!("d{i}@example.com")})).collect::<Vec<_>>()})
 }
 
+/// A good Security Hub CreateMembers, for the cases that change one thing about it.
+fn hub_create() -> Raw {
+    Raw::post("/v1/securityhub/us-east-1/members", &json!({"AccountDetails": [{"AccountId": "444400000002"}]}))
+}
+
 fn case(name: &'static str, raw: Raw, expect: Expect, reaches: Reaches) -> Case {
     Case { name, raw: raw.into_bytes(), expect, reaches, via: Via::Both, open: false }
 }
@@ -363,6 +368,57 @@ fn cases() -> Vec<Case> {
             "a service name in another case",
             Raw::get("/v1/SecurityHub/us-east-1/accounts"),
             refused(404, "EnlistProxy.UnknownService"),
+            NOTHING,
+        ),
+        // What every route meets before its operation, on Security Hub's routes too.
+        case("Security Hub without a token", hub_create().without("Authorization"), unauthorized, NOTHING),
+        case("Security Hub with a rebinding Host", hub_create().replace("Host", "evil.example"), unknown_host, NOTHING),
+        case(
+            "Security Hub through an absolute-form target of another host",
+            Raw::get("http://evil.example/v1/securityhub/us-east-1/accounts"),
+            unknown_host,
+            NOTHING,
+        ),
+        case(
+            "Security Hub with an encoded slash",
+            Raw::post("/v1/securityhub/us-east-1/members%2Finvite", &json!({"AccountIds": ["444400000001"]})),
+            not_allowed,
+            NOTHING,
+        ),
+        case(
+            "Security Hub with a dot segment",
+            Raw::post("/v1/securityhub/us-east-1/members/./invite", &json!({"AccountIds": ["444400000001"]})),
+            not_allowed,
+            NOTHING,
+        ),
+        case(
+            "Security Hub with a query on a POST",
+            Raw::post(
+                "/v1/securityhub/us-east-1/members?x=1",
+                &json!({"AccountDetails": [{"AccountId": "444400000001"}]}),
+            ),
+            invalid,
+            NOTHING,
+        ),
+        case(
+            "Security Hub with a body over 64 KiB",
+            Raw::post(
+                "/v1/securityhub/us-east-1/members",
+                &json!({"AccountDetails": [{"AccountId": "444400000001", "Email": "x".repeat(70_000)}]}),
+            ),
+            Expect::Status(413, None),
+            NOTHING,
+        ),
+        case(
+            "Security Hub with a text body",
+            hub_create().replace("Content-Type", "text/plain"),
+            refused(415, "EnlistProxy.UnsupportedMediaType"),
+            NOTHING,
+        ),
+        case(
+            "Security Hub in an unknown region",
+            Raw::get("/v1/securityhub/us-east-9/accounts"),
+            unknown_region,
             NOTHING,
         ),
         // Operations Enlist never uses.
