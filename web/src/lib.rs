@@ -4,6 +4,7 @@
 
 mod browser;
 pub mod editor;
+pub mod later;
 pub mod model;
 pub mod results;
 mod run;
@@ -29,7 +30,7 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
     match settings {
         Some(settings) => {
             app.apply(settings);
-            app.look_for_saved_run();
+            app.later(move |later| (later.look_for_saved_run)(&app));
         }
         None => leptos::task::spawn_local(async move {
             match browser::config().await {
@@ -37,7 +38,7 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
                 Ok(None) => {}
                 Err(message) => app.notice.set(Some(message)),
             }
-            app.look_for_saved_run();
+            app.later(move |later| (later.look_for_saved_run)(&app));
         }),
     }
     app.ask_proxy();
@@ -50,7 +51,7 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
             <Saved app=app/>
             <editor::Input app=app/>
             <targets::Targets app=app/>
-            <results::Results app=app/>
+            <later::Outcomes app=app/>
         </main>
     }
 }
@@ -79,8 +80,8 @@ fn Saved(app: AppState) -> impl IntoView {
                         days => format!("Its list and outcomes, emails included, stay in this browser for {days} days after it finishes, or until you forget them."),
                     }}</p>
                     <div class="row">
-                        <button on:click=move |_| app.resume()>{resume}</button>
-                        <button on:click=move |_| app.forget()>"Forget this run"</button>
+                        <button on:click=move |_| app.later(move |later| (later.resume)(&app))>{resume}</button>
+                        <button on:click=move |_| app.later(move |later| (later.forget)(&app))>"Forget this run"</button>
                     </div>
                 </section>
             }

@@ -126,6 +126,8 @@ pub struct AppState {
     pub stage: NodeRef<leptos::html::Div>,
     pub filter: RwSignal<String>,
     pub search: RwSignal<String>,
+    /// The code the page needs only once a list goes somewhere, when it has loaded.
+    pub(crate) later: RwSignal<Option<&'static crate::later::Later>>,
 }
 
 impl Default for AppState {
@@ -173,6 +175,7 @@ impl AppState {
             stage: NodeRef::new(),
             filter: RwSignal::new(String::new()),
             search: RwSignal::new(String::new()),
+            later: RwSignal::new(None),
         }
     }
 

@@ -81,7 +81,7 @@ pub fn Targets(app: AppState) -> impl IntoView {
                 <p id="token-problem" class="field-problem" role="alert">{move || app.token_problem.get()}</p>
             </details>
             <div class="row">
-                <button id="find" on:click=move |_| app.discover() disabled=move || app.discovery.with(Option::is_some)>
+                <button id="find" on:click=move |_| app.later(move |later| (later.discover)(&app)) disabled=move || app.discovery.with(Option::is_some)>
                     {move || if app.discovery.with(Option::is_some) {
                         "Looking…"
                     } else {
@@ -291,7 +291,7 @@ fn Preview(app: AppState) -> impl IntoView {
                         if left_requests == 1 { "" } else { "s" }
                     )
                 }}</p>
-                <button class="primary" on:click=move |_| app.send()
+                <button class="primary" on:click=move |_| app.later(move |later| (later.send)(&app))
                     disabled=move || (blocked && !app.skip_invalid.get()) || batches == 0 || nothing_left || sending.get()>{label}</button>
             </div>
         })
@@ -328,12 +328,12 @@ fn RunState(app: AppState) -> impl IntoView {
                 <p class="muted" data-testid="run-counts">{move || stage.with(|s| s.as_ref().map(|(.., counts)| counts.clone()))}</p>
                 <div class="row">
                     {move || matches!(key(), "paused" | "stopped").then(|| view! {
-                        <button class="primary" on:click=move |_| app.go_on()>"Resume"</button>
+                        <button class="primary" on:click=move |_| app.later(move |later| (later.go_on)(&app))>"Resume"</button>
                     })}
                     {move || (failures() > 0 && !app.driving.get()).then(|| {
                         let n = failures();
                         view! {
-                            <button on:click=move |_| app.retry_failures()>
+                            <button on:click=move |_| app.later(move |later| (later.retry_failures)(&app))>
                                 {if n == 1 { "Retry the failure".to_owned() } else { format!("Retry {} failures", thousands(n)) }}
                             </button>
                         }
