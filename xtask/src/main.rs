@@ -9,6 +9,7 @@ mod bench;
 mod compress;
 mod dist;
 mod embed;
+mod split;
 mod web;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ tasks:
           real binaries under faults, killed and resumed, checked against the emulator;
           `bench scale`: 340,000 outcomes (journal cost, size, memory, resume); `bench scale-ui`:
           the same 340,000 outcomes sent from the page in Chromium, reloaded halfway and resumed
+  site    build the release UI into target/site (trunk, then the wasm split in two) without serving it
   demo    build the UI and serve it with the proxy and the embedded emulator on 127.0.0.1:8080
   dist    dist/site (the UI for S3 and CloudFront, with headers.json) and dist/lambda/bootstrap.zip
   dist-embed  dist/embed: the validator as an npm package (ES module, wasm, .d.ts) and <enlist-members>";
@@ -44,6 +46,9 @@ fn main() -> ExitCode {
                 "expected `cargo xtask bench` or `cargo xtask bench ui|run|engine|faults|scale|scale-ui|proxy`, found `{other}`"
             )),
         },
+        Some("site") => {
+            web::ensure_tools().and_then(|()| web::build_site()).map(|site| println!("built {}", site.display()))
+        }
         Some("demo") => web::demo(),
         Some("dist") => dist::run(),
         Some("dist-embed") => embed::run().map(|_| ()),
@@ -208,6 +213,24 @@ fn ci() -> Result<(), String> {
             "-p",
             "enlist-wasm",
             "--tests",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    // The UI as the site ships it: what runs after Send split into a module of its own.
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "enlist-web",
+            "--features",
+            "split",
             "--target",
             "wasm32-unknown-unknown",
             "--locked",

@@ -83,7 +83,7 @@ pub(crate) fn tool_path() -> String {
     format!("{}:{}:{path}", root().join("web/tests/node_modules/.bin").display(), cargo_bin("").display())
 }
 
-/// Builds the UI in release mode into `target/site`, offline, with brotli and gzip copies of its
+/// Builds the UI in release mode into `target/site`, offline, in two modules (`split.rs`), with brotli and gzip copies of its
 /// files beside them (`enlist serve` sends those to browsers that take them).
 pub(crate) fn build_site() -> Result<PathBuf, String> {
     let path = tool_path();
@@ -93,6 +93,7 @@ pub(crate) fn build_site() -> Result<PathBuf, String> {
         &[("PATH", &path), ("TRUNK_OFFLINE", "true")],
     )?;
     let site = root().join("target/site");
+    crate::split::split_site(&site)?;
     crate::compress::precompress(&site)?;
     Ok(site)
 }
