@@ -18,6 +18,7 @@ pub(crate) struct Later {
     pub(crate) retry_failures: fn(&AppState),
     pub(crate) discover: fn(&AppState),
     pub(crate) look_for_saved_run: fn(&AppState),
+    pub(crate) destinations: fn(AppState) -> AnyView,
     pub(crate) results: fn(AppState) -> AnyView,
 }
 
@@ -29,6 +30,7 @@ static LATER: Later = Later {
     retry_failures: AppState::retry_failures,
     discover: AppState::discover,
     look_for_saved_run: AppState::look_for_saved_run,
+    destinations: |app| view! { <crate::targets::Targets app=app/> }.into_any(),
     results: |app| view! { <crate::results::Results app=app/> }.into_any(),
 };
 
@@ -76,6 +78,13 @@ impl AppState {
             }
         });
     }
+}
+
+/// Where the list goes (services, regions, destinations, the preview and Send), once the later
+/// module is there: none of it is needed to paste a list and see its problems.
+#[component]
+pub fn Destinations(app: AppState) -> impl IntoView {
+    move || app.later.get().map(|later| (later.destinations)(app))
 }
 
 /// The outcome table, once the later module is there.

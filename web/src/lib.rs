@@ -50,7 +50,7 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
         <main>
             <Saved app=app/>
             <editor::Input app=app/>
-            <targets::Targets app=app/>
+            <later::Destinations app=app/>
             <later::Outcomes app=app/>
         </main>
     }

@@ -33,6 +33,9 @@ test('"keep this one" settles a conflicting duplicate; a space in a domain has a
 
   await page.click('button.fix:has-text("Keep line 3")');
   await counts(page).filter({ hasText: '1 account to send in 1 batch · 2 errors' }).waitFor();
+  // The page moves the focus to the next fix a moment after a fix; keys sent before that would
+  // follow it there.
+  await page.waitForFunction(() => document.activeElement?.classList.contains('fix'));
   assert.equal(await list(page), text.split('\n').slice(1).join('\n'));
   // Ctrl+Z in the editor brings the deleted line back; Ctrl+Shift+Z deletes it again.
   await page.focus('#list');
@@ -47,6 +50,8 @@ test('"keep this one" settles a conflicting duplicate; a space in a domain has a
   const before = await list(page);
   await page.click('button:has-text("Apply all 2 suggested fixes")');
   await counts(page).filter({ hasText: '3 accounts to send in 1 batch · 0 errors' }).waitFor();
+  // No fix is left: the focus goes to the counts.
+  await page.waitForFunction(() => document.activeElement?.id === 'counts');
   assert.equal(await list(page), '555566667777,ops@example.com\n444455556666,new-owner@example.com\n022223333444,lost-zero@example.com\n');
   await page.focus('#list');
   await page.keyboard.press('Control+z');
