@@ -69,12 +69,11 @@ impl AppState {
         leptos::task::spawn_local(async move {
             match load().await {
                 Ok(later) => {
+                    app.later_failed.set(false);
                     app.later.set(Some(later));
                     f(later);
                 }
-                Err(LoadFailed) => app.notice.set(Some(
-                    "expected the rest of the page (its run and outcome code) to load, but it did not: check the connection and reload the page".to_owned(),
-                )),
+                Err(LoadFailed) => app.later_failed.set(true),
             }
         });
     }
@@ -82,9 +81,29 @@ impl AppState {
 
 /// Where the list goes (services, regions, destinations, the preview and Send), once the later
 /// module is there: none of it is needed to paste a list and see its problems.
+/// Until then, a problem with `config.json` is said here; and if the module could not be loaded,
+/// that is said, with a way to try again.
 #[component]
 pub fn Destinations(app: AppState) -> impl IntoView {
-    move || app.later.get().map(|later| (later.destinations)(app))
+    move || {
+        match app.later.get() {
+        Some(later) => (later.destinations)(app),
+        None => view! {
+            <section class="step" aria-labelledby="destinations-loading">
+                <h2 id="destinations-loading">"2. Where they go"</h2>
+                {move || app.notice.get().map(|notice| view! { <pre class="notice bad" role="alert">{notice}</pre> })}
+                {move || app.later_failed.get().then(|| view! {
+                    <p class="notice bad" role="alert" data-testid="later-failed">
+                        "Expected the rest of the page (where the accounts go, sending and the outcomes) to load, but it did not arrive: check the connection, then try again."
+                    </p>
+                    <button on:click=move |_| app.later(|_| ())>"Try again"</button>
+                })}
+                {move || (!app.later_failed.get()).then(|| view! { <p class="muted">"Loading…"</p> })}
+            </section>
+        }
+        .into_any(),
+    }
+    }
 }
 
 /// The outcome table, once the later module is there.

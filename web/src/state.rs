@@ -128,6 +128,8 @@ pub struct AppState {
     pub search: RwSignal<String>,
     /// The code the page needs only once a list goes somewhere, when it has loaded.
     pub(crate) later: RwSignal<Option<&'static crate::later::Later>>,
+    /// The later module could not be loaded (the last try failed).
+    pub(crate) later_failed: RwSignal<bool>,
 }
 
 impl Default for AppState {
@@ -176,6 +178,7 @@ impl AppState {
             filter: RwSignal::new(String::new()),
             search: RwSignal::new(String::new()),
             later: RwSignal::new(None),
+            later_failed: RwSignal::new(false),
         }
     }
 

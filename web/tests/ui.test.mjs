@@ -2,7 +2,7 @@
 // the release build. Screenshots of each step go to $ENLIST_SCREENSHOTS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync, mkdtempSync, cpSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdirSync, mkdtempSync, cpSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REGIONS, accounts, choose, exported, finished, label, members, open as openPage, paste, send, serve, site } from './harness.mjs';
@@ -71,6 +71,34 @@ test('a mixed paste shows every problem on its line, and a fix can be applied', 
   // are listed as skipped, not dropped.
   assert.deepEqual(outcomes, ['every outcome (13)', 'invited (5)', 'skipped (8)']);
   assert.deepEqual(errors, []);
+});
+
+test('the list is checked before the rest of the page arrives; a later module that does not arrive is said, and tried again', async () => {
+  // The shipped site is in two modules: what checks a list, and the rest (enlist-later-….wasm).
+  assert.ok(readdirSync(site).some((f) => /^enlist-later-[0-9a-f]+\.wasm$/.test(f)), 'the site has no later module');
+  const server = await serve();
+  const context = await shared.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error));
+  let blocked = true;
+  await page.route(/enlist-later-[0-9a-f]+\.wasm$/, (route) => (blocked ? route.abort() : route.continue()));
+  await page.goto(`${server.url}/#token=${server.token}`);
+  await page.locator('[data-testid=later-failed]').waitFor();
+  assert.equal(await page.locator('#regions').count(), 0);
+  // Pasting and checking need none of it.
+  await paste(page, accounts(3, 600_000_000_000));
+  await page.locator('[data-testid=counts]').filter({ hasText: '3 accounts to send in 1 batch · 0 errors' }).waitFor();
+  await page.screenshot({ path: `${shots}/0-later-failed.png`, fullPage: true });
+  blocked = false;
+  await page.click('button:has-text("Try again")');
+  await page.locator('#regions').waitFor();
+  assert.equal(await page.locator('[data-testid=later-failed]').count(), 0);
+  await send(page, 'us-east-1');
+  await finished(page);
+  assert.deepEqual(await page.locator('select option').allTextContents(), ['every outcome (3)', 'invited (3)']);
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test('500 accounts to two regions under throttling, 5xx and dropped connections: every row is what the service holds', async () => {
