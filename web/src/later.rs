@@ -94,7 +94,7 @@ pub fn Destinations(app: AppState) -> impl IntoView {
                 {move || app.notice.get().map(|notice| view! { <pre class="notice bad" role="alert">{notice}</pre> })}
                 {move || app.later_failed.get().then(|| view! {
                     <p class="notice bad" role="alert" data-testid="later-failed">
-                        "Expected the rest of the page (where the accounts go, sending and the outcomes) to load, but it did not arrive: check the connection, then try again."
+                        "Expected the rest of the page (where the accounts go, sending and the outcomes) to load, but it did not arrive: check the connection and try again, or reload the page (a newer version may have been published since it was opened)."
                     </p>
                     <button on:click=move |_| app.later(|_| ())>"Try again"</button>
                 })}

@@ -26,7 +26,9 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
         app.track_options();
         app.recheck();
     });
-    // A saved run is looked at once the settings say how long one is kept.
+    // The rest of the page (`later.rs`) is fetched at once, beside `config.json`; a saved run is
+    // looked at once the settings say how long one is kept.
+    app.later(|_| ());
     match settings {
         Some(settings) => {
             app.apply(settings);
