@@ -2,7 +2,7 @@
 //! builders, the journal), resuming a saved run and the outcome table with its exports. The site's
 //! build (`cargo xtask`, feature `split`) moves this code into a module of its own that the page
 //! fetches after it has drawn the editor, so pasting a list never waits for it. Everything here is
-//! reached only through [`Later`]: a direct call from the rest of the page would pull the code
+//! reached only through `Later`: a direct call from the rest of the page would pull the code
 //! back into the first module.
 
 use leptos::prelude::*;
