@@ -96,7 +96,8 @@ pub fn Destinations(app: AppState) -> impl IntoView {
                     <p class="notice bad" role="alert" data-testid="later-failed">
                         "Expected the rest of the page (where the accounts go, sending and the outcomes) to load, but it did not arrive: check the connection and try again, or reload the page (a newer version may have been published since it was opened)."
                     </p>
-                    <button on:click=move |_| app.later(|_| ())>"Try again"</button>
+                    // The button goes with the message: the focus goes to the section it brought.
+                    <button on:click=move |_| app.later(|_| crate::browser::focus_later("service-guardduty"))>"Try again"</button>
                 })}
                 {move || (!app.later_failed.get()).then(|| view! { <p class="muted">"Loading…"</p> })}
             </section>

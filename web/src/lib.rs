@@ -77,10 +77,14 @@ fn Saved(app: AppState) -> impl IntoView {
             view! {
                 <section class="saved" role="status" aria-labelledby="saved-text">
                     <p id="saved-text">{format!("{what}: {}.", saved.summary)}</p>
-                    <p class="muted">{match app.keep_days.get() {
-                        1 => "Its list and outcomes, emails included, stay in this browser for 1 day after it finishes, or until you forget them.".to_owned(),
-                        days => format!("Its list and outcomes, emails included, stay in this browser for {days} days after it finishes, or until you forget them."),
-                    }}</p>
+                    <p class="muted">{
+                        // An unfinished run's time is counted from its last answer.
+                        let from = if saved.finished { "after it finishes" } else { "after its last answer" };
+                        match app.keep_days.get() {
+                            1 => format!("Its list and outcomes, emails included, stay in this browser for 1 day {from}, or until you forget them."),
+                            days => format!("Its list and outcomes, emails included, stay in this browser for {days} days {from}, or until you forget them."),
+                        }
+                    }</p>
                     <div class="row">
                         <button on:click=move |_| app.later(move |later| (later.resume)(&app))>{resume}</button>
                         <button on:click=move |_| app.later(move |later| (later.forget)(&app))>"Forget this run"</button>

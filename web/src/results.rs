@@ -318,6 +318,9 @@ pub fn Results(app: AppState) -> impl IntoView {
                         }}
                     </table>
                 </div>
+                {move || (count() == 0 && total.get() > 0).then(|| view! {
+                    <p class="muted" data-testid="no-rows">"No row matches the outcome and the search chosen above."</p>
+                })}
                 <p class="detail-full" data-testid="detail-full" aria-live="polite">
                     {move || detail.get().unwrap_or_else(|| "Tab to a row, or click or tap it, to read all of it here.".to_owned())}
                 </p>

@@ -346,6 +346,8 @@ test('an unfinished run goes too, keepRunsDays after its last answer', async () 
   // The tab is closed on a paused run: the next visit offers to resume it ...
   await page.reload();
   await page.locator('.saved button:has-text("Resume")').waitFor();
+  // Its time in storage counts from its last answer (it never finished).
+  assert.match(await page.locator('.saved').textContent(), /stay in this browser for 7 days after its last answer, or until you forget them/);
   // ... until the default 7 days have passed since its last answer; then it is deleted, list and all.
   const state = await page.context().storageState({ indexedDB: true });
   const at = async (days) => {
