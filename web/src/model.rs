@@ -203,7 +203,7 @@ pub fn describe_saved(run: &Run, now: Millis) -> String {
     let progress = run.progress();
     let destinations: Vec<String> =
         progress.destinations.iter().map(|d| format!("{} {}", d.service.display_name(), d.region)).collect();
-    let counts = describe_counts(&progress.labels);
+    let counts = run_counts(run, &progress.labels);
     format!(
         "{} account{} to {} · started {}{}",
         thousands(run.accounts().len()),
@@ -212,6 +212,19 @@ pub fn describe_saved(run: &Run, now: Millis) -> String {
         ago(run.created_at(), now),
         if counts.is_empty() { String::new() } else { format!(": {counts}") }
     )
+}
+
+/// A run's outcomes in words, and the lines it left out: `16 invited · 1 line skipped`. The lines
+/// skipped are no outcome of any destination, but a count that left them out would read as if
+/// every line had gone somewhere.
+pub fn run_counts(run: &Run, labels: &[(&str, usize)]) -> String {
+    let counts = describe_counts(labels);
+    let skipped = match run.skipped().len() {
+        0 => return counts,
+        1 => "1 line skipped".to_owned(),
+        n => format!("{} lines skipped", thousands(n)),
+    };
+    if counts.is_empty() { skipped } else { format!("{counts} · {skipped}") }
 }
 
 /// The region list with its usual slips mended — capitals, `;` or spaces between names, repeats —
@@ -676,6 +689,27 @@ mod tests {
             Some((vec!["444455556666"], vec!["guardduty us-east-1"])),
         );
         check(first, &["us-east-1", "eu-west-1"], Some((vec!["111122223333"], vec!["guardduty eu-west-1"])));
+    }
+
+    #[test]
+    fn a_runs_counts_name_the_lines_it_skipped() {
+        use enlist_core::engine::RunConfig;
+        use enlist_core::{Invitation, Options, Plan, Policy, Target, parse};
+        let detector = "12abc34d567e8fa901bc2d34e56789f0".parse().unwrap();
+        let target = Target::guardduty("us-east-1".parse().unwrap(), detector, Invitation::new(None, false)).unwrap();
+        let run = |text: &str| {
+            Plan::new(
+                &parse(text, &Options::default()),
+                vec![Destination::Target(target.clone())],
+                Policy { skip_invalid: true },
+            )
+            .unwrap()
+            .start(RunConfig::default(), 0)
+        };
+        let labels = [("invited", 16), ("created", 0)];
+        assert_eq!(run_counts(&run("111122223333,a@example.com\n"), &labels), "16 invited");
+        assert_eq!(run_counts(&run("111122223333,a@example.com\nbad line\n"), &labels), "16 invited · 1 line skipped");
+        assert_eq!(run_counts(&run("111122223333,a@example.com\nbad\nworse\n"), &[]), "2 lines skipped");
     }
 
     #[test]

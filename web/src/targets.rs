@@ -1,10 +1,10 @@
 //! Where the accounts go: services, regions, detectors and graphs (found or typed, with each
 //! region's own result), the invitation, the connection — and the preview of what will be sent.
 
-use enlist_core::{Destination, MAX_MESSAGE, Plan, Policy, Service, describe_counts, thousands};
+use enlist_core::{Destination, MAX_MESSAGE, Plan, Policy, Service, thousands};
 use leptos::prelude::*;
 
-use crate::model::{Stage, send_label};
+use crate::model::{self, Stage, send_label};
 use crate::state::AppState;
 
 #[component]
@@ -303,13 +303,21 @@ fn Preview(app: AppState) -> impl IntoView {
 /// so the focus put on it when a run starts or ends is not lost as answers arrive.
 #[component]
 fn RunState(app: AppState) -> impl IntoView {
-    let state = Memo::new(move |_| app.run.with(|r| r.as_ref().map(|r| (r.progress(), r.is_done(), r.is_cancelled()))));
+    let state = Memo::new(move |_| {
+        app.run.with(|r| {
+            r.as_ref().map(|r| {
+                let progress = r.progress();
+                let counts = model::run_counts(r, &progress.labels);
+                (progress, r.is_done(), r.is_cancelled(), counts)
+            })
+        })
+    });
     let stage = Memo::new(move |_| {
         state.with(|s| {
-            s.as_ref().map(|(progress, done, cancelled)| {
+            s.as_ref().map(|(progress, done, cancelled, counts)| {
                 let stage = Stage::of(progress, *done, *cancelled, app.driving.get(), app.paused.get());
                 let headline = stage.headline(progress);
-                (stage, headline, describe_counts(&progress.labels))
+                (stage, headline, counts.clone())
             })
         })
     });

@@ -70,6 +70,8 @@ test('a mixed paste shows every problem on its line, and a fix can be applied', 
   // The five valid accounts were sent; the six lines with errors and the administrator's two
   // are listed as skipped, not dropped.
   assert.deepEqual(outcomes, ['every outcome (13)', 'invited (5)', 'skipped (8)']);
+  // The run's counts at Send name the lines it left out too.
+  assert.equal(await page.locator('[data-testid=run-counts]').textContent(), '5 invited · 8 lines skipped');
   assert.deepEqual(errors, []);
 });
 
