@@ -60,9 +60,12 @@ async fn load() -> Result<&'static Later, LoadFailed> {
 }
 
 impl AppState {
-    /// Calls `f` with the later module: at once when it is loaded, else once it is.
+    /// Calls `f` with the later module: at once when it is loaded, else once it is. A call that
+    /// finds it cannot be loaded is dropped (the place of the later module says so, with "Try
+    /// again"); only the saved run's lookup waits for the next load that works.
     pub(crate) fn later(&self, f: impl FnOnce(&'static Later) + 'static) {
         if let Some(later) = self.later.get_untracked() {
+            self.look_if_asked(later);
             return f(later);
         }
         let app = *self;
@@ -71,11 +74,25 @@ impl AppState {
                 Ok(later) => {
                     app.later_failed.set(false);
                     app.later.set(Some(later));
+                    app.look_if_asked(later);
                     f(later);
                 }
                 Err(LoadFailed) => app.later_failed.set(true),
             }
         });
+    }
+
+    /// Looks for a run kept in this browser as soon as the later module is there.
+    pub(crate) fn look_for_saved_run_when_loaded(&self) {
+        self.saved_pending.set_value(true);
+        self.later(|_| ());
+    }
+
+    fn look_if_asked(&self, later: &'static Later) {
+        if self.saved_pending.get_value() {
+            self.saved_pending.set_value(false);
+            (later.look_for_saved_run)(self);
+        }
     }
 }
 

@@ -32,7 +32,7 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
     match settings {
         Some(settings) => {
             app.apply(settings);
-            app.later(move |later| (later.look_for_saved_run)(&app));
+            app.look_for_saved_run_when_loaded();
         }
         None => leptos::task::spawn_local(async move {
             match browser::config().await {
@@ -40,7 +40,7 @@ pub fn App(#[prop(optional)] settings: Option<settings::Settings>) -> impl IntoV
                 Ok(None) => {}
                 Err(message) => app.notice.set(Some(message)),
             }
-            app.later(move |later| (later.look_for_saved_run)(&app));
+            app.look_for_saved_run_when_loaded();
         }),
     }
     app.ask_proxy();

@@ -130,6 +130,9 @@ pub struct AppState {
     pub(crate) later: RwSignal<Option<&'static crate::later::Later>>,
     /// The later module could not be loaded (the last try failed).
     pub(crate) later_failed: RwSignal<bool>,
+    /// The saved run is to be looked for once the later module is there (asked at load; a load
+    /// that fails keeps it asked, so the first load that works, "Try again" included, does it).
+    pub(crate) saved_pending: StoredValue<bool>,
 }
 
 impl Default for AppState {
@@ -179,6 +182,7 @@ impl AppState {
             search: RwSignal::new(String::new()),
             later: RwSignal::new(None),
             later_failed: RwSignal::new(false),
+            saved_pending: StoredValue::new(false),
         }
     }
 
@@ -524,7 +528,8 @@ impl AppState {
     fn refused(&self, problem: String) {
         self.token_problem.set(Some(problem));
         self.connection_open.set(true);
-        browser::focus_later("token");
+        // The token field is drawn by the later module: at load it may not be there yet.
+        self.later(|_| browser::focus_later("token"));
     }
 
     /// Puts the mended region list in the field.

@@ -108,6 +108,14 @@ test('the list is checked before the rest of the page arrives; a later module th
   await page.fill('input[type=search]', '');
   await page.locator('[data-testid=results] tbody tr[data-line]').first().waitFor();
   assert.equal(await page.locator('[data-testid=no-rows]').count(), 0);
+  // A reload that cannot fetch the later module finds the finished run once "Try again" brings it.
+  blocked = true;
+  await page.reload();
+  await page.locator('[data-testid=later-failed]').waitFor();
+  assert.equal(await page.locator('.saved').count(), 0);
+  blocked = false;
+  await page.click('button:has-text("Try again")');
+  await page.locator('.saved').filter({ hasText: 'The last run in this browser finished' }).waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });

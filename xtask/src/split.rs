@@ -13,16 +13,26 @@ use std::path::Path;
 
 use crate::{root, run};
 
-/// The wasm-opt flags of `index.html`'s `data-wasm-opt-params`, at `-Oz` (`data-wasm-opt="z"`).
+/// The wasm-opt flags of `index.html`'s rust link: `-O<data-wasm-opt>` and `data-wasm-opt-params`.
 fn wasm_opt_flags() -> Result<Vec<String>, String> {
     let index =
         std::fs::read_to_string(root().join("index.html")).map_err(|e| format!("cannot read index.html: {e}"))?;
-    let params = index
-        .split("data-wasm-opt-params=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .ok_or("expected data-wasm-opt-params on index.html's rust link, found none")?;
-    Ok(std::iter::once("-Oz").chain(params.split_whitespace()).map(str::to_owned).collect())
+    let attribute = |name: &str| {
+        index
+            .split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .ok_or_else(|| format!("expected {name} on index.html's rust link, found none"))
+    };
+    let level = attribute("data-wasm-opt")?;
+    let params = attribute("data-wasm-opt-params")?;
+    Ok(std::iter::once(format!("-O{level}")).chain(params.split_whitespace().map(str::to_owned)).collect())
+}
+
+/// Cargo's target folder (`CARGO_TARGET_DIR` when set, as trunk and cargo use it).
+fn target_dir() -> std::path::PathBuf {
+    #[allow(clippy::disallowed_methods)]
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), std::path::PathBuf::from)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -82,7 +92,7 @@ pub(crate) fn split_site(site: &Path) -> Result<(), String> {
     if work.exists() {
         std::fs::remove_dir_all(&work).map_err(|e| format!("cannot empty {}: {e}", work.display()))?;
     }
-    let input = read(&root().join("target/wasm32-unknown-unknown/web/enlist-web.wasm"))?;
+    let input = read(&target_dir().join("wasm32-unknown-unknown/web/enlist-web.wasm"))?;
     let main = work.join("main.wasm");
     let split = {
         let mut options = wasm_split_cli_support::Options::new(&input);
@@ -124,6 +134,15 @@ pub(crate) fn split_site(site: &Path) -> Result<(), String> {
     };
     let main_wasm = optimized(&bindgen.join("enlist-web_bg.wasm"), &work.join("main.opt.wasm"))?;
     let later_wasm = optimized(later, &work.join("later.opt.wasm"))?;
+    // What runs after Send is most of the app: a later module that shrank below two-fifths of the
+    // whole means code reached from the first module pulled it back (a call around `later.rs`).
+    if later_wasm.len() * 5 < (main_wasm.len() + later_wasm.len()) * 2 {
+        return Err(format!(
+            "expected the later module to hold at least two-fifths of the app's wasm, found {} of {} bytes: does the first module call the run's code other than through web/src/later.rs?",
+            later_wasm.len(),
+            main_wasm.len() + later_wasm.len()
+        ));
+    }
     let glue = read_text(&bindgen.join("enlist-web.js"))?;
     let loader = read_text(&work.join("__wasm_split.js"))?;
 
