@@ -181,7 +181,7 @@ try {
   goal('keystroke, 5,000-line list, p90', p90(keys5k.app), 16, 'ms', `${p90(keys5k.bare).toFixed(1)} ms`, textareaWhy);
   goal('paste 100,000 lines → counts shown, median', median(pick(pasteRuns, 'total')), 150, 'ms', `${median(pick(barePastes, 'total')).toFixed(1)} ms`, textareaWhy);
   goal('paste 20,000 lines → counts shown, median', median(pick(paste20k, 'total')), 60, 'ms', `${median(pick(bare20kPastes, 'total')).toFixed(1)} ms`, textareaWhy);
-  goal('first load (what the page needs before the first paste), gzip', firstLoadKb, 150, 'KB', '—', 'the first module still holds the parser and validator with every format, the editor, the destination form, the request preview and Leptos itself (see "UI: transfer size")');
+  goal('first load (what the page needs before the first paste), gzip', firstLoadKb, 150, 'KB', '—', 'the first module still holds the parser and validator with every format, the editor and its problem list, config.json and Leptos itself (see "UI: transfer size")');
   goal('whole app incl. lazily loaded parts, gzip', gzipKb, 300, 'KB', '—', 'the engine, discovery, the lifecycle, the page after Send and three services grew it (see "UI: transfer size")');
   const figures = {
     paste_100k_ms: median(pick(pasteRuns, 'total')),
