@@ -109,7 +109,9 @@ pub fn Input(app: AppState) -> impl IntoView {
     let height = RwSignal::new(360_i64);
     let dragging = RwSignal::new(false);
     let limit = RwSignal::new(PAGE);
-    let lines = Memo::new(move |_| app.text.with(|t| line_count(t)));
+    let long = app.long;
+    let lines = long.lines;
+    Effect::watch(move || long.on.get(), move |&on, _, _| app.long_switched(on), false);
     let marks = Memo::new(move |_| app.checked.with(marks));
     let summary =
         Memo::new(move |_| app.checked.with(|c| (c.text().trim().is_empty(), c.parsed.summary(), c.parsed.format)));
@@ -131,7 +133,8 @@ pub fn Input(app: AppState) -> impl IntoView {
     view! {
         <section class="step" aria-labelledby="input-title">
             <h2 id="input-title">"1. Accounts"</h2>
-            <label for="list">"Paste a list — console CSV, a spreadsheet, "<code>"aws organizations list-accounts"</code>" output, JSON, or IDs and emails — or drop a file on the editor"</label>
+            <label for=move || if long.on.get() { "list-input" } else { "list" }>"Paste a list — console CSV, a spreadsheet, "<code>"aws organizations list-accounts"</code>" output, JSON, or IDs and emails — or drop a file on the editor"</label>
+            {move || long.find_open.get().then(|| view! { <FindBar app=app/> })}
             <div class="editor" class:dragging=move || dragging.get()
                 on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
                 on:dragleave=move |_| dragging.set(false)
@@ -157,26 +160,47 @@ pub fn Input(app: AppState) -> impl IntoView {
                         }}
                     </div>
                 </div>
-                <div class="code">
+                <div class="code" class:long=move || long.on.get()>
                     {move || app.highlight.get().map(|line| view! {
                         <div class="highlight" data-testid="highlight" data-line=line style:top=move || format!("{}px", line_top(line) - scroll.get())></div>
                     })}
-                    <textarea id="list" node_ref=app.editor wrap="off" spellcheck="false" autocomplete="off" autocapitalize="off"
-                        aria-describedby="counts"
-                        placeholder="111122223333,security@example.com"
-                        prop:value=move || { app.replaced.track(); app.text.get_untracked() }
-                        on:input=move |ev| {
-                            let pasted = ev.dyn_ref::<web_sys::InputEvent>().is_some_and(|e| {
-                                let kind = e.input_type();
-                                kind.starts_with("insertFromPaste") || kind == "insertFromDrop"
-                            });
-                            app.edit(event_target_value(&ev), pasted);
-                        }
-                        on:scroll=move |ev| {
+                    <div class="scroller" node_ref=long.scroller
+                        on:scroll=move |ev| if long.on.get_untracked() {
                             let element = event_target::<web_sys::HtmlElement>(&ev);
                             scroll.set(i64::from(element.scroll_top()));
                             height.set(i64::from(element.client_height()));
-                        }></textarea>
+                        }>
+                        <textarea id="list" node_ref=app.editor wrap="off" spellcheck="false" autocomplete="off" autocapitalize="off"
+                            aria-describedby="counts"
+                            aria-hidden=move || long.on.get().then_some("true")
+                            tabindex=move || if long.on.get() { "-1" } else { "0" }
+                            placeholder="111122223333,security@example.com"
+                            prop:value=move || { app.replaced.track(); app.text.get_untracked() }
+                            on:input=move |ev| {
+                                let pasted = ev.dyn_ref::<web_sys::InputEvent>().is_some_and(|e| {
+                                    let kind = e.input_type();
+                                    kind.starts_with("insertFromPaste") || kind == "insertFromDrop"
+                                });
+                                app.edit(event_target_value(&ev), pasted);
+                            }
+                            on:paste=move |ev: web_sys::ClipboardEvent| if !long.on.get_untracked() { app.paste_into_list(&ev) }
+                            on:keydown=move |ev: web_sys::KeyboardEvent| {
+                                if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && ev.key().eq_ignore_ascii_case("f") {
+                                    ev.prevent_default();
+                                    app.find_open();
+                                }
+                            }
+                            on:focus=move |_| if long.on.get_untracked() { app.long_list_focused() }
+                            on:mousedown=move |ev| if long.on.get_untracked() { app.long_mouse_down(&ev) }
+                            on:mousemove=move |ev| if long.on.get_untracked() { app.long_mouse_move(&ev) }
+                            on:dblclick=move |ev| if long.on.get_untracked() { app.long_double_click(&ev) }
+                            on:scroll=move |ev| if !long.on.get_untracked() {
+                                let element = event_target::<web_sys::HtmlElement>(&ev);
+                                scroll.set(i64::from(element.scroll_top()));
+                                height.set(i64::from(element.client_height()));
+                            }></textarea>
+                        {move || long.on.get().then(|| view! { <LongLines app=app scroll=scroll height=height/> })}
+                    </div>
                 </div>
             </div>
             <div class="row">
@@ -226,6 +250,145 @@ pub fn Input(app: AppState) -> impl IntoView {
                 })
             }}
         </section>
+    }
+}
+
+/// Find in the list (Ctrl+F in the editor): Enter goes to the next match, Shift+Enter to the one
+/// before, Escape goes back to the editor with the match selected.
+#[component]
+fn FindBar(app: AppState) -> impl IntoView {
+    let long = app.long;
+    // Focused as soon as it is drawn, in the same task: a key pressed right after Ctrl+F goes to
+    // the field, not to the list.
+    long.find_field.on_load(|field| {
+        let _ = field.focus();
+        field.select();
+    });
+    let said = move || match long.find_found.get() {
+        None => String::new(),
+        Some((_, 0)) => "no match".to_owned(),
+        Some((at, n)) => {
+            let total = if n >= crate::lines::FIND_LIMIT { format!("{}+", thousands(n)) } else { thousands(n) };
+            match at {
+                Some(i) => format!("{} of {total}", thousands(i + 1)),
+                None => format!("{total} matches"),
+            }
+        }
+    };
+    view! {
+        <div class="find" role="search" data-testid="find">
+            <input type="search" id="find-in-list" node_ref=long.find_field aria-label="Find in the list" placeholder="Find in the list"
+                autocomplete="off" spellcheck="false" aria-describedby="find-count"
+                prop:value=move || long.find_query.get()
+                on:input=move |ev| app.find_typed(event_target_value(&ev))
+                on:keydown=move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
+                    "Enter" => { ev.prevent_default(); app.find_step(!ev.shift_key()); }
+                    "Escape" => { ev.prevent_default(); app.find_close(); }
+                    _ => {}
+                }/>
+            <span class="muted" id="find-count" aria-live="polite" data-testid="find-count">{said}</span>
+            <button on:click=move |_| app.find_step(false)>"Previous"</button>
+            <button on:click=move |_| app.find_step(true)>"Next"</button>
+            <button on:click=move |_| app.find_close()>"Close"</button>
+        </div>
+    }
+}
+
+/// Lines drawn either side of those in view, so a short scroll shows no gap.
+const OVERSCAN: usize = 10;
+
+/// The long list's lines in view, the selection and the caret, over a box as tall as the list; the
+/// hidden input at the caret takes typing, input methods and the clipboard.
+#[component]
+fn LongLines(app: AppState, scroll: RwSignal<i64>, height: RwSignal<i64>) -> impl IntoView {
+    use crate::lines::{Cursor, column};
+    let long = app.long;
+    let size = Memo::new(move |_| {
+        app.text.with(|t| {
+            long.model
+                .try_update_value(|m| {
+                    m.sync(t, Cursor::default());
+                    (m.starts.count(), m.starts.widest(t.len()))
+                })
+                .unwrap_or((1, 0))
+        })
+    });
+    // The lines drawn: their number (1-based), text and the selected columns on each.
+    let drawn = Memo::new(move |_| {
+        let (total, _) = size.get();
+        let range = visible_lines(scroll.get(), height.get(), total);
+        let (first, last) = (range.start.saturating_sub(OVERSCAN).max(1), (range.end + OVERSCAN).min(total + 1));
+        let selected = long.cursor.get().range();
+        app.text.with(|t| {
+            long.model
+                .try_update_value(|m| {
+                    m.sync(t, Cursor::default());
+                    (first..last)
+                        .map(|n| {
+                            let bytes = m.starts.range(n - 1, t);
+                            let line = &t[bytes.clone()];
+                            let marked = (selected.start <= bytes.end && selected.end > bytes.start
+                                || selected.start == bytes.start && !selected.is_empty())
+                            .then(|| {
+                                let from = column(line, selected.start.saturating_sub(bytes.start));
+                                let to = column(line, selected.end.saturating_sub(bytes.start));
+                                (from, to - from + usize::from(selected.end > bytes.end))
+                            });
+                            (n, line.to_owned(), marked)
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let caret = Memo::new(move |_| {
+        let head = long.cursor.get().head;
+        app.text.with(|t| {
+            long.model
+                .try_update_value(|m| {
+                    m.sync(t, Cursor::default());
+                    let line = m.starts.line(head.min(t.len()));
+                    let bytes = m.starts.range(line, t);
+                    (line + 1, column(&t[bytes.clone()], head.saturating_sub(bytes.start)))
+                })
+                .unwrap_or((1, 0))
+        })
+    });
+    let at = move |line: usize, col: usize| (format!("{}px", line_top(line)), format!("calc({PADDING}px + {col}ch)"));
+    Effect::new(move |_| {
+        // Drawn: the hidden input gets the caret's line.
+        app.long_sync_input();
+    });
+    view! {
+        <div class="sizer" node_ref=long.sizer
+            style:height=move || format!("{}px", line_top(size.get().0 + 1) + PADDING)
+            style:width=move || format!("calc({}ch + {}px)", size.get().1, 4 * PADDING)>
+            <span class="measure" aria-hidden="true">"0000000000"</span>
+            <div class="lines" aria-hidden="true" data-testid="lines">
+                {move || drawn.with(|drawn| drawn.iter().map(|(n, text, marked)| {
+                    let (top, _) = at(*n, 0);
+                    let mark = marked.map(|(from, width)| {
+                        let (_, left) = at(*n, from);
+                        view! { <div class="selected" style:top=top.clone() style:left=left style:width=format!("{width}ch")></div> }
+                    });
+                    view! { {mark}<div class="line" style:top=top data-line=*n>{text.clone()}</div> }
+                }).collect_view())}
+            </div>
+            <div class="caret" class:shown=move || long.focused.get() aria-hidden="true"
+                style:top=move || at(caret.get().0, 0).0 style:left=move || { let (line, col) = caret.get(); at(line, col).1 }></div>
+            <textarea class="input" id="list-input" node_ref=long.input wrap="off" spellcheck="false" autocomplete="off" autocapitalize="off"
+                aria-describedby="counts" aria-multiline="true"
+                style:top=move || at(caret.get().0, 0).0 style:left=move || { let (line, col) = caret.get(); at(line, col).1 }
+                on:keydown=move |ev| app.long_key(&ev)
+                on:input=move |_| app.long_input()
+                on:compositionstart=move |_| app.long_composing(true)
+                on:compositionend=move |_| app.long_composing(false)
+                on:paste=move |ev| app.long_paste(&ev)
+                on:copy=move |ev| app.long_copy(&ev, false)
+                on:cut=move |ev| app.long_copy(&ev, true)
+                on:focus=move |_| long.focused.set(true)
+                on:blur=move |_| long.focused.set(false)></textarea>
+        </div>
     }
 }
 

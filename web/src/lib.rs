@@ -5,6 +5,7 @@
 mod browser;
 pub mod editor;
 pub mod later;
+pub mod lines;
 pub mod model;
 pub mod results;
 mod run;

@@ -133,6 +133,8 @@ pub struct AppState {
     /// The saved run is to be looked for once the later module is there (asked at load; a load
     /// that fails keeps it asked, so the first load that works, "Try again" included, does it).
     pub(crate) saved_pending: StoredValue<bool>,
+    /// The editor for long lists (`lines.rs`).
+    pub long: crate::lines::LongEditor,
 }
 
 impl Default for AppState {
@@ -144,8 +146,10 @@ impl Default for AppState {
 impl AppState {
     pub fn new() -> AppState {
         let empty = Checked { parsed: Arc::new(parse_shared(Arc::from(""), &Options::default())) };
+        let text = RwSignal::new(String::new());
         AppState {
-            text: RwSignal::new(String::new()),
+            text,
+            long: crate::lines::LongEditor::new(text),
             replaced: RwSignal::new(0),
             checked: RwSignal::new(empty),
             pending: StoredValue::new_local(None),
@@ -265,8 +269,16 @@ impl AppState {
     /// The user typed or pasted: short texts (and any paste) are checked at once, long ones once
     /// typing pauses so keystrokes stay fast.
     pub fn edit(&self, value: String, pasted: bool) {
-        let long = value.len() > CHECK_AT_ONCE;
+        self.long_list_current();
+        self.long.decide(&value);
         self.text.set(value);
+        self.long.model.update_value(crate::lines::Model::replaced);
+        self.check_edit(pasted);
+    }
+
+    /// Checks the text after an edit: at once when short (or pasted), once typing pauses when long.
+    pub(crate) fn check_edit(&self, pasted: bool) {
+        let long = self.text.with_untracked(|t| t.len() > CHECK_AT_ONCE);
         self.highlight.set(None);
         if pasted || !long {
             self.recheck();
@@ -279,7 +291,10 @@ impl AppState {
 
     /// Replaces the whole text (the example, a file, a fix) and checks it.
     pub fn replace(&self, value: String) {
+        self.long_list_current();
+        self.long.decide(&value);
         self.text.set(value);
+        self.long.model.update_value(crate::lines::Model::replaced);
         self.replaced.update(|n| *n += 1);
         self.highlight.set(None);
         self.recheck();
@@ -320,6 +335,10 @@ impl AppState {
     /// Selects the bytes `start..end` of the checked text in the editor and highlights their line.
     pub fn jump_to(&self, start: usize, end: usize, line: usize) {
         let checked = self.current();
+        if self.long.on.get_untracked() {
+            self.highlight.set(Some(line));
+            return self.long_select(start, end, line);
+        }
         let Some(editor) = self.editor.get_untracked() else { return };
         let text = checked.text();
         let utf16 = |at: usize| text.get(..at.min(text.len())).map_or(0, |s| s.encode_utf16().count()) as u32;
@@ -353,8 +372,12 @@ impl AppState {
         if current == fixed {
             return;
         }
-        let Some(editor) = self.editor.get_untracked() else { return self.replace(fixed) };
         let (prefix, suffix) = model::changed_range(&current, &fixed);
+        if self.long.on.get_untracked() {
+            self.long_replace(prefix..current.len() - suffix, &fixed[prefix..fixed.len() - suffix], None);
+            return self.recheck();
+        }
+        let Some(editor) = self.editor.get_untracked() else { return self.replace(fixed) };
         let utf16 = |s: &str| s.encode_utf16().count() as u32;
         let start = utf16(&current[..prefix]);
         let end = start + utf16(&current[prefix..current.len() - suffix]);

@@ -13,6 +13,8 @@ const shared = useBrowser();
 const open = (server) => openPage(shared.browser, server);
 const list = (page) => page.locator('#list').inputValue();
 const counts = (page) => page.locator('[data-testid=counts]');
+/** Waits for `#list` to hold `text`: the long-list editor gives it the text once typing pauses. */
+const holds = (page, text) => page.waitForFunction((t) => document.querySelector('#list').value === t, text, { polling: 50 });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 test('typing, select all + delete, undo and redo, and non-ASCII text entered without key events', async () => {
@@ -97,6 +99,7 @@ test('a 100,000-line paste is checked whole, and an edit on its last line is che
   await page.locator('[data-testid=diagnostics] li').filter({ hasText: /^line 100,?000:/ }).waitFor();
   await page.keyboard.type('.com');
   await counts(page).filter({ hasText: '100,000 accounts to send in 2,000 batches · 0 errors' }).waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector('#list').value.endsWith('member99999@example.com'), null, { polling: 100 });
   const value = await list(page);
   assert.equal(value.split('\n').length, 100_000);
   assert.ok(value.endsWith('member99999@example.com'), value.slice(-60));
@@ -138,5 +141,112 @@ test('keyboard only: Tab reaches the editor, its problems and their fixes; the e
   await page.addScriptTag({ content: axeSource });
   const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }));
   assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+  assert.deepEqual(errors, []);
+});
+
+test('a long list is drawn a screen at a time and edited as a short one: jump, copy, type, undo, keys, select all + delete', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  const lines = accounts(20_000, 200_000_000_000).split('\n');
+  lines[9_999] = '55556666777,short@example.com';
+  const text = lines.join('\n');
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  await page.click('#list');
+  await page.keyboard.press('Control+v');
+  await counts(page).filter({ hasText: '19,999 accounts to send in 400 batches · 1 error' }).waitFor();
+  await holds(page, text);
+  // Only the lines in view are drawn; #list is not laid out.
+  const drawn = await page.locator('[data-testid=lines] .line').count();
+  assert.ok(drawn > 10 && drawn < 60, `${drawn} lines drawn`);
+  assert.equal(await page.locator('.code.long').count(), 1);
+  // Ctrl+F finds in the whole list, not only the lines drawn; Escape gives the match to the editor.
+  await page.keyboard.press('Control+f');
+  await page.locator('#find-in-list').waitFor();
+  await page.keyboard.type('MEMBER19998@');
+  await page.locator('[data-testid=find-count]').filter({ hasText: /^1 of 1$/ }).waitFor();
+  await page.locator('[data-testid=lines] .line[data-line="19999"]').waitFor();
+  const found = (said) => page.locator('[data-testid=find-count]').filter({ hasText: new RegExp(`^${said}$`) }).waitFor();
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Backspace');
+  await found('10 of 11');
+  await page.keyboard.press('Enter');
+  await found('11 of 11');
+  await page.keyboard.press('Enter');
+  await found('1 of 11');
+  await page.locator('[data-testid=lines] .line[data-line="2000"]').waitFor();
+  await page.keyboard.press('Shift+Enter');
+  await found('11 of 11');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('#find-in-list').count(), 0);
+  await page.keyboard.press('Control+c');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'member1999');
+  // The problem's "where" button selects the short ID on line 10,000 and scrolls to it.
+  await page.locator('[data-testid=diagnostics] li').filter({ hasText: /^line 10000:1/ }).locator('button.where').click();
+  await page.locator('[data-testid=highlight][data-line="10000"]').waitFor();
+  await page.locator('[data-testid=lines] .line[data-line="10000"]').waitFor();
+  await page.keyboard.press('Control+c');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), '55556666777');
+  // Typing replaces the selection; undo takes the typing back as one step, redo puts it back.
+  await page.keyboard.type('055556666777');
+  await counts(page).filter({ hasText: '20,000 accounts to send in 400 batches · 0 errors' }).waitFor();
+  const mended = text.replace('\n55556666777,', '\n055556666777,');
+  await holds(page, mended);
+  await page.keyboard.press('Control+z');
+  await counts(page).filter({ hasText: '1 error' }).waitFor();
+  await holds(page, text);
+  await page.keyboard.press('Control+Shift+z');
+  await counts(page).filter({ hasText: '0 errors' }).waitFor();
+  await holds(page, mended);
+  // Keys move as in a textarea: to the end, the line's start, Shift+End selects the line.
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Shift+End');
+  await page.keyboard.type('123412341234,last@example.com');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type('m');
+  await page.keyboard.press('Control+End');
+  // Text committed without key events, as an input method does, with its problem named.
+  await page.keyboard.press('Enter');
+  await page.keyboard.insertText('555566667777,zoë@exämple.com');
+  await counts(page).filter({ hasText: '20,000 accounts to send in 400 batches · 1 error' }).waitFor();
+  const typed = `${mended.split('\n').slice(0, -1).join('\n')}\n123412341234,last@example.com\n555566667777,zoë@exämple.com`;
+  await holds(page, typed);
+  await page.locator('[data-testid=diagnostics] li').filter({ hasText: /^line 20001:.*7-bit ASCII/ }).waitFor();
+  // Select all + delete empties the list; undo brings it all back.
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  await counts(page).filter({ hasText: 'Paste a list above' }).waitFor();
+  await holds(page, '');
+  await page.keyboard.press('Control+z');
+  await counts(page).filter({ hasText: '20,000 accounts to send in 400 batches · 1 error' }).waitFor();
+  await holds(page, typed);
+  // fill() through #list replaces the whole list, as in a textarea.
+  await page.fill('#list', '444455556666,one@example.com');
+  await counts(page).filter({ hasText: '1 account to send in 1 batch · 0 errors' }).waitFor();
+  await holds(page, '444455556666,one@example.com');
+  // With the keyboard and a screen reader: the input at the caret has the textarea's label and
+  // description, Tab leaves it and Shift+Tab comes back; axe finds nothing, the find bar open.
+  const [label, described] = await page.evaluate(() => {
+    const input = document.querySelector('#list-input');
+    return [input.labels[0]?.textContent ?? '', input.getAttribute('aria-describedby')];
+  });
+  assert.match(label, /^Paste a list/);
+  assert.equal(described, 'counts');
+  await page.keyboard.press('Tab');
+  assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'list-input');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'list-input');
+  await page.keyboard.press('Control+f');
+  await page.locator('#find-in-list').waitFor();
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }));
+  assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+  await page.keyboard.press('Escape');
+  // A file from outside decides again: a short one is edited by the textarea.
+  await page.locator('input[type=file]').setInputFiles({ name: 'two.csv', mimeType: 'text/csv', buffer: Buffer.from('444455556666,one@example.com\n777788889999,two@example.com\n') });
+  await counts(page).filter({ hasText: '2 accounts to send in 1 batch · 0 errors' }).waitFor();
+  await page.locator('.code:not(.long)').waitFor();
   assert.deepEqual(errors, []);
 });
