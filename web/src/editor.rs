@@ -183,15 +183,18 @@ pub fn Input(app: AppState) -> impl IntoView {
                                 });
                                 app.edit(event_target_value(&ev), pasted);
                             }
-                            on:paste=move |ev: web_sys::ClipboardEvent| if !long.on.get_untracked() { app.paste_into_list(&ev) }
+                            on:paste=move |ev: web_sys::ClipboardEvent| if long.on.get_untracked() { app.long_paste(&ev) } else { app.paste_into_list(&ev) }
                             on:keydown=move |ev: web_sys::KeyboardEvent| {
                                 if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && ev.key().eq_ignore_ascii_case("f") {
                                     ev.prevent_default();
                                     app.find_open();
                                 }
                             }
-                            on:focus=move |_| if long.on.get_untracked() { app.long_list_focused() }
-                            on:mousedown=move |ev| if long.on.get_untracked() { app.long_mouse_down(&ev) }
+                            on:focus=move |_| if long.on.get_untracked() { app.long_fill_list(); app.long_list_focused() }
+                            // Before the browser can edit `#list` itself (a paste from the context
+                            // menu, text dragged onto it), it is given the latest text.
+                            on:mousedown=move |ev| if long.on.get_untracked() { app.long_fill_list(); app.long_mouse_down(&ev) }
+                            on:dragenter=move |_| if long.on.get_untracked() { app.long_fill_list() }
                             on:mousemove=move |ev| if long.on.get_untracked() { app.long_mouse_move(&ev) }
                             on:dblclick=move |ev| if long.on.get_untracked() { app.long_double_click(&ev) }
                             on:scroll=move |ev| if !long.on.get_untracked() {

@@ -144,7 +144,7 @@ test('keyboard only: Tab reaches the editor, its problems and their fixes; the e
   assert.deepEqual(errors, []);
 });
 
-test('a long list is drawn a screen at a time and edited as a short one: jump, copy, type, undo, keys, select all + delete', async () => {
+test('a long list is drawn a screen at a time and edited as a short one: find, a fix undone, jump, copy, type, undo, keys, select all + delete', async () => {
   const server = await serve();
   const { page, errors } = await open(server);
   const lines = accounts(20_000, 200_000_000_000).split('\n');
@@ -180,6 +180,20 @@ test('a long list is drawn a screen at a time and edited as a short one: jump, c
   assert.equal(await page.locator('#find-in-list').count(), 0);
   await page.keyboard.press('Control+c');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'member1999');
+  // Its fix is one edit: applied, Ctrl+Z in the editor takes it back and Ctrl+Shift+Z puts it back.
+  await page.locator('button.fix', { hasText: 'Use 055556666777' }).click();
+  await counts(page).filter({ hasText: '20,000 accounts to send in 400 batches · 0 errors' }).waitFor();
+  const fixed = text.replace('\n55556666777,', '\n055556666777,');
+  await holds(page, fixed);
+  await page.locator('#list-input').focus();
+  await page.keyboard.press('Control+z');
+  await counts(page).filter({ hasText: '19,999 accounts to send in 400 batches · 1 error' }).waitFor();
+  await holds(page, text);
+  await page.keyboard.press('Control+Shift+z');
+  await counts(page).filter({ hasText: '0 errors' }).waitFor();
+  await holds(page, fixed);
+  await page.keyboard.press('Control+z');
+  await counts(page).filter({ hasText: '1 error' }).waitFor();
   // The problem's "where" button selects the short ID on line 10,000 and scrolls to it.
   await page.locator('[data-testid=diagnostics] li').filter({ hasText: /^line 10000:1/ }).locator('button.where').click();
   await page.locator('[data-testid=highlight][data-line="10000"]').waitFor();
@@ -226,6 +240,15 @@ test('a long list is drawn a screen at a time and edited as a short one: jump, c
   await page.fill('#list', '444455556666,one@example.com');
   await counts(page).filter({ hasText: '1 account to send in 1 batch · 0 errors' }).waitFor();
   await holds(page, '444455556666,one@example.com');
+  // A paste that reaches #list itself (its context menu's Paste) goes in at the caret.
+  await page.keyboard.press('End');
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.setData('text/plain', '\n777788889999,two@example.com');
+    document.querySelector('#list').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await counts(page).filter({ hasText: '2 accounts to send in 1 batch · 0 errors' }).waitFor();
+  await holds(page, '444455556666,one@example.com\n777788889999,two@example.com');
   // With the keyboard and a screen reader: the input at the caret has the textarea's label and
   // description, Tab leaves it and Shift+Tab comes back; axe finds nothing, the find bar open.
   const [label, described] = await page.evaluate(() => {
@@ -245,8 +268,8 @@ test('a long list is drawn a screen at a time and edited as a short one: jump, c
   assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
   await page.keyboard.press('Escape');
   // A file from outside decides again: a short one is edited by the textarea.
-  await page.locator('input[type=file]').setInputFiles({ name: 'two.csv', mimeType: 'text/csv', buffer: Buffer.from('444455556666,one@example.com\n777788889999,two@example.com\n') });
-  await counts(page).filter({ hasText: '2 accounts to send in 1 batch · 0 errors' }).waitFor();
+  await page.locator('input[type=file]').setInputFiles({ name: 'three.csv', mimeType: 'text/csv', buffer: Buffer.from('444455556666,one@example.com\n777788889999,two@example.com\n123412341234,three@example.com\n') });
+  await counts(page).filter({ hasText: '3 accounts to send in 1 batch · 0 errors' }).waitFor();
   await page.locator('.code:not(.long)').waitFor();
   assert.deepEqual(errors, []);
 });
