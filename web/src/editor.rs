@@ -390,7 +390,10 @@ fn LongLines(app: AppState, scroll: RwSignal<i64>, height: RwSignal<i64>) -> imp
                 on:copy=move |ev| app.long_copy(&ev, false)
                 on:cut=move |ev| app.long_copy(&ev, true)
                 on:focus=move |_| long.focused.set(true)
-                on:blur=move |_| long.focused.set(false)></textarea>
+                on:blur=move |_| {
+                    long.focused.set(false);
+                    long.model.update_value(|m| m.composing = false);
+                }></textarea>
         </div>
     }
 }

@@ -29,6 +29,17 @@ pub fn is_long(lines: usize, was: bool) -> bool {
     if was { lines > SHORT } else { lines > LONG }
 }
 
+/// The text with its line breaks as a textarea's value has them: `\r\n` and a lone `\r` become
+/// `\n` (the HTML rule for a textarea's API value), so the text the page checks, `#list` and the
+/// long editor agree on every offset. Line numbers do not change: the core reads all three as one
+/// line break.
+pub fn textarea_breaks(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 /// Where each line starts, in bytes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LineStarts(Vec<usize>);
@@ -272,7 +283,7 @@ pub fn word_at(text: &str, at: usize) -> Range<usize> {
 
 /// One change of the text, kept for undo and redo.
 #[derive(Clone, Debug, PartialEq)]
-struct Edit {
+pub(crate) struct Edit {
     at: usize,
     removed: String,
     inserted: String,
@@ -302,6 +313,12 @@ impl Model {
     /// The text was replaced as a whole: lines are counted again and undo forgets.
     pub fn replaced(&mut self) {
         self.stale = true;
+        self.composing = false;
+    }
+
+    /// Keeps `edit` as the first step for undo (the paste that made the list long).
+    fn keep_for_undo(&mut self, edit: Edit) {
+        self.done.push(edit);
     }
 
     /// Catches up with a text replaced as a whole; returns the cursor clamped into it.
@@ -536,7 +553,7 @@ pub struct LongEditor {
     pub(crate) list_stale: StoredValue<bool>,
     pub(crate) fill_timer: StoredValue<Option<gloo_timers::callback::Timeout>, LocalStorage>,
     /// Where the caret goes when the list has just become long by a paste.
-    pub(crate) arriving: StoredValue<Option<Cursor>>,
+    pub(crate) arriving: StoredValue<Option<(Cursor, Edit)>>,
     /// The find bar (Ctrl+F, in either editor): open, its query, the match selected and how many.
     pub find_open: RwSignal<bool>,
     pub find_query: RwSignal<String>,
@@ -630,6 +647,32 @@ impl AppState {
         self.long_reveal();
     }
 
+    /// The cursor, caught up with the text: clamped into it, on a character boundary.
+    fn long_cursor(&self) -> Cursor {
+        let long = self.long;
+        let cursor = long.cursor.get_untracked();
+        let synced =
+            self.text.with_untracked(|text| long.model.try_update_value(|m| m.sync(text, cursor))).unwrap_or_default();
+        if synced != cursor {
+            long.cursor.set(synced);
+        }
+        synced
+    }
+
+    /// The text was replaced from outside this editor while it stays in use: the caret is put
+    /// where the text has room for it (`at_start`: the top, for a new list) and the hidden input
+    /// given its line, so nothing typed next lands on an offset of the old text.
+    pub(crate) fn long_text_replaced(&self, at_start: bool) {
+        if !self.long.on.get_untracked() {
+            return;
+        }
+        if at_start {
+            self.long.cursor.set(Cursor::default());
+        }
+        self.long_cursor();
+        self.long_sync_input();
+    }
+
     /// The text changed and `#list` does not hold it: it is given it once typing pauses.
     pub(crate) fn long_list_stale(&self) {
         self.long.list_stale.set_value(true);
@@ -715,7 +758,9 @@ impl AppState {
     /// A key pressed in the hidden input: moving, deleting, a new line, select all, undo and redo
     /// are done here; characters are left to the input (see [`AppState::long_input`]).
     pub(crate) fn long_key(&self, ev: &web_sys::KeyboardEvent) {
-        if ev.is_composing() {
+        // Safari sends the key that ends a composition (Enter) after `compositionend`, marked only
+        // by key code 229.
+        if ev.is_composing() || ev.key_code() == 229 {
             return;
         }
         let long = self.long;
@@ -730,7 +775,7 @@ impl AppState {
         }
         let Some(command) = command(&ev.key(), ctrl, ev.shift_key(), ev.alt_key(), page) else { return };
         ev.prevent_default();
-        let cursor = long.cursor.get_untracked();
+        let cursor = self.long_cursor();
         let text_len = self.text.with_untracked(String::len);
         let step = |motion: Motion| {
             self.text.with_untracked(|text| {
@@ -816,19 +861,24 @@ impl AppState {
     /// Pasted text replaces the selection.
     pub(crate) fn long_paste(&self, ev: &web_sys::ClipboardEvent) {
         let Some(pasted) = ev.clipboard_data().and_then(|d| d.get_data("text/plain").ok()) else { return };
+        if pasted.is_empty() {
+            // No text on the clipboard (an image, say): nothing to paste, the selection stays.
+            ev.prevent_default();
+            return;
+        }
         ev.prevent_default();
         self.long_replace(self.long.cursor.get_untracked().range(), &pasted, None);
     }
 
     /// Copy (and cut) put the selection on the clipboard.
     pub(crate) fn long_copy(&self, ev: &web_sys::ClipboardEvent, cut: bool) {
-        let range = self.long.cursor.get_untracked().range();
+        let range = self.long_cursor().range();
         let Some(data) = ev.clipboard_data() else { return };
         ev.prevent_default();
         if range.is_empty() {
             return;
         }
-        let selected = self.text.with_untracked(|t| t.get(range.clone()).unwrap_or_default().to_owned());
+        let Some(selected) = self.text.with_untracked(|t| t.get(range.clone()).map(str::to_owned)) else { return };
         let _ = data.set_data("text/plain", &selected);
         if cut {
             self.long_replace(range, "", None);
@@ -911,6 +961,7 @@ impl AppState {
                 .and_then(|d| d.active_element())
                 .is_some_and(|e| e.id() == "list");
             let arriving = long.arriving.try_update_value(Option::take).flatten();
+            let (arriving, paste) = arriving.map_or((None, None), |(cursor, edit)| (Some(cursor), Some(edit)));
             let cursor = arriving.unwrap_or_else(|| {
                 self.text.with_untracked(|text| {
                     let at = |units: Option<u32>| utf16_to_bytes(text, units.unwrap_or(0));
@@ -922,6 +973,15 @@ impl AppState {
             });
             long.model.update_value(Model::replaced);
             long.cursor.set(cursor);
+            if let Some(paste) = paste {
+                // The paste that made the list long is the first step undo takes back.
+                self.text.with_untracked(|text| {
+                    long.model.update_value(|m| {
+                        m.sync(text, cursor);
+                        m.keep_for_undo(paste);
+                    });
+                });
+            }
             let scroll = list.scroll_top();
             let app = *self;
             request_animation_frame(move || {
@@ -969,7 +1029,14 @@ impl AppState {
         }
         ev.prevent_default();
         let caret = start + pasted.len();
-        self.long.arriving.set_value(Some(Cursor::at(caret)));
+        let edit = Edit {
+            at: start,
+            removed: current[start..end].to_owned(),
+            inserted: pasted.clone(),
+            before: Cursor { anchor: start, head: end },
+            after: Cursor::at(caret),
+        };
+        self.long.arriving.set_value(Some((Cursor::at(caret), edit)));
         self.edit(format!("{}{pasted}{}", &current[..start], &current[end..]), true);
         self.long_list_stale();
     }
@@ -979,6 +1046,7 @@ impl AppState {
     pub(crate) fn long_select(&self, start: usize, end: usize, line: usize) {
         let long = self.long;
         long.cursor.set(Cursor { anchor: start, head: end });
+        self.long_cursor();
         if let Some(scroller) = long.scroller.get_untracked() {
             let top = line_top(line) - i64::from(scroller.client_height()) / 3;
             scroller.set_scroll_top(top.clamp(0, i64::from(i32::MAX)) as i32);
@@ -1271,5 +1339,30 @@ mod tests {
         assert_eq!(next_match(&found, 42..49, false), Some(0));
         assert_eq!(next_match(&found, 15..22, false), Some(1));
         assert_eq!(next_match(&[], 0..0, true), None);
+    }
+
+    #[test]
+    fn line_breaks_become_a_textareas() {
+        assert_eq!(textarea_breaks("a\r\nb\rc\n".to_owned()), "a\nb\nc\n");
+        assert_eq!(textarea_breaks("zoë\r\n".to_owned()), "zoë\n");
+        let plain = "a\nb".to_owned();
+        assert_eq!(textarea_breaks(plain.clone()), plain);
+    }
+
+    #[test]
+    fn a_kept_edit_is_undone_first() {
+        let mut text = "one\ntwo".to_owned();
+        let mut m = model(&text);
+        m.keep_for_undo(Edit {
+            at: 4,
+            removed: "x".to_owned(),
+            inserted: "two".to_owned(),
+            before: Cursor::at(4),
+            after: Cursor::at(7),
+        });
+        assert_eq!(m.undo(&mut text), Some(Cursor::at(4)));
+        assert_eq!(text, "one\nx");
+        assert_eq!(m.redo(&mut text), Some(Cursor::at(7)));
+        assert_eq!(text, "one\ntwo");
     }
 }

@@ -269,10 +269,12 @@ impl AppState {
     /// The user typed or pasted: short texts (and any paste) are checked at once, long ones once
     /// typing pauses so keystrokes stay fast.
     pub fn edit(&self, value: String, pasted: bool) {
+        let value = crate::lines::textarea_breaks(value);
         self.long_list_current();
         self.long.decide(&value);
         self.text.set(value);
         self.long.model.update_value(crate::lines::Model::replaced);
+        self.long_text_replaced(false);
         self.check_edit(pasted);
     }
 
@@ -291,10 +293,12 @@ impl AppState {
 
     /// Replaces the whole text (the example, a file, a fix) and checks it.
     pub fn replace(&self, value: String) {
+        let value = crate::lines::textarea_breaks(value);
         self.long_list_current();
         self.long.decide(&value);
         self.text.set(value);
         self.long.model.update_value(crate::lines::Model::replaced);
+        self.long_text_replaced(true);
         self.replaced.update(|n| *n += 1);
         self.highlight.set(None);
         self.recheck();

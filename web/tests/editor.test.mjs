@@ -273,3 +273,45 @@ test('a long list is drawn a screen at a time and edited as a short one: find, a
   await page.locator('.code:not(.long)').waitFor();
   assert.deepEqual(errors, []);
 });
+
+test('a long list: a CRLF file is typed in on its own lines, a paste that made the list long is undone, a new file after Ctrl+End takes keys safely', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  // A short list typed by hand, then a paste over all of it that makes the list long: Ctrl+Z gives
+  // the typed list back.
+  await page.click('#list');
+  await page.keyboard.type('444455556666,typed@example.com');
+  const long = accounts(3_000, 300_000_000_000);
+  await page.evaluate((t) => navigator.clipboard.writeText(t), long);
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Control+v');
+  await counts(page).filter({ hasText: '3,000 accounts' }).waitFor();
+  await page.locator('.code.long').waitFor();
+  await page.keyboard.press('Control+z');
+  await counts(page).filter({ hasText: '1 account to send in 1 batch · 0 errors' }).waitFor();
+  await holds(page, '444455556666,typed@example.com');
+  await page.keyboard.press('Control+Shift+z');
+  await counts(page).filter({ hasText: '3,000 accounts' }).waitFor();
+  await holds(page, long);
+  // The caret at the very end, then a shorter long file from Windows (CRLF) replaces the list:
+  // keys and typing act on the new text.
+  await page.keyboard.press('Control+End');
+  const windows = `Account ID,Email\r\n${accounts(2_500, 400_000_000_000).split('\n').join('\r\n')}\r\n`;
+  await page.locator('input[type=file]').setInputFiles({ name: 'windows.csv', mimeType: 'text/csv', buffer: Buffer.from(windows) });
+  await counts(page).filter({ hasText: '2,500 accounts to send in 50 batches · 0 errors' }).waitFor();
+  await page.locator('.code.long').waitFor();
+  const lf = windows.replaceAll('\r\n', '\n');
+  await holds(page, lf);
+  await page.locator('#list-input').focus();
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Control+ArrowLeft');
+  await page.keyboard.press('Control+Home');
+  // The first account's line: End, then type; the text stays on that line.
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.keyboard.type('@');
+  await counts(page).filter({ hasText: '2,499 accounts to send in 50 batches · 1 error' }).waitFor();
+  await holds(page, lf.replace('member0@example.com\n', 'member0@example.com@\n'));
+  assert.deepEqual(errors, []);
+});
