@@ -150,15 +150,61 @@ pub enum Command {
     SelectAll,
     Undo,
     Redo,
+    Find,
 }
 
-/// The command for a key (`KeyboardEvent.key`) and its modifiers; `page` is the lines a page moves.
-pub fn command(key: &str, ctrl: bool, shift: bool, alt: bool, page: usize) -> Option<Command> {
-    if alt {
+/// The modifier keys held, and whether the platform is a Mac (where Option moves by word and
+/// Command to a line's or the list's ends).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Keys {
+    pub ctrl: bool,
+    pub meta: bool,
+    pub shift: bool,
+    pub alt: bool,
+    pub mac: bool,
+}
+
+/// The command for a key (`KeyboardEvent.key`, and `code`, the key's place on the keyboard) with
+/// `keys` held; `page` is the lines a page moves. Ctrl or Command with a letter is read by the
+/// letter whatever Caps Lock says, and by the key's place on a layout without Latin letters.
+pub fn command(key: &str, code: &str, keys: Keys, page: usize) -> Option<Command> {
+    let primary = keys.ctrl || keys.meta;
+    let motion = |m| Some(Command::Move(m, keys.shift));
+    if primary && !keys.alt {
+        let mut chars = key.chars();
+        let letter = match (chars.next(), chars.next()) {
+            (Some(c), None) if c.is_ascii_alphabetic() => Some(c.to_ascii_lowercase()),
+            (Some(c), None) if !c.is_ascii() => {
+                code.strip_prefix("Key").and_then(|k| k.chars().next()).map(|c| c.to_ascii_lowercase())
+            }
+            _ => None,
+        };
+        match letter {
+            Some('a') => return Some(Command::SelectAll),
+            Some('z') => return Some(if keys.shift { Command::Redo } else { Command::Undo }),
+            Some('y') => return Some(Command::Redo),
+            Some('f') => return Some(Command::Find),
+            Some(_) => return None,
+            None => {}
+        }
+    }
+    if keys.mac {
+        match (key, keys.meta, keys.alt) {
+            ("ArrowLeft", true, false) => return motion(Motion::LineStart),
+            ("ArrowRight", true, false) => return motion(Motion::LineEnd),
+            ("ArrowUp", true, false) => return motion(Motion::Start),
+            ("ArrowDown", true, false) => return motion(Motion::End),
+            ("ArrowLeft", false, true) => return motion(Motion::WordLeft),
+            ("ArrowRight", false, true) => return motion(Motion::WordRight),
+            ("Backspace", false, true) => return Some(Command::DeleteWordBack),
+            ("Delete", false, true) => return Some(Command::DeleteWordForward),
+            _ => {}
+        }
+    }
+    if keys.alt {
         return None;
     }
-    let motion = |m| Some(Command::Move(m, shift));
-    match (key, ctrl) {
+    match (key, primary) {
         ("ArrowLeft", false) => motion(Motion::Left),
         ("ArrowRight", false) => motion(Motion::Right),
         ("ArrowLeft", true) => motion(Motion::WordLeft),
@@ -176,10 +222,6 @@ pub fn command(key: &str, ctrl: bool, shift: bool, alt: bool, page: usize) -> Op
         ("Backspace", true) => Some(Command::DeleteWordBack),
         ("Delete", true) => Some(Command::DeleteWordForward),
         ("Enter", false) => Some(Command::Newline),
-        ("a" | "A", true) => Some(Command::SelectAll),
-        ("z", true) if !shift => Some(Command::Undo),
-        ("Z" | "z", true) if shift => Some(Command::Redo),
-        ("y" | "Y", true) => Some(Command::Redo),
         _ => None,
     }
 }
@@ -619,6 +661,13 @@ pub(crate) fn focus_quietly(element: &web_sys::HtmlElement) {
     let _ = element.focus_with_options(&options);
 }
 
+/// A Mac, iPhone or iPad: Option moves by word, Command to a line's ends.
+fn is_mac() -> bool {
+    web_sys::window()
+        .and_then(|w| w.navigator().platform().ok())
+        .is_some_and(|p| p.starts_with("Mac") || p.starts_with("iP"))
+}
+
 fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
@@ -768,12 +817,9 @@ impl AppState {
             .scroller
             .get_untracked()
             .map_or(10, |s| (s.client_height() as usize / LINE_HEIGHT as usize).saturating_sub(1));
-        let ctrl = ev.ctrl_key() || ev.meta_key();
-        if ctrl && !ev.alt_key() && ev.key().eq_ignore_ascii_case("f") {
-            ev.prevent_default();
-            return self.find_open();
-        }
-        let Some(command) = command(&ev.key(), ctrl, ev.shift_key(), ev.alt_key(), page) else { return };
+        let keys =
+            Keys { ctrl: ev.ctrl_key(), meta: ev.meta_key(), shift: ev.shift_key(), alt: ev.alt_key(), mac: is_mac() };
+        let Some(command) = command(&ev.key(), &ev.code(), keys, page) else { return };
         ev.prevent_default();
         let cursor = self.long_cursor();
         let text_len = self.text.with_untracked(String::len);
@@ -794,6 +840,7 @@ impl AppState {
                 self.long_sync_input();
                 self.long_reveal();
             }
+            Command::Find => self.find_open(),
             Command::SelectAll => {
                 long.cursor.set(Cursor { anchor: 0, head: text_len });
                 self.long_sync_input();
@@ -1230,13 +1277,39 @@ mod tests {
 
     #[test]
     fn keys() {
-        assert_eq!(command("ArrowUp", false, true, false, 10), Some(Command::Move(Motion::Up(1), true)));
-        assert_eq!(command("PageDown", false, false, false, 17), Some(Command::Move(Motion::Down(17), false)));
-        assert_eq!(command("z", true, false, false, 1), Some(Command::Undo));
-        assert_eq!(command("Z", true, true, false, 1), Some(Command::Redo));
-        assert_eq!(command("a", false, false, false, 1), None);
-        assert_eq!(command("Tab", false, false, false, 1), None);
-        assert_eq!(command("ArrowLeft", false, false, true, 1), None);
+        let none = Keys::default();
+        let ctrl = Keys { ctrl: true, ..none };
+        let shift = Keys { shift: true, ..none };
+        assert_eq!(command("ArrowUp", "ArrowUp", shift, 10), Some(Command::Move(Motion::Up(1), true)));
+        assert_eq!(command("PageDown", "PageDown", none, 17), Some(Command::Move(Motion::Down(17), false)));
+        assert_eq!(command("z", "KeyZ", ctrl, 1), Some(Command::Undo));
+        assert_eq!(command("Z", "KeyZ", Keys { shift: true, ..ctrl }, 1), Some(Command::Redo));
+        // Caps Lock, a Russian layout, Command on a Mac.
+        assert_eq!(command("Z", "KeyZ", ctrl, 1), Some(Command::Undo));
+        assert_eq!(command("я", "KeyZ", ctrl, 1), Some(Command::Undo));
+        assert_eq!(command("ф", "KeyA", Keys { meta: true, mac: true, ..none }, 1), Some(Command::SelectAll));
+        assert_eq!(command("f", "KeyF", ctrl, 1), Some(Command::Find));
+        assert_eq!(command("c", "KeyC", ctrl, 1), None);
+        assert_eq!(command("a", "KeyA", none, 1), None);
+        assert_eq!(command("Tab", "Tab", none, 1), None);
+        // Alt+Left is the browser's Back outside a Mac; on a Mac Option moves by word and Command
+        // to the line's ends.
+        assert_eq!(command("ArrowLeft", "ArrowLeft", Keys { alt: true, ..none }, 1), None);
+        let mac = Keys { mac: true, ..none };
+        assert_eq!(
+            command("ArrowLeft", "ArrowLeft", Keys { alt: true, ..mac }, 1),
+            Some(Command::Move(Motion::WordLeft, false))
+        );
+        assert_eq!(
+            command("ArrowRight", "ArrowRight", Keys { meta: true, shift: true, ..mac }, 1),
+            Some(Command::Move(Motion::LineEnd, true))
+        );
+        assert_eq!(
+            command("ArrowDown", "ArrowDown", Keys { meta: true, ..mac }, 1),
+            Some(Command::Move(Motion::End, false))
+        );
+        assert_eq!(command("Backspace", "Backspace", Keys { alt: true, ..mac }, 1), Some(Command::DeleteWordBack));
+        assert_eq!(command("ArrowLeft", "ArrowLeft", ctrl, 1), Some(Command::Move(Motion::WordLeft, false)));
     }
 
     #[test]

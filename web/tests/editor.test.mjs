@@ -315,3 +315,34 @@ test('a long list: a CRLF file is typed in on its own lines, a paste that made t
   await holds(page, lf.replace('member0@example.com\n', 'member0@example.com@\n'));
   assert.deepEqual(errors, []);
 });
+
+test('a long list on a Mac: Command+arrows go to the line\'s ends and the list\'s, Option+arrows and Option+Backspace by word', async () => {
+  const server = await serve();
+  const context = await shared.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'platform', { get: () => 'MacIntel' }));
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(`${server.url}/#token=${server.token}`);
+  await page.waitForSelector('#list');
+  const text = accounts(2_500, 500_000_000_000);
+  await paste(page, text);
+  await counts(page).filter({ hasText: '2,500 accounts' }).waitFor();
+  await page.locator('.code.long').waitFor();
+  await page.locator('#list').focus();
+  // Command+Down to the end, Command+Left to the line's start, Option+Right over the ID.
+  await page.keyboard.press('Meta+ArrowDown');
+  await page.keyboard.press('Meta+ArrowLeft');
+  await page.keyboard.press('Alt+ArrowRight');
+  await page.keyboard.type('9');
+  const last = text.split('\n').at(-1);
+  const typed = `${text.slice(0, -last.length)}${last.replace(',', '9,')}`;
+  await holds(page, typed);
+  // Option+Backspace deletes the word before the caret (the ID with its 9), Command+Right to the end.
+  await page.keyboard.press('Alt+Backspace');
+  await page.keyboard.press('Meta+ArrowRight');
+  await page.keyboard.type('x');
+  await holds(page, `${text.slice(0, -last.length)}${last.slice(12)}x`);
+  await context.close();
+  assert.deepEqual(errors, []);
+});
