@@ -566,6 +566,50 @@ pub fn next_match(matches: &[usize], from: Range<usize>, forward: bool) -> Optio
     })
 }
 
+/// The match to select from the selection `from`, as its byte offset and its index among the
+/// first `limit` matches (none when it lies past them), and how many matches were counted. Past
+/// the counted matches the text is searched on from the selection itself, so Next and Previous
+/// reach every match, not only the first `limit`.
+pub fn pick_match(
+    text: &str,
+    query: &str,
+    from: Range<usize>,
+    forward: bool,
+    limit: usize,
+) -> (Option<(usize, Option<usize>)>, usize) {
+    let matches = find_all(text, query, limit);
+    let counted = matches.len();
+    let wrapped = next_match(&matches, from.clone(), forward).map(|i| (matches[i], Some(i)));
+    let Some(&last) = matches.last() else { return (None, 0) };
+    if counted < limit {
+        return (wrapped, counted);
+    }
+    let ceil = |mut at: usize| {
+        while at < text.len() && !text.is_char_boundary(at) {
+            at += 1;
+        }
+        at.min(text.len())
+    };
+    let uncounted = if forward {
+        let after = ceil(if from.is_empty() { from.start } else { from.start + 1 });
+        if after <= last {
+            return (wrapped, counted);
+        }
+        find_all(text.get(after..).unwrap_or_default(), query, 1).first().map(|m| after + m)
+    } else {
+        let start = last + query.len();
+        let end = floor_char(text, (from.start + query.len()).saturating_sub(1).min(text.len()));
+        if from.start <= start || end <= start {
+            return (wrapped, counted);
+        }
+        find_all(text.get(start..end).unwrap_or_default(), query, usize::MAX)
+            .into_iter()
+            .rfind(|&m| start + m < from.start)
+            .map(|m| start + m)
+    };
+    (uncounted.map(|at| (at, None)).or(wrapped), counted)
+}
+
 /// The long-list editor's handle: its reactive state and its elements.
 #[derive(Clone, Copy, Debug)]
 pub struct LongEditor {
@@ -1166,15 +1210,13 @@ impl AppState {
             long.find_found.set(None);
             return;
         }
-        let (matches, line) = self.text.with_untracked(|text| {
-            let matches = find_all(text, &query, FIND_LIMIT);
-            let line = next_match(&matches, from.clone(), forward)
-                .map(|i| (i, crate::editor::line_count(&text[..matches[i]])));
-            (matches, line)
+        let (picked, counted) = self.text.with_untracked(|text| {
+            let (picked, counted) = pick_match(text, &query, from, forward, FIND_LIMIT);
+            (picked.map(|(at, index)| (at, index, crate::editor::line_count(&text[..at]))), counted)
         });
-        long.find_found.set(Some((line.map(|(i, _)| i), matches.len())));
-        if let Some((i, line)) = line {
-            self.show_match(matches[i], matches[i] + query.len(), line);
+        long.find_found.set(Some((picked.and_then(|(_, index, _)| index), counted)));
+        if let Some((at, _, line)) = picked {
+            self.show_match(at, at + query.len(), line);
         }
     }
 
@@ -1437,5 +1479,29 @@ mod tests {
         assert_eq!(text, "one\nx");
         assert_eq!(m.redo(&mut text), Some(Cursor::at(7)));
         assert_eq!(text, "one\ntwo");
+    }
+
+    #[test]
+    fn find_reaches_matches_past_those_counted() {
+        // Five matches, two counted.
+        let text = "ab ab ab ab ab";
+        assert_eq!(pick_match(text, "ab", 0..0, true, 2), (Some((0, Some(0))), 2));
+        assert_eq!(pick_match(text, "ab", 3..5, true, 2), (Some((6, None)), 2));
+        assert_eq!(pick_match(text, "ab", 9..11, true, 2), (Some((12, None)), 2));
+        // From the last, around to the first.
+        assert_eq!(pick_match(text, "ab", 12..14, true, 2), (Some((0, Some(0))), 2));
+        // Back from the last: the one before it, though not counted.
+        assert_eq!(pick_match(text, "ab", 12..14, false, 2), (Some((9, None)), 2));
+        assert_eq!(pick_match(text, "ab", 6..8, false, 2), (Some((3, Some(1))), 2));
+        assert_eq!(pick_match(text, "ab", 0..2, false, 2), (Some((3, Some(1))), 2));
+        // Every match counted: as before.
+        assert_eq!(pick_match(text, "ab", 12..14, true, 10), (Some((0, Some(0))), 5));
+        assert_eq!(pick_match(text, "zz", 0..0, true, 10), (None, 0));
+        // Non-ASCII text around the selection does not split a character.
+        let text = "é ab é ab é ab";
+        assert_eq!(pick_match(text, "ab", 3..5, true, 1), (Some((9, None)), 1));
+        assert_eq!(pick_match(text, "ab", 7..7, true, 1), (Some((9, None)), 1));
+        assert_eq!(pick_match(text, "ab", 16..17, false, 1), (Some((15, None)), 1));
+        assert_eq!(pick_match(text, "ab", 13..13, false, 1), (Some((9, None)), 1));
     }
 }
