@@ -185,7 +185,8 @@ pub fn Input(app: AppState) -> impl IntoView {
                             }
                             on:paste=move |ev: web_sys::ClipboardEvent| if long.on.get_untracked() { app.long_paste(&ev) } else { app.paste_into_list(&ev) }
                             on:keydown=move |ev: web_sys::KeyboardEvent| {
-                                if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && ev.key().eq_ignore_ascii_case("f") {
+                                use crate::lines::{Command, Keys, command};
+                                if command(&ev.key(), &ev.code(), Keys::of(&ev), 0) == Some(Command::Find) {
                                     ev.prevent_default();
                                     app.find_open();
                                 }

@@ -164,6 +164,12 @@ pub struct Keys {
     pub mac: bool,
 }
 
+impl Keys {
+    pub fn of(ev: &web_sys::KeyboardEvent) -> Keys {
+        Keys { ctrl: ev.ctrl_key(), meta: ev.meta_key(), shift: ev.shift_key(), alt: ev.alt_key(), mac: is_mac() }
+    }
+}
+
 /// The command for a key (`KeyboardEvent.key`, and `code`, the key's place on the keyboard) with
 /// `keys` held; `page` is the lines a page moves. Ctrl or Command with a letter is read by the
 /// letter whatever Caps Lock says, and by the key's place on a layout without Latin letters.
@@ -421,33 +427,32 @@ impl Model {
 
     /// Takes back the last edit; `None` when there is none.
     pub fn undo(&mut self, text: &mut String) -> Option<Cursor> {
-        let edit = self.done.pop()?;
-        let range = edit.at..edit.at + edit.inserted.len();
-        if text.get(range.clone()) != Some(edit.inserted.as_str()) {
-            self.done.clear();
-            return None;
-        }
-        text.replace_range(range, &edit.removed);
-        self.starts.splice(edit.at, edit.inserted.len(), &edit.removed);
-        let cursor = edit.before;
-        self.undone.push(edit);
-        self.typed_at = None;
-        self.goal = None;
-        Some(cursor)
+        self.step(text, true)
     }
 
     /// Does again the last edit undone.
     pub fn redo(&mut self, text: &mut String) -> Option<Cursor> {
-        let edit = self.undone.pop()?;
-        let range = edit.at..edit.at + edit.removed.len();
-        if text.get(range.clone()) != Some(edit.removed.as_str()) {
-            self.undone.clear();
+        self.step(text, false)
+    }
+
+    /// Undo (`back`) or redo: the edit moves from one history to the other, if the text still
+    /// holds what it left (else that history is forgotten).
+    fn step(&mut self, text: &mut String, back: bool) -> Option<Cursor> {
+        let (from, to) = if back { (&mut self.done, &mut self.undone) } else { (&mut self.undone, &mut self.done) };
+        let edit = from.pop()?;
+        let (there, put, cursor) = if back {
+            (&edit.inserted, &edit.removed, edit.before)
+        } else {
+            (&edit.removed, &edit.inserted, edit.after)
+        };
+        let range = edit.at..edit.at + there.len();
+        if text.get(range.clone()) != Some(there.as_str()) {
+            from.clear();
             return None;
         }
-        text.replace_range(range, &edit.inserted);
-        self.starts.splice(edit.at, edit.removed.len(), &edit.inserted);
-        let cursor = edit.after;
-        self.done.push(edit);
+        text.replace_range(range, put);
+        self.starts.splice(edit.at, there.len(), put);
+        to.push(edit);
         self.typed_at = None;
         self.goal = None;
         Some(cursor)
@@ -516,6 +521,11 @@ impl Model {
         self.context = (range.start..range.start + value.len(), value.to_owned());
         Some(Cursor::at(range.start + caret_bytes))
     }
+}
+
+/// The UTF-16 unit (as the DOM counts) of byte `at` of `s`.
+pub fn bytes_to_utf16(s: &str, at: usize) -> u32 {
+    s.get(..floor_char(s, at.min(s.len()))).map_or(0, |p| p.encode_utf16().count()) as u32
 }
 
 /// The byte offset of UTF-16 unit `units` in `s`.
@@ -681,16 +691,20 @@ impl LongEditor {
 }
 
 impl AppState {
+    /// `#list`'s selection, in bytes of the text.
+    fn list_selection(&self, list: &web_sys::HtmlTextAreaElement) -> Cursor {
+        self.text.with_untracked(|text| {
+            let at = |units: Option<u32>| utf16_to_bytes(text, units.unwrap_or(0));
+            Cursor { anchor: at(list.selection_start().ok().flatten()), head: at(list.selection_end().ok().flatten()) }
+        })
+    }
+
     /// `#list` took the focus while the list is long (a script or a test focused it): the hidden
     /// input takes it, with `#list`'s selection.
     pub(crate) fn long_list_focused(&self) {
         let long = self.long;
         let Some(list) = self.editor.get_untracked() else { return };
-        let cursor = self.text.with_untracked(|text| {
-            let at = |units: Option<u32>| utf16_to_bytes(text, units.unwrap_or(0));
-            Cursor { anchor: at(list.selection_start().ok().flatten()), head: at(list.selection_end().ok().flatten()) }
-        });
-        long.cursor.set(cursor);
+        long.cursor.set(self.list_selection(&list));
         if let Some(input) = long.input.get_untracked() {
             focus_quietly(&input);
         }
@@ -861,9 +875,7 @@ impl AppState {
             .scroller
             .get_untracked()
             .map_or(10, |s| (s.client_height() as usize / LINE_HEIGHT as usize).saturating_sub(1));
-        let keys =
-            Keys { ctrl: ev.ctrl_key(), meta: ev.meta_key(), shift: ev.shift_key(), alt: ev.alt_key(), mac: is_mac() };
-        let Some(command) = command(&ev.key(), &ev.code(), keys, page) else { return };
+        let Some(command) = command(&ev.key(), &ev.code(), Keys::of(ev), page) else { return };
         ev.prevent_default();
         let cursor = self.long_cursor();
         let text_len = self.text.with_untracked(String::len);
@@ -1053,15 +1065,7 @@ impl AppState {
                 .is_some_and(|e| e.id() == "list");
             let arriving = long.arriving.try_update_value(Option::take).flatten();
             let (arriving, paste) = arriving.map_or((None, None), |(cursor, edit)| (Some(cursor), Some(edit)));
-            let cursor = arriving.unwrap_or_else(|| {
-                self.text.with_untracked(|text| {
-                    let at = |units: Option<u32>| utf16_to_bytes(text, units.unwrap_or(0));
-                    Cursor {
-                        anchor: at(list.selection_start().ok().flatten()),
-                        head: at(list.selection_end().ok().flatten()),
-                    }
-                })
-            });
+            let cursor = arriving.unwrap_or_else(|| self.list_selection(&list));
             long.model.update_value(Model::replaced);
             long.cursor.set(cursor);
             if let Some(paste) = paste {
@@ -1089,10 +1093,9 @@ impl AppState {
             self.long_fill_list();
             let had_focus = long.focused.get_untracked();
             let cursor = long.cursor.get_untracked();
-            let (start, end) = self.text.with_untracked(|t| {
-                let utf16 = |at: usize| t.get(..at).map_or(0, |s| s.encode_utf16().count()) as u32;
-                (utf16(cursor.range().start), utf16(cursor.range().end))
-            });
+            let (start, end) = self
+                .text
+                .with_untracked(|t| (bytes_to_utf16(t, cursor.range().start), bytes_to_utf16(t, cursor.range().end)));
             let scroll = long.scroller.get_untracked().map_or(0, |s| s.scroll_top());
             request_animation_frame(move || {
                 if had_focus {
@@ -1132,23 +1135,36 @@ impl AppState {
         self.long_list_stale();
     }
 
-    /// Selects `start..end` and scrolls its line to a third of the view.
-    /// The page scrolls too, as far as needed to show the editor (as focusing the textarea does).
-    pub(crate) fn long_select(&self, start: usize, end: usize, line: usize) {
+    /// Selects `start..end` of the text in whichever editor is in use, scrolls `line` to a third
+    /// of the view and highlights it. With `focus` (a jump to a problem) the editor takes the focus
+    /// and the page scrolls as far as needed to show it; without (find), the focus stays put.
+    pub(crate) fn select_span(&self, start: usize, end: usize, line: usize, focus: bool) {
+        self.highlight.set(Some(line));
+        let third = |height: i32| (line_top(line) - i64::from(height) / 3).clamp(0, i64::from(i32::MAX)) as i32;
         let long = self.long;
-        long.cursor.set(Cursor { anchor: start, head: end });
-        self.long_cursor();
-        if let Some(scroller) = long.scroller.get_untracked() {
-            let top = line_top(line) - i64::from(scroller.client_height()) / 3;
-            scroller.set_scroll_top(top.clamp(0, i64::from(i32::MAX)) as i32);
-            let options = web_sys::ScrollIntoViewOptions::new();
-            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-            scroller.scroll_into_view_with_scroll_into_view_options(&options);
+        if long.on.get_untracked() {
+            long.cursor.set(Cursor { anchor: start, head: end });
+            self.long_cursor();
+            if let Some(scroller) = long.scroller.get_untracked() {
+                scroller.set_scroll_top(third(scroller.client_height()));
+                if focus {
+                    let options = web_sys::ScrollIntoViewOptions::new();
+                    options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                    scroller.scroll_into_view_with_scroll_into_view_options(&options);
+                }
+            }
+            if focus && let Some(input) = long.input.get_untracked() {
+                focus_quietly(&input);
+            }
+            return self.long_sync_input();
         }
-        if let Some(input) = long.input.get_untracked() {
-            focus_quietly(&input);
+        let Some(list) = self.editor.get_untracked() else { return };
+        let (start, end) = self.text.with_untracked(|t| (bytes_to_utf16(t, start), bytes_to_utf16(t, end)));
+        if focus {
+            let _ = list.focus();
         }
-        self.long_sync_input();
+        let _ = list.set_selection_range(start, end);
+        list.set_scroll_top(third(list.client_height()));
     }
 }
 
@@ -1161,12 +1177,7 @@ impl AppState {
         if self.long.on.get_untracked() {
             return self.long.cursor.get_untracked().range();
         }
-        let Some(list) = self.editor.get_untracked() else { return 0..0 };
-        self.text.with_untracked(|text| {
-            let at = |units: Option<u32>| utf16_to_bytes(text, units.unwrap_or(0));
-            let (start, end) = (at(list.selection_start().ok().flatten()), at(list.selection_end().ok().flatten()));
-            start.min(end)..end.max(start)
-        })
+        self.editor.get_untracked().map_or(0..0, |list| self.list_selection(&list).range())
     }
 
     /// Ctrl+F in the editor: the find bar opens with the selected text (when on one line) and
@@ -1216,31 +1227,10 @@ impl AppState {
         });
         long.find_found.set(Some((picked.and_then(|(_, index, _)| index), counted)));
         if let Some((at, _, line)) = picked {
-            self.show_match(at, at + query.len(), line);
+            // The focus stays in the find bar; the line is highlighted, as the textarea does not
+            // draw a selection without the focus.
+            self.select_span(at, at + query.len(), line, false);
         }
-    }
-
-    /// Selects a match and scrolls its line to a third of the view, the focus staying in the find
-    /// bar; its line is highlighted (the textarea does not draw a selection without the focus).
-    fn show_match(&self, start: usize, end: usize, line: usize) {
-        self.highlight.set(Some(line));
-        if self.long.on.get_untracked() {
-            let long = self.long;
-            long.cursor.set(Cursor { anchor: start, head: end });
-            if let Some(scroller) = long.scroller.get_untracked() {
-                let top = line_top(line) - i64::from(scroller.client_height()) / 3;
-                scroller.set_scroll_top(top.clamp(0, i64::from(i32::MAX)) as i32);
-            }
-            return self.long_sync_input();
-        }
-        let Some(list) = self.editor.get_untracked() else { return };
-        let (start, end) = self.text.with_untracked(|t| {
-            let utf16 = |at: usize| t.get(..at).map_or(0, |s| s.encode_utf16().count()) as u32;
-            (utf16(start), utf16(end))
-        });
-        let _ = list.set_selection_range(start, end);
-        let top = line_top(line) - i64::from(list.client_height()) / 3;
-        list.set_scroll_top(top.clamp(0, i64::from(i32::MAX)) as i32);
     }
 
     /// Escape in the find bar: it closes, and the editor takes the focus with the match selected.

@@ -338,19 +338,9 @@ impl AppState {
 
     /// Selects the bytes `start..end` of the checked text in the editor and highlights their line.
     pub fn jump_to(&self, start: usize, end: usize, line: usize) {
-        let checked = self.current();
-        if self.long.on.get_untracked() {
-            self.highlight.set(Some(line));
-            return self.long_select(start, end, line);
-        }
-        let Some(editor) = self.editor.get_untracked() else { return };
-        let text = checked.text();
-        let utf16 = |at: usize| text.get(..at.min(text.len())).map_or(0, |s| s.encode_utf16().count()) as u32;
-        let _ = editor.focus();
-        let _ = editor.set_selection_range(utf16(start), utf16(end));
-        let top = crate::editor::line_top(line) - i64::from(editor.client_height()) / 3;
-        editor.set_scroll_top(top.clamp(0, i64::from(i32::MAX)) as i32);
-        self.highlight.set(Some(line));
+        // The spans are the checked text's: it is checked now if typing left it behind.
+        self.current();
+        self.select_span(start, end, line, true);
     }
 
     /// Applies a diagnostic's fix on `span` of the checked text, if the editor still holds that
@@ -382,9 +372,8 @@ impl AppState {
             return self.recheck();
         }
         let Some(editor) = self.editor.get_untracked() else { return self.replace(fixed) };
-        let utf16 = |s: &str| s.encode_utf16().count() as u32;
-        let start = utf16(&current[..prefix]);
-        let end = start + utf16(&current[prefix..current.len() - suffix]);
+        let start = crate::lines::bytes_to_utf16(&current, prefix);
+        let end = crate::lines::bytes_to_utf16(&current, current.len() - suffix);
         let insert = &fixed[prefix..fixed.len() - suffix];
         let _ = editor.focus();
         let _ = editor.set_selection_range(start, end);

@@ -158,7 +158,7 @@ test('a long list is drawn a screen at a time and edited as a short one: find, a
   // Only the lines in view are drawn; #list is not laid out.
   const drawn = await page.locator('[data-testid=lines] .line').count();
   assert.ok(drawn > 10 && drawn < 60, `${drawn} lines drawn`);
-  assert.equal(await page.locator('.code.long').count(), 1);
+  assert.equal(await page.locator('div.code.long').count(), 1);
   // Ctrl+F finds in the whole list, not only the lines drawn; Escape gives the match to the editor.
   await page.keyboard.press('Control+f');
   await page.locator('#find-in-list').waitFor();
@@ -270,7 +270,7 @@ test('a long list is drawn a screen at a time and edited as a short one: find, a
   // A file from outside decides again: a short one is edited by the textarea.
   await page.locator('input[type=file]').setInputFiles({ name: 'three.csv', mimeType: 'text/csv', buffer: Buffer.from('444455556666,one@example.com\n777788889999,two@example.com\n123412341234,three@example.com\n') });
   await counts(page).filter({ hasText: '3 accounts to send in 1 batch · 0 errors' }).waitFor();
-  await page.locator('.code:not(.long)').waitFor();
+  await page.locator('div.code:not(.long)').waitFor();
   assert.deepEqual(errors, []);
 });
 
@@ -286,7 +286,7 @@ test('a long list: a CRLF file is typed in on its own lines, a paste that made t
   await page.keyboard.press('Control+a');
   await page.keyboard.press('Control+v');
   await counts(page).filter({ hasText: '3,000 accounts' }).waitFor();
-  await page.locator('.code.long').waitFor();
+  await page.locator('div.code.long').waitFor();
   await page.keyboard.press('Control+z');
   await counts(page).filter({ hasText: '1 account to send in 1 batch · 0 errors' }).waitFor();
   await holds(page, '444455556666,typed@example.com');
@@ -299,7 +299,7 @@ test('a long list: a CRLF file is typed in on its own lines, a paste that made t
   const windows = `Account ID,Email\r\n${accounts(2_500, 400_000_000_000).split('\n').join('\r\n')}\r\n`;
   await page.locator('input[type=file]').setInputFiles({ name: 'windows.csv', mimeType: 'text/csv', buffer: Buffer.from(windows) });
   await counts(page).filter({ hasText: '2,500 accounts to send in 50 batches · 0 errors' }).waitFor();
-  await page.locator('.code.long').waitFor();
+  await page.locator('div.code.long').waitFor();
   const lf = windows.replaceAll('\r\n', '\n');
   await holds(page, lf);
   await page.locator('#list-input').focus();
@@ -328,7 +328,7 @@ test('a long list on a Mac: Command+arrows go to the line\'s ends and the list\'
   const text = accounts(2_500, 500_000_000_000);
   await paste(page, text);
   await counts(page).filter({ hasText: '2,500 accounts' }).waitFor();
-  await page.locator('.code.long').waitFor();
+  await page.locator('div.code.long').waitFor();
   await page.locator('#list').focus();
   // Command+Down to the end, Command+Left to the line's start, Option+Right over the ID.
   await page.keyboard.press('Meta+ArrowDown');
