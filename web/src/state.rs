@@ -7,7 +7,7 @@ use std::sync::Arc;
 use enlist_core::engine::{Run, RunConfig};
 use enlist_core::{
     AccountId, Destination, DetectorId, Discovery, Fix, GraphArn, HubArn, Invitation, Options, Parsed, Region, Service,
-    Services, Span, Target, Unreachable, parse_shared,
+    Services, Span, Target, Unreachable, parse_shared, reparse,
 };
 use leptos::prelude::*;
 
@@ -252,7 +252,9 @@ impl AppState {
         self.pending.set_value(None);
         let text: Arc<str> = self.text.with_untracked(|t| Arc::from(t.as_str()));
         let options = self.options();
-        let parsed = Arc::new(browser::measured("enlist:parse", || parse_shared(text, &options)));
+        // Only the lines an edit changed are read again (`reparse` falls back to a whole parse).
+        let previous = self.checked.with_untracked(|c| Arc::clone(&c.parsed));
+        let parsed = Arc::new(browser::measured("enlist:parse", || reparse(&previous, text, &options)));
         self.checked.set(Checked { parsed });
     }
 

@@ -17,8 +17,11 @@ const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.f
 const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))];
 const ms = (x) => x.toFixed(1);
 
-// In the page: paste `text` seven times; with `app`, until the counts show it.
-const PASTE = async ({ text, app, shown = '100,000 accounts' }) => {
+// In the page: paste `text` seven times; with `app`, until the counts show it. `event`: as Ctrl+V
+// does, a paste event carrying the text (the page inserts it itself); else the way a script or an
+// autofill does, `#list`'s value set and an input event (the textarea's value setter is then
+// part of the time: the browser's cost, paid even when the textarea is not laid out).
+const PASTE = async ({ text, app, shown = '100,000 accounts', event = false }) => {
   const list = document.querySelector('#list');
   const counts = document.querySelector('[data-testid=counts]');
   const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -29,9 +32,17 @@ const PASTE = async ({ text, app, shown = '100,000 accounts' }) => {
     await new Promise((r) => setTimeout(r, 100));
     performance.clearMeasures();
     const start = performance.now();
-    list.value = text;
-    const set = performance.now();
-    list.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+    let set = start;
+    if (event) {
+      const clipboardData = new DataTransfer();
+      clipboardData.setData('text/plain', text);
+      list.focus();
+      list.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData }));
+    } else {
+      list.value = text;
+      set = performance.now();
+      list.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+    }
     const handled = performance.now();
     while (app && !counts.textContent.startsWith(shown)) await tick();
     await tick();
@@ -74,8 +85,11 @@ const PAPA = async ({ text }) => {
 // Type and delete one character in the middle of the list, 40 times, with real key events (the
 // browser's own keydown → beforeinput → input, as a person typing): in the app they reach the
 // editor's input element, whichever the list's length makes it; in the bare page, the textarea.
-// Each time is measured in the page from the keydown to the DOM updated and laid out after the
-// app's work has run (a task after the input event, then a forced layout).
+// Two times per keystroke, both from the keydown: `work`, the main thread's work until the DOM is
+// updated and laid out (a listener on the window that runs after the page's own listeners and
+// their reactive effects, then a forced layout), and `total`, to a task queued after the input
+// event (then a forced layout), which also waits for whatever Chromium schedules first, often
+// its next frame: a bare 10-line textarea has that figure's p90 near 16 ms.
 const TYPE_SETUP = () => {
   const list = document.querySelector('#list');
   const at = list.value.indexOf('\n', list.value.length / 2);
@@ -88,13 +102,16 @@ const TYPE_SETUP = () => {
   const measure = (from) => setTimeout(() => {
     const handled = performance.now();
     void document.body.offsetHeight;
-    window.__keys.push({ total: performance.now() - start, handler: handled - from, parse: performance.getEntriesByName('enlist:parse').at(-1)?.duration ?? 0 });
+    window.__keys.push({ work, total: performance.now() - start, handler: handled - from, parse: performance.getEntriesByName('enlist:parse').at(-1)?.duration ?? 0 });
   }, 0);
+  let work = 0;
+  const done = () => { void document.body.offsetHeight; work = performance.now() - start; };
   addEventListener('keydown', () => { performance.clearMeasures(); start = performance.now(); }, true);
   // A key the editor handles itself (Backspace in the long-list editor) cancels the browser's own
   // edit: no input event follows, the edit was made in its keydown handler.
-  addEventListener('keydown', (e) => { if (e.defaultPrevented) measure(start); });
+  addEventListener('keydown', (e) => { if (e.defaultPrevented) { done(); measure(start); } });
   addEventListener('input', () => measure(performance.now()), true);
+  addEventListener('input', done);
 };
 const TYPE = async (page) => {
   await page.evaluate(TYPE_SETUP);
@@ -115,9 +132,9 @@ try {
   // 1. Paste 100,000 lines of console CSV: time to the counts being shown. 2. Typing in a
   // 10,000-line list. Both also in a bare textarea with no app, which is what the browser itself costs.
   const csv = `Account ID,Email\n${accounts(100_000, 100_000_000_000)}\n`;
-  const pastes = (app) => page.evaluate(PASTE, { text: csv, app });
-  
-  const pasteRuns = await pastes(true);
+ 
+  const pasteRuns = await page.evaluate(PASTE, { text: csv, app: true, event: true });
+  const setRuns = await page.evaluate(PASTE, { text: csv, app: true });
   await page.addScriptTag({ path: PAPAPARSE });
   const papa = await page.evaluate(PAPA, { text: csv });
   if (papa.valid !== 100_000) throw new Error(`PapaParse + regex found ${papa.valid} valid accounts, expected 100,000`);
@@ -134,7 +151,8 @@ try {
   // pasting 20,000 lines, each beside the same in a bare textarea.
   const list5k = `Account ID,Email\n${accounts(5_000, 400_000_000_000)}\n`;
   const list20k = `Account ID,Email\n${accounts(20_000, 500_000_000_000)}\n`;
-  const paste20k = await page.evaluate(PASTE, { text: list20k, app: true, shown: '20,000 accounts' });
+  const paste20k = await page.evaluate(PASTE, { text: list20k, app: true, shown: '20,000 accounts', event: true });
+  const set20k = await page.evaluate(PASTE, { text: list20k, app: true, shown: '20,000 accounts' });
   const bare20kPastes = await bare.evaluate(PASTE, { text: list20k, app: false });
   const typingIn = async (text, shown) => {
     await paste(page, text);
@@ -142,10 +160,19 @@ try {
     const app = await TYPE(page);
     await bare.evaluate((t) => { document.querySelector('#list').value = t; }, text);
     const plain = await TYPE(bare);
-    return { app: app.map((r) => r.total), handler: app.map((r) => r.handler), bare: plain.map((r) => r.total) };
+    return {
+      app: app.map((r) => r.work),
+      next: app.map((r) => r.total),
+      parse: app.map((r) => r.parse),
+      bare: plain.map((r) => r.work),
+      bareNext: plain.map((r) => r.total),
+    };
   };
   const keys5k = await typingIn(list5k, '5,000 accounts');
   const keys20k = await typingIn(list20k, '20,000 accounts');
+  // The floor of the "to the next task" figure: a bare textarea holding 10 lines.
+  await bare.evaluate((t) => { document.querySelector('#list').value = t; }, `Account ID,Email\n${accounts(10, 600_000_000_000)}\n`);
+  const floor = await TYPE(bare);
   // What the page loads before the first paste: the first module, the JavaScript and the CSS;
   // the later module (`enlist-later-….wasm`: discovery, the run, the outcome table) is fetched once
   // the page is drawn. gzip -9, as `cargo xtask bench` measured them for the transfer-size table
@@ -168,15 +195,18 @@ try {
   console.log(`Chromium ${version}, headless, software rendering; ${pasteRuns.length} pastes, ${keys.length} keystrokes, ${scroll.runs.length} scroll steps.\n`);
   console.log('| what | median | p95 | max | goal |');
   console.log('|---|---:|---:|---:|---|');
-  row('paste 100,000 lines → counts shown', pick(pasteRuns, 'total'), '≤ 150 ms');
+  row('paste 100,000 lines (a paste event, as Ctrl+V) → counts shown', pick(pasteRuns, 'total'), '≤ 150 ms');
   row('… the app\'s input handler (copy the text into wasm, parse, validate, batch, update signals)', pick(pasteRuns, 'handler'));
   row('… of which parse + validate + batch (wasm)', pick(pasteRuns, 'parse'), '≤ 50 ms');
   row('… PapaParse + regex on the same 100,000 lines, same page (ID and email checked, duplicates dropped, batches of 50)', papa.runs);
   row('… the same paste into a bare textarea, no app (the browser\'s own cost)', pick(barePastes, 'total'));
-  row('keystroke in a 10,000-line list → checked and shown', pick(keys, 'total'), '≤ 16 ms');
-  row('… the app\'s input handler', pick(keys, 'handler'));
-  row('… of which parse (wasm)', pick(keys, 'parse'));
-  row('… the same keystroke in a bare textarea, no app', pick(bareKeys, 'total'));
+  row('keystroke in a 10,000-line list → checked and laid out (main-thread work)', pick(keys, 'work'), '≤ 16 ms');
+  row('… of which the re-check (wasm: `reparse`, the edited lines read again, the whole list settled)', pick(keys, 'parse'));
+  row('… to a task queued after the input (also waits for what Chromium runs first, often a frame)', pick(keys, 'total'));
+  row('… the same keystroke in a bare textarea, no app (main-thread work)', pick(bareKeys, 'work'));
+  row('… the same keystroke in a bare textarea, to a task queued after the input', pick(bareKeys, 'total'));
+  row('… a bare textarea of 10 lines, to a task queued after the input (the floor of that figure)', pick(floor, 'total'));
+  row('paste 100,000 lines by setting `#list`\'s value and an input event → counts shown', pick(setRuns, 'total'));
   row(`scroll step in the 10,000-row outcome table (at most ${scroll.rows} rows drawn)`, scroll.runs, '≤ 16 ms');
   const parse = median(pick(pasteRuns, 'parse'));
   console.log(`\nThe core parses, validates and batches ${(median(papa.runs) / parse).toFixed(1)}× as fast as PapaParse + regex (goal ≥ 4×).`);
@@ -187,26 +217,32 @@ try {
   };
   // Why a goal is not met, from this run's own figures: the app's share (its input handler: the
   // whole list checked again, the signals, the lines drawn) against what the browser adds.
-  const share = (total, handler) => `the app's input handler is ${handler.toFixed(1)} ms of it (the whole list checked again and drawn); the rest, ${Math.max(0, total - handler).toFixed(1)} ms, is the browser's (events, style, layout, the task boundary)`;
+  const share = (total, handler) => `the app's input handler is ${handler.toFixed(1)} ms of it (the whole list read, checked and drawn); the rest, ${Math.max(0, total - handler).toFixed(1)} ms, is the browser's (events, style, layout, the task boundary)`;
+  const keyShare = (keys) => `the re-check is ${p90(keys.parse).toFixed(1)} ms of it at p90; the rest is the editor's drawing and the browser's events, style and layout`;
   console.log('\nIssue 19\'s goals, from this run:\n');
   console.log('| figure | now | goal | bare textarea | |');
   console.log('|---|---:|---:|---:|---|');
-  goal('keystroke → checked and painted, 20,000-line list, p90', p90(keys20k.app), 16, 'ms', `${p90(keys20k.bare).toFixed(1)} ms`, share(p90(keys20k.app), p90(keys20k.handler)));
-  goal('keystroke, 5,000-line list, p90', p90(keys5k.app), 16, 'ms', `${p90(keys5k.bare).toFixed(1)} ms`, share(p90(keys5k.app), p90(keys5k.handler)));
-  goal('paste 100,000 lines → counts shown, median', median(pick(pasteRuns, 'total')), 150, 'ms', `${median(pick(barePastes, 'total')).toFixed(1)} ms`, share(median(pick(pasteRuns, 'total')), median(pick(pasteRuns, 'handler'))));
-  goal('paste 20,000 lines → counts shown, median', median(pick(paste20k, 'total')), 60, 'ms', `${median(pick(bare20kPastes, 'total')).toFixed(1)} ms`, share(median(pick(paste20k, 'total')), median(pick(paste20k, 'handler'))));
+  goal('keystroke → checked and laid out, 20,000-line list, p90', p90(keys20k.app), 16, 'ms', `${p90(keys20k.bare).toFixed(1)} ms`, keyShare(keys20k));
+  goal('keystroke, 5,000-line list, p90', p90(keys5k.app), 16, 'ms', `${p90(keys5k.bare).toFixed(1)} ms`, keyShare(keys5k));
+  goal('paste 100,000 lines (paste event) → counts shown, median', median(pick(pasteRuns, 'total')), 150, 'ms', `${median(pick(barePastes, 'total')).toFixed(1)} ms`, share(median(pick(pasteRuns, 'total')), median(pick(pasteRuns, 'handler'))));
+  goal('paste 20,000 lines (paste event) → counts shown, median', median(pick(paste20k, 'total')), 60, 'ms', `${median(pick(bare20kPastes, 'total')).toFixed(1)} ms`, share(median(pick(paste20k, 'total')), median(pick(paste20k, 'handler'))));
   goal('first load (what the page needs before the first paste), gzip', firstLoadKb, 150, 'KB', '—', 'the first module still holds the parser and validator with every format, the editor and its problem list, config.json and Leptos itself (see "UI: transfer size")');
   goal('whole app incl. lazily loaded parts, gzip', gzipKb, 300, 'KB', '—', 'the engine, discovery, the lifecycle, the page after Send and three services grew it (see "UI: transfer size")');
+  const floorNext = p90(pick(floor, 'total'));
+  console.log(`\nThe keystroke rows are the main thread's work from the keydown until the DOM is updated and laid out. Measured instead to a task queued after the input (the measure before 2026-12-07), the same keystrokes' p90 is ${ms(p90(keys20k.next))} ms at 20,000 lines and ${ms(p90(keys5k.next))} ms at 5,000 (bare textarea: ${ms(p90(keys20k.bareNext))} and ${ms(p90(keys5k.bareNext))} ms), and a bare textarea holding 10 lines gets ${ms(floorNext)} ms: that figure waits for whatever Chromium runs first after an input, often its next frame, so it cannot go below about one frame (16.7 ms at 60 Hz) whatever the page does. The paste rows are a paste event carrying the text, as Ctrl+V gives the page; setting \`#list\`'s value instead costs ${ms(median(pick(setRuns, 'total')))} ms for 100,000 lines and ${ms(median(pick(set20k, 'total')))} ms for 20,000 (the textarea's value setter is the browser's).`);
   const figures = {
     paste_100k_ms: median(pick(pasteRuns, 'total')),
     paste_100k_handler_ms: median(pick(pasteRuns, 'handler')),
     parse_100k_wasm_ms: parse,
     ref_papaparse_100k_ms: median(papa.runs),
     core_vs_papaparse_x: median(papa.runs) / parse,
-    keystroke_10k_ms: median(pick(keys, 'total')),
-    keystroke_10k_handler_ms: median(pick(keys, 'handler')),
+    keystroke_10k_ms: median(pick(keys, 'work')),
+    keystroke_10k_recheck_ms: median(pick(keys, 'parse')),
     keystroke_20k_p90_ms: p90(keys20k.app),
     keystroke_5k_p90_ms: p90(keys5k.app),
+    keystroke_20k_next_task_p90_ms: p90(keys20k.next),
+    ref_bare_10_lines_next_task_p90_ms: floorNext,
+    paste_100k_set_value_ms: median(pick(setRuns, 'total')),
     paste_20k_ms: median(pick(paste20k, 'total')),
     first_load_gzip_kb: firstLoadKb,
     ui_gzip_kb: gzipKb,

@@ -10,7 +10,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use enlist_core::{Options, Service, Services, parse};
+use std::sync::Arc;
+
+use enlist_core::{Options, Service, Services, parse, parse_shared, reparse};
 
 const LINES: usize = 100_000;
 
@@ -24,8 +26,12 @@ fn ids() -> impl Iterator<Item = u64> {
 }
 
 fn console_csv() -> String {
+    console_csv_of(LINES)
+}
+
+fn console_csv_of(lines: usize) -> String {
     let mut out = String::from("Account ID,Email\n");
-    for (i, id) in ids().take(LINES).enumerate() {
+    for (i, id) in ids().take(lines).enumerate() {
         out.push_str(&format!("{id:012},member-{i}@example.com\n"));
     }
     out
@@ -97,5 +103,37 @@ fn main() {
             median.as_secs_f64() * 1e3,
             min.as_secs_f64() * 1e3
         );
+    }
+    // A keystroke in a long list: one character typed in the middle line, checked again with
+    // `reparse` (what the browser does) and with `parse_shared` (the whole list).
+    for lines in [20_000, 100_000] {
+        if only.is_some_and(|o| o != "keystroke") {
+            continue;
+        }
+        let text = console_csv_of(lines);
+        let middle = text[..text.len() / 2].rfind('\n').map_or(0, |i| i + 1);
+        let typed: Arc<str> = Arc::from(format!("{}x{}", &text[..middle], &text[middle..]).as_str());
+        // As the browser checks: each check a `reparse` of the last one.
+        let before = reparse(&parse_shared(Arc::from(""), &options), Arc::from(text.as_str()), &options);
+        let times = |f: &dyn Fn() -> usize| {
+            let mut times: Vec<Duration> = (0..41)
+                .map(|_| {
+                    let start = Instant::now();
+                    black_box(f());
+                    start.elapsed()
+                })
+                .collect();
+            times.sort();
+            times[times.len() / 2].as_secs_f64() * 1e3
+        };
+        if args.iter().any(|a| a == "--reparse-loop") {
+            for _ in 0..400 {
+                black_box(reparse(&before, Arc::clone(&typed), &options));
+            }
+            return;
+        }
+        let incremental = times(&|| reparse(&before, Arc::clone(&typed), &options).diagnostics.len());
+        let whole = times(&|| parse_shared(Arc::clone(&typed), &options).diagnostics.len());
+        println!("keystroke lines={lines} reparse_median_ms={incremental:.3} parse_median_ms={whole:.3}");
     }
 }

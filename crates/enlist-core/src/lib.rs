@@ -42,7 +42,7 @@ pub use outcome::{
 };
 pub use parse::{
     Excluded, Exclusion, Format, OptionValue, Options, Parsed, Summary, UnknownFormat, detect_format, parse,
-    parse_shared,
+    parse_shared, reparse,
 };
 pub use plan::{Plan, PlanError, PlannedRequest, Policy, apply_fix, apply_fixes, requests_json};
 pub use report::{Report, ReportAccount, ReportDiagnostic, ReportExcluded, report};

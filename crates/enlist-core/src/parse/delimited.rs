@@ -16,13 +16,39 @@ use crate::account::id_shape;
 use crate::diagnostic::{Code, Diagnostic, quote};
 use crate::span::Span;
 
-pub(super) fn read(input: &str, from: usize, format: Format, out: &mut Collector<'_>) {
+/// Where a line-based reader stands once its first lines are read (Excel's `sep=` line, the
+/// header): from `from` on, every content line is read on its own and in the same way, whatever
+/// the lines before it held. [`reparse`](super::reparse) relies on this to read only the lines an
+/// edit changed.
+#[derive(Clone, Debug)]
+pub(super) struct Steady {
+    /// Where the first line after the header (or the first record) starts.
+    pub(super) from: usize,
+    columns: Option<Columns>,
+}
+
+impl Steady {
+    /// A reader without a header: every line, from `from` on, is read on its own.
+    pub(super) fn from(from: usize) -> Steady {
+        Steady { from, columns: None }
+    }
+
+    /// The same reader, reading on from `from` (a line start after `self.from`).
+    pub(super) fn at(&self, from: usize) -> Steady {
+        Steady { from, columns: self.columns.clone() }
+    }
+}
+
+/// Reads the first lines (a `sep=` line, a header) and then every other line.
+pub(super) fn read(input: &str, from: usize, format: Format, out: &mut Collector<'_>) -> Steady {
     let mut splitter = Splitter::new(format);
     let mut fields: Vec<RawField<'_>> = Vec::new();
-    let mut header_done = false;
     let mut columns: Option<Columns> = None;
     let mut first_line = true;
-    for line in lines(input, from).filter_map(content) {
+    let mut next = from;
+    for raw in lines(input, from) {
+        next = raw.next(input);
+        let Some(line) = content(raw) else { continue };
         fields.clear();
         if std::mem::take(&mut first_line)
             && let Some(delimiter) = super::detect::sep_line(line.text)
@@ -32,24 +58,51 @@ pub(super) fn read(input: &str, from: usize, format: Format, out: &mut Collector
         }
         if let Err(diagnostic) = splitter.split(line, &mut fields) {
             out.push(diagnostic);
-            header_done = true;
+            break;
+        }
+        if format == Format::Table && is_table_decoration(line, &fields) {
+            continue;
+        }
+        match read_header(format, line, &fields, out) {
+            Some(header) => columns = header,
+            None => record(format, line, &mut fields, columns.as_ref(), out),
+        }
+        break;
+    }
+    let steady = Steady { from: next, columns };
+    read_lines(input, &steady, input.len(), format, out);
+    steady
+}
+
+/// Reads the content lines that start in `steady.from..end` (`end` is a line start), one by one.
+pub(super) fn read_lines(input: &str, steady: &Steady, end: usize, format: Format, out: &mut Collector<'_>) {
+    let mut splitter = Splitter::new(format);
+    let mut fields: Vec<RawField<'_>> = Vec::new();
+    let input = input.get(..end).unwrap_or(input);
+    for line in lines(input, steady.from).filter_map(content) {
+        fields.clear();
+        if let Err(diagnostic) = splitter.split(line, &mut fields) {
+            out.push(diagnostic);
             continue;
         }
         if format == Format::Table && is_table_decoration(line, &fields) {
             continue;
         }
-        if !header_done {
-            header_done = true;
-            if let Some(header) = read_header(format, line, &fields, out) {
-                columns = header;
-                continue;
-            }
-        }
-        match (format, &columns) {
-            (Format::OrganizationsText, _) => organizations_record(line, &fields, out),
-            (_, Some(columns)) => mapped_record(line, &fields, columns, out),
-            (_, None) => content_record(line, &mut fields, out),
-        }
+        record(format, line, &mut fields, steady.columns.as_ref(), out);
+    }
+}
+
+fn record<'a>(
+    format: Format,
+    line: Line<'a>,
+    fields: &mut Vec<RawField<'a>>,
+    columns: Option<&Columns>,
+    out: &mut Collector<'_>,
+) {
+    match (format, columns) {
+        (Format::OrganizationsText, _) => organizations_record(line, fields, out),
+        (_, Some(columns)) => mapped_record(line, fields, columns, out),
+        (_, None) => content_record(line, fields, out),
     }
 }
 
@@ -265,7 +318,7 @@ fn is_table_decoration(line: Line<'_>, fields: &[RawField<'_>]) -> bool {
 }
 
 /// Which column holds what, from a header row.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Columns {
     id: usize,
     email: Option<usize>,
@@ -529,8 +582,9 @@ fn organizations_record(line: Line<'_>, fields: &[RawField<'_>], out: &mut Colle
 
 /// `AccountId=111122223333,Email=ops@example.com AccountId=…`: whitespace separates accounts,
 /// commas separate keys.
-pub(super) fn read_shorthand(input: &str, from: usize, out: &mut Collector<'_>) {
+pub(super) fn read_shorthand(input: &str, from: usize, end: usize, out: &mut Collector<'_>) {
     let mut structures = Vec::new();
+    let input = input.get(..end).unwrap_or(input);
     for line in lines(input, from).filter_map(content) {
         structures.clear();
         split_on(line, char::is_whitespace, &mut structures);

@@ -14,6 +14,17 @@ impl Line<'_> {
     pub(crate) fn span(&self) -> Span {
         Span::new(self.start, self.start + self.text.len())
     }
+
+    /// Where the next line starts: after this line's `\n`, `\r\n` or `\r` (the end of `input`
+    /// for the last line). Only for a line as [`lines`] gives it, before [`content`] cuts it.
+    pub(crate) fn next(&self, input: &str) -> usize {
+        let end = self.start + self.text.len();
+        match input.as_bytes().get(end..end + 2) {
+            Some(b"\r\n") => end + 2,
+            _ if end < input.len() => end + 1,
+            _ => end,
+        }
+    }
 }
 
 /// Lines of `input` from byte `from`, ending at `\n`, `\r\n` or a lone `\r`.

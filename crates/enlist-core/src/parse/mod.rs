@@ -284,6 +284,17 @@ pub struct Parsed {
     pub batches: Vec<Batch>,
     /// Line starts of the input, for turning spans into lines and columns.
     pub line_index: LineIndex,
+    /// What a line-based reader found, for [`reparse`] (`None` for JSON and YAML).
+    reuse: Option<Arc<Reuse>>,
+}
+
+/// What [`reparse`] keeps of a line-based read: the options it was read with, where its first
+/// lines ended, and what each line after them gave.
+#[derive(Debug)]
+struct Reuse {
+    options: Options,
+    steady: delimited::Steady,
+    found: record::Found,
 }
 
 /// Counts for a status line.
@@ -352,6 +363,11 @@ pub fn parse(input: &str, options: &Options) -> Parsed {
 /// [`parse`] for a text the caller already shares (the browser keeps the editor's text this way),
 /// so it is not copied again.
 pub fn parse_shared(text: Arc<str>, options: &Options) -> Parsed {
+    read(text, options, false)
+}
+
+/// Reads the whole text; `keep`: the result keeps what each line gave, for [`reparse`].
+fn read(text: Arc<str>, options: &Options, keep: bool) -> Parsed {
     let input: &str = &text;
     let mut diagnostics = Vec::new();
     let body = if input.starts_with('\u{FEFF}') {
@@ -366,14 +382,128 @@ pub fn parse_shared(text: Arc<str>, options: &Options) -> Parsed {
     };
     let format = options.format.unwrap_or_else(|| detect::detect(input, body));
     let mut collector = record::Collector::new(input, options, diagnostics);
-    match format {
-        Format::Json => json::read(input, body, &mut collector),
-        Format::Yaml => yaml::read(input, body, &mut collector),
-        Format::Shorthand => delimited::read_shorthand(input, body, &mut collector),
-        _ => delimited::read(input, body, format, &mut collector),
-    }
+    let steady = match format {
+        Format::Json => {
+            json::read(input, body, &mut collector);
+            None
+        }
+        Format::Yaml => {
+            yaml::read(input, body, &mut collector);
+            None
+        }
+        Format::Shorthand => {
+            delimited::read_shorthand(input, body, input.len(), &mut collector);
+            Some(delimited::Steady::from(body))
+        }
+        _ => Some(delimited::read(input, body, format, &mut collector)),
+    };
     // A record of JSON or YAML is not its own line: deleting a line there can break the document.
-    let (accounts, excluded, mut diagnostics) = collector.finish(!matches!(format, Format::Json | Format::Yaml));
+    let finished = collector.finish(steady.is_some(), keep);
+    settle(text, format, options, steady, finished)
+}
+
+/// [`parse_shared`] of `text` after an edit of `previous`'s text: the same result, found faster
+/// when the edit changed one stretch of a long line-based list (as typing, a paste or a fix does),
+/// by reading again only the lines in that stretch. Duplicates, exclusions, quotas and batches are
+/// settled again over the whole list.
+///
+/// What each line gave is kept only by `reparse` (a `Parsed` from [`parse`] keeps nothing more, and
+/// the first `reparse` after it reads the whole text): an editor checks every edit with `reparse`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use enlist_core::{Options, parse_shared, reparse};
+/// let options = Options::default();
+/// let before = parse_shared(Arc::from("111122223333,a@example.com\n222233334444,b@example.com\n"), &options);
+/// let text: Arc<str> = Arc::from("111122223333,a@example.com\n22223333444,b@example.com\n");
+/// let after = reparse(&before, Arc::clone(&text), &options);
+/// assert_eq!(after.diagnostics, parse_shared(text, &options).diagnostics);
+/// assert_eq!(after.diagnostics[0].code.as_str(), "E003");
+/// ```
+pub fn reparse(previous: &Parsed, text: Arc<str>, options: &Options) -> Parsed {
+    match resume(previous, &text, options) {
+        Some((format, steady, collector)) => {
+            let finished = collector.finish(true, true);
+            settle(text, format, options, Some(steady), finished)
+        }
+        None => read(text, options, true),
+    }
+}
+
+/// A collector holding what `previous` found in the lines an edit left alone and what the lines
+/// in between give now, or `None` when the edit reaches the first lines (a header, the format).
+fn resume<'i>(
+    previous: &Parsed,
+    input: &'i str,
+    options: &'i Options,
+) -> Option<(Format, delimited::Steady, record::Collector<'i>)> {
+    let reuse = previous.reuse.as_deref()?;
+    if reuse.options != *options {
+        return None;
+    }
+    let (old, new) = (previous.text.as_bytes(), input.as_bytes());
+    let same_start = same_start(old, new);
+    let most = old.len().min(new.len()) - same_start;
+    let same_end = same_end(&old[same_start..], &new[same_start..]).min(most);
+    // A line is kept when it and the first byte after it are unchanged: then its line break is.
+    if reuse.steady.from >= same_start || old == new {
+        return None;
+    }
+    let body = if input.starts_with('\u{FEFF}') { 3 } else { 0 };
+    let format = options.format.unwrap_or_else(|| detect::detect(input, body));
+    if format != previous.format {
+        return None;
+    }
+    let found = &reuse.found;
+    // Read again from the line of the last unchanged byte, and on to the first line that starts
+    // after the last changed byte.
+    let lines = &previous.line_index;
+    let from = lines.line_start(lines.line(same_start - 1)).unwrap_or(0).max(reuse.steady.from);
+    let unchanged_from = old.len() - same_end;
+    let after = lines.line_start(lines.line(unchanged_from) + 1);
+    let shift = record::Shift { old: old.len(), new: new.len() };
+    let end = after.map_or(new.len(), |at| shift.at(at));
+    let mut collector = record::Collector::resumed(input, options, found, from);
+    match format {
+        Format::Shorthand => delimited::read_shorthand(input, from, end, &mut collector),
+        _ => delimited::read_lines(input, &reuse.steady.at(from), end, format, &mut collector),
+    }
+    collector.append(found, after.unwrap_or(old.len()), shift)?;
+    Some((format, reuse.steady.clone(), collector))
+}
+
+/// How many bytes `a` and `b` have in common at their start, compared a block at a time.
+fn same_start(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    i + a[i..n].iter().zip(&b[i..n]).take_while(|(x, y)| x == y).count()
+}
+
+/// How many bytes `a` and `b` have in common at their end, compared a block at a time.
+fn same_end(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + BLOCK <= n && a[n - i - BLOCK..n - i] == b[n - i - BLOCK..n - i] {
+        i += BLOCK;
+    }
+    i + a[..n - i].iter().rev().zip(b[..n - i].iter().rev()).take_while(|(x, y)| x == y).count()
+}
+
+/// Settles what the readers found into a [`Parsed`]: duplicates, exclusions, quotas, batches.
+fn settle(
+    text: Arc<str>,
+    format: Format,
+    options: &Options,
+    steady: Option<delimited::Steady>,
+    (accounts, excluded, mut diagnostics, found): record::Finished,
+) -> Parsed {
+    let input: &str = &text;
     if format != Format::Json {
         lines::report_carriage_returns(input, &mut diagnostics);
     }
@@ -381,7 +511,8 @@ pub fn parse_shared(text: Arc<str>, options: &Options) -> Parsed {
     diagnostics.sort_by_key(|d| d.span.start);
     let batches = crate::batch::chunk_unique(&accounts);
     let line_index = LineIndex::new(input);
-    Parsed { text, format, accounts, excluded, diagnostics, batches, line_index }
+    let reuse = steady.zip(found).map(|(steady, found)| Arc::new(Reuse { options: options.clone(), steady, found }));
+    Parsed { text, format, accounts, excluded, diagnostics, batches, line_index, reuse }
 }
 
 #[cfg(test)]

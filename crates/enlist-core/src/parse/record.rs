@@ -15,8 +15,8 @@ use crate::service::Service;
 use crate::span::{LineIndex, Span};
 
 /// One account as a reader saw it, after its fields were read.
-#[derive(Debug)]
-struct Record {
+#[derive(Clone, Debug)]
+pub(super) struct Record {
     span: Span,
     id: Option<AccountId>,
     /// Where the ID is; diagnostics about the account as a whole point here.
@@ -26,6 +26,95 @@ struct Record {
     status: Option<String>,
     has_error: bool,
 }
+
+impl Record {
+    /// The record moved `shift` bytes in the input and `emails` bytes in the emails.
+    fn shifted(&self, shift: Shift, emails: Shift) -> Record {
+        Record {
+            span: shift.span(self.span),
+            id: self.id,
+            id_span: shift.span(self.id_span),
+            email: self.email.as_ref().map(|r| emails.at(r.start)..emails.at(r.end)),
+            status: self.status.clone(),
+            has_error: self.has_error,
+        }
+    }
+}
+
+/// How far text after an edit moved: a position `at` that was past the edit's start in a text of
+/// `old` bytes is `at - old + new` in the edited text of `new` bytes.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Shift {
+    pub(super) old: usize,
+    pub(super) new: usize,
+}
+
+impl Shift {
+    /// `at` moved; `at + new >= old` holds for every position after the edit.
+    pub(super) fn at(self, at: usize) -> usize {
+        (at + self.new).saturating_sub(self.old)
+    }
+
+    pub(super) fn span(self, span: Span) -> Span {
+        Span::new(self.at(span.start), self.at(span.end))
+    }
+
+    pub(super) fn diagnostic(self, diagnostic: &Diagnostic) -> Diagnostic {
+        let mut moved = diagnostic.clone();
+        moved.span = self.span(moved.span);
+        if let Some(fix) = &mut moved.fix {
+            for span in &mut fix.remove {
+                *span = self.span(*span);
+            }
+        }
+        moved
+    }
+}
+
+/// How much a reader had found at some point.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Counts {
+    pub(super) records: usize,
+    pub(super) diagnostics: usize,
+    pub(super) emails: usize,
+}
+
+/// What the readers found, before [`Collector::finish`] settled it: what [`reparse`](super::reparse)
+/// needs to read only the lines an edit changed.
+pub(super) struct Found {
+    pub(super) records: Vec<Record>,
+    /// The readers' own diagnostics, in the order they were found.
+    pub(super) diagnostics: Vec<Diagnostic>,
+    pub(super) emails: Arc<str>,
+    /// The index in `diagnostics` of the note that member statuses are ignored.
+    pub(super) noted: Option<usize>,
+}
+
+impl Found {
+    /// How much the lines before `at`, a line start, gave. A record and a diagnostic always lie
+    /// within the line they were read from, and lines are read in order, so both are sorted by
+    /// line; the emails are in the order of their records.
+    pub(super) fn before(&self, at: usize) -> Counts {
+        let records = self.records.partition_point(|r| r.span.start < at);
+        let diagnostics = self.diagnostics.partition_point(|d| d.span.start < at);
+        let emails =
+            self.records[records..].iter().find_map(|r| r.email.as_ref().map(|e| e.start)).unwrap_or(self.emails.len());
+        Counts { records, diagnostics, emails }
+    }
+}
+
+impl std::fmt::Debug for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Found")
+            .field("records", &self.records.len())
+            .field("diagnostics", &self.diagnostics.len())
+            .finish()
+    }
+}
+
+/// What [`Collector::finish`] settled: the accounts, the exclusions, every diagnostic, and for a
+/// line-based reader what it found.
+pub(crate) type Finished = (Arc<[Account]>, Vec<Excluded>, Vec<Diagnostic>, Option<Found>);
 
 /// Collects records and diagnostics from a reader, then settles them in [`Collector::finish`].
 #[derive(Debug)]
@@ -37,8 +126,8 @@ pub(crate) struct Collector<'i> {
     /// Every email, one after the other: one buffer instead of an allocation per email.
     emails: String,
     line_index: Option<LineIndex>,
-    /// Whether member statuses were already reported (once per input).
-    member_statuses_noted: bool,
+    /// The index in `diagnostics` of the note that member statuses are ignored (once per input).
+    noted: Option<usize>,
 }
 
 impl<'i> Collector<'i> {
@@ -52,8 +141,43 @@ impl<'i> Collector<'i> {
             records: Vec::new(),
             emails: String::new(),
             line_index: None,
-            member_statuses_noted: false,
+            noted: None,
         }
+    }
+
+    /// A collector that has read the lines of `found` before `at` (a line start), in an input
+    /// whose text is the same up to there.
+    pub(super) fn resumed(input: &'i str, options: &'i Options, found: &Found, at: usize) -> Collector<'i> {
+        let counts = found.before(at);
+        Collector {
+            input,
+            options,
+            diagnostics: found.diagnostics[..counts.diagnostics].to_vec(),
+            records: found.records[..counts.records].to_vec(),
+            emails: found.emails[..counts.emails].to_owned(),
+            line_index: None,
+            noted: found.noted.filter(|&i| i < counts.diagnostics),
+        }
+    }
+
+    /// Appends what the lines of `found` from `at` (a line start) on gave, moved by `shift`.
+    /// `None` when those lines would read differently here: the note about member statuses, made
+    /// once per input, is made before them in one and not in the other.
+    pub(super) fn append(&mut self, found: &Found, at: usize, shift: Shift) -> Option<()> {
+        let counts = found.before(at);
+        let noted_before = found.noted.is_some_and(|i| i < counts.diagnostics);
+        if noted_before != self.noted.is_some() {
+            return None;
+        }
+        let diagnostics = Shift { old: counts.diagnostics, new: self.diagnostics.len() };
+        let emails = Shift { old: counts.emails, new: self.emails.len() };
+        if let Some(noted) = found.noted.filter(|&i| i >= counts.diagnostics) {
+            self.noted = Some(diagnostics.at(noted));
+        }
+        self.diagnostics.extend(found.diagnostics[counts.diagnostics..].iter().map(|d| shift.diagnostic(d)));
+        self.records.extend(found.records[counts.records..].iter().map(|r| r.shifted(shift, emails)));
+        self.emails.push_str(&found.emails[counts.emails..]);
+        Some(())
     }
 
     pub(crate) fn input(&self) -> &'i str {
@@ -67,8 +191,8 @@ impl<'i> Collector<'i> {
     /// Reports, once per input, that member statuses of GuardDuty, Detective or Security Hub were
     /// read and ignored. Readers that recognize a member list by its shape say so here.
     pub(crate) fn note_member_list(&mut self, span: Span, message: String) {
-        if !self.member_statuses_noted {
-            self.member_statuses_noted = true;
+        if self.noted.is_none() {
+            self.noted = Some(self.diagnostics.len());
             self.push(Diagnostic::new(Code::MemberList, span, message));
         }
     }
@@ -326,9 +450,11 @@ impl<'i> Collector<'i> {
     }
 
     /// Settles duplicates, exclusions, missing emails and quotas. `line_based`: each record is a
-    /// line of its own, so a conflicting duplicate can be fixed by deleting the other lines.
-    pub(crate) fn finish(mut self, line_based: bool) -> (Arc<[Account]>, Vec<Excluded>, Vec<Diagnostic>) {
-        let mut records = std::mem::take(&mut self.records);
+    /// line of its own, so a conflicting duplicate can be fixed by deleting the other lines. `keep`
+    /// (line-based only): what the reader found is returned too, for [`reparse`](super::reparse).
+    pub(crate) fn finish(mut self, line_based: bool, keep: bool) -> Finished {
+        let records = std::mem::take(&mut self.records);
+        let found_diagnostics = (line_based && keep).then(|| self.diagnostics.clone());
         let mut excluded = Vec::new();
         // Index of the first record of each ID, and the first records whose IDs have conflicting
         // emails (rare, so the common case never looks a second time).
@@ -445,15 +571,13 @@ impl<'i> Collector<'i> {
         // First the records that become accounts, then the accounts in one exact-size allocation.
         let mut sent = Vec::with_capacity(order.len());
         for index in order {
-            let record = &mut records[index];
+            let record = &records[index];
             let Some(id) = record.id else { continue };
             if record.has_error || (!conflicts.is_empty() && conflicts.contains(&index)) {
                 continue;
             }
-            if let Some(range) = adopted.remove(&index) {
-                record.email = Some(range);
-            }
-            if record.email.is_none()
+            let email = adopted.remove(&index).or_else(|| record.email.clone());
+            if email.is_none()
                 && let Some(service) = needs_email
             {
                 let why = match service {
@@ -470,19 +594,18 @@ impl<'i> Collector<'i> {
                 ));
                 continue;
             }
-            sent.push((id, index));
+            sent.push((id, email, record.span));
         }
         let accounts: Arc<[Account]> = sent
-            .iter()
-            .map(|&(id, index)| {
-                let record = &records[index];
-                Account::new(id, record.email.clone().map(|r| SharedStr::new(&pool, r)), record.span)
-            })
+            .into_iter()
+            .map(|(id, email, span)| Account::new(id, email.map(|r| SharedStr::new(&pool, r)), span))
             .collect();
         for service in self.options.services.iter() {
             self.check_quota(service, &accounts);
         }
-        (accounts, excluded, self.diagnostics)
+        let found =
+            found_diagnostics.map(|diagnostics| Found { records, diagnostics, emails: pool, noted: self.noted });
+        (accounts, excluded, self.diagnostics, found)
     }
 
     fn check_quota(&mut self, service: Service, accounts: &[Account]) {
