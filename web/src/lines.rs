@@ -329,6 +329,14 @@ pub fn word_at(text: &str, at: usize) -> Range<usize> {
     start..end.max(start)
 }
 
+/// The line around `at` with its line break, for a triple click (as Chromium's textarea selects).
+pub fn line_at(text: &str, at: usize) -> Range<usize> {
+    let at = floor_char(text, at.min(text.len()));
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+    start..end
+}
+
 /// One change of the text, kept for undo and redo.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Edit {
@@ -1011,8 +1019,8 @@ impl AppState {
         .flatten()
     }
 
-    /// A press on the list: the caret goes there (Shift extends the selection) and the hidden
-    /// input takes the focus.
+    /// A press on the list: the caret goes there (Shift extends the selection; the third press
+    /// of a triple click selects the line) and the hidden input takes the focus.
     pub(crate) fn long_mouse_down(&self, ev: &web_sys::MouseEvent) {
         if ev.button() != 0 {
             return;
@@ -1021,8 +1029,15 @@ impl AppState {
         let long = self.long;
         if let Some(at) = self.long_hit(ev) {
             let cursor = long.cursor.get_untracked();
-            long.cursor.set(if ev.shift_key() { Cursor { anchor: cursor.anchor, head: at } } else { Cursor::at(at) });
-            long.dragging.set_value(true);
+            long.cursor.set(if ev.detail() >= 3 {
+                let line = self.text.with_untracked(|t| line_at(t, at));
+                Cursor { anchor: line.start, head: line.end }
+            } else if ev.shift_key() {
+                Cursor { anchor: cursor.anchor, head: at }
+            } else {
+                Cursor::at(at)
+            });
+            long.dragging.set_value(ev.detail() < 3);
         }
         if let Some(input) = long.input.get_untracked() {
             focus_quietly(&input);
@@ -1305,6 +1320,18 @@ mod tests {
         assert_eq!(word_at(text, 12), 12..13);
         assert_eq!(word_at("", 0), 0..0);
         assert_eq!(word_at("ab\n", 3), 3..3);
+    }
+
+    #[test]
+    fn lines_for_a_triple_click() {
+        let text = "aaa bbb\nccc ddd\neee";
+        assert_eq!(line_at(text, 2), 0..8);
+        assert_eq!(line_at(text, 7), 0..8, "on the line break: its line");
+        assert_eq!(line_at(text, 8), 8..16);
+        assert_eq!(line_at(text, 17), 16..19, "the last line has no line break");
+        assert_eq!(line_at(text, 99), 16..19);
+        assert_eq!(line_at("", 0), 0..0);
+        assert_eq!(line_at("é\n", 1), 0..3, "inside a character: its line");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 // The list editor as a user uses it, with the keyboard and the clipboard rather than by setting its
 // value: typing, select all + delete, undo and redo, text entered without key events (as an IME or a
 // dead key commits it), paste and copy through the clipboard, jumping to a problem, a 100,000-line
-// paste edited on its last line, reaching it and its problems with Tab alone, and its labels.
+// paste edited on its last line, reaching it and its problems with Tab alone, and its labels; in a
+// long list also find, fixes, keys as on a Mac, and the mouse (click, drag, double and triple click).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -344,5 +345,51 @@ test('a long list on a Mac: Command+arrows go to the line\'s ends and the list\'
   await page.keyboard.type('x');
   await holds(page, `${text.slice(0, -last.length)}${last.slice(12)}x`);
   await context.close();
+  assert.deepEqual(errors, []);
+});
+
+test('a long list with the mouse: a click puts the caret, a drag selects, a double click a word, a triple click the line', async () => {
+  const server = await serve();
+  const { page, errors } = await open(server);
+  const lines = accounts(3_000, 300_000_000_000).split('\n');
+  const text = lines.join('\n');
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  await page.click('#list');
+  await page.keyboard.press('Control+v');
+  await counts(page).filter({ hasText: '3,000 accounts to send' }).waitFor();
+  await page.locator('div.code.long').waitFor();
+  // Where a character of a drawn line is on the screen (1-based line, 0-based column).
+  const at = async (line, column) => {
+    const box = await page.locator(`[data-testid=lines] .line[data-line="${line}"]`).boundingBox();
+    const width = await page.evaluate((n) => {
+      const range = document.createRange();
+      range.selectNodeContents(document.querySelector(`[data-testid=lines] .line[data-line="${n}"]`));
+      return range.getBoundingClientRect().width / range.toString().length;
+    }, line);
+    return { x: box.x + (column + 0.5) * width, y: box.y + box.height / 2 };
+  };
+  const copied = async () => {
+    await page.keyboard.press('Control+c');
+    return page.evaluate(() => navigator.clipboard.readText());
+  };
+  let p = await at(3, 4);
+  await page.mouse.dblclick(p.x, p.y);
+  assert.equal(await copied(), lines[2].split(',')[0], 'a double click selects the ID');
+  p = await at(4, 20);
+  await page.mouse.click(p.x, p.y, { clickCount: 3 });
+  assert.equal(await copied(), `${lines[3]}\n`, 'a triple click selects the line and its break');
+  const from = await at(5, 0);
+  const to = await at(6, 0);
+  await page.mouse.move(from.x - 2, from.y);
+  await page.mouse.down();
+  await page.mouse.move(to.x - 2, to.y, { steps: 4 });
+  await page.mouse.up();
+  assert.equal(await copied(), `${lines[4]}\n`, 'a drag from one line start to the next selects the line');
+  p = await at(7, 0);
+  await page.mouse.click(p.x - 2, p.y);
+  await page.keyboard.type('x');
+  lines[6] = `x${lines[6]}`;
+  await holds(page, lines.join('\n'));
+  await page.locator('[data-testid=diagnostics] li').filter({ hasText: /^line 7:1/ }).waitFor();
   assert.deepEqual(errors, []);
 });
