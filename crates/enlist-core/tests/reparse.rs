@@ -119,6 +119,30 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1_000, ..ProptestConfig::default() })]
+
+    /// Any text (line breaks of every kind, quotes, comments, display names, non-ASCII) and any
+    /// edits: the same result, and no panic.
+    #[test]
+    fn reparse_of_any_text_is_parse(
+        text in "([0-9]{1,13}|[a-z]{1,6}@[a-z]{1,5}\\.com|[,;\t \"#<>=|+-]|\r\n|\r|\n|é|\u{FEFF}|\u{FFFD}|\u{FEC0}|\u{200B}|ENABLED|Id|Email|Status|ACCOUNTS){0,60}",
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..12, "([0-9,;\t\r\n \"#@é\u{FEFF}\u{FFFD}]|\r\n){0,8}"), 1..5),
+        options in options(),
+    ) {
+        let mut text = text;
+        let mut parsed = reparse(&parse_shared(Arc::from(""), &options), Arc::from(text.as_str()), &options);
+        same(&parsed, &parse_shared(Arc::from(text.as_str()), &options))?;
+        for edit in &edits {
+            text = apply(&text, edit);
+            let shared: Arc<str> = Arc::from(text.as_str());
+            let again = reparse(&parsed, Arc::clone(&shared), &options);
+            same(&again, &parse_shared(shared, &options))?;
+            parsed = again;
+        }
+    }
+}
+
 /// Options that change between two checks (a service ticked) read the whole text again.
 #[test]
 fn other_options_read_everything_again() {
@@ -152,4 +176,18 @@ fn an_edit_in_a_long_list_is_checked_against_the_whole_list() {
     assert_eq!(after.line_index.line(after.diagnostics[4].span.start), 4_002);
     assert_eq!(after.accounts.len(), 4_998);
     same(&after, &parse_shared(Arc::from(edited.as_str()), &options)).unwrap();
+}
+
+/// A byte order mark typed over a first character that shares its first bytes (U+FFFD is
+/// `EF BF BD`, the mark `EF BB BF`): the text is read from after the mark, which is reported.
+#[test]
+fn a_byte_order_mark_over_the_first_character() {
+    let rest = "AccountId=111122223333,Email=a@example.com\nAccountId=222233334444,Email=b@example.com\n";
+    for options in [Options::default(), Options { format: Some(Format::Shorthand), ..Options::default() }] {
+        let before = reparse(&parse_shared(Arc::from(""), &options), Arc::from(format!("\u{FFFD}{rest}")), &options);
+        let text: Arc<str> = Arc::from(format!("\u{FEFF}{rest}"));
+        let after = reparse(&before, Arc::clone(&text), &options);
+        assert_eq!(after.diagnostics[0].code.as_str(), "I001", "{:?}", after.diagnostics);
+        same(&after, &parse_shared(text, &options)).unwrap();
+    }
 }

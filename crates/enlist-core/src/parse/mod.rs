@@ -449,7 +449,13 @@ fn resume<'i>(
     if reuse.steady.from >= same_start || old == new {
         return None;
     }
-    let body = if input.starts_with('\u{FEFF}') { 3 } else { 0 };
+    // A byte order mark can appear through an edit of the first character alone (U+FFFD shares
+    // its first byte): the text is then read from another byte, with another diagnostic.
+    let bom = |text: &str| text.starts_with('\u{FEFF}');
+    if bom(input) != bom(previous.text()) {
+        return None;
+    }
+    let body = if bom(input) { 3 } else { 0 };
     let format = options.format.unwrap_or_else(|| detect::detect(input, body));
     if format != previous.format {
         return None;
