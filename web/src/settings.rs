@@ -1,8 +1,7 @@
 //! What a host can preset in a `config.json` beside `index.html`, and which files the editor opens.
 //! Pure functions, tested natively.
 
-use enlist_core::{AccountId, Service};
-use serde::Deserialize;
+use enlist_core::{AccountId, Json, Service};
 
 /// The largest file the editor opens: far more than any organization has accounts.
 pub const MAX_FILE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
@@ -18,12 +17,10 @@ pub const MAX_FILE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 ///
 /// `keepRunsDays`: how many days a finished run (its list and journal, emails included) stays in
 /// the browser's storage; 0 keeps none once it has finished.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Settings {
     pub proxy_url: Option<String>,
     pub regions: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "services")]
     pub services: Option<Vec<Service>>,
     pub organization_mode: Option<bool>,
     pub detective_message: Option<String>,
@@ -33,8 +30,7 @@ pub struct Settings {
 
 /// What the page reads from the proxy's `GET /v1/config`: only the administrator account, when
 /// the proxy knows it (the rest is for other clients, so unknown fields are fine here).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProxyConfig {
     administrator_account_id: Option<String>,
 }
@@ -42,7 +38,15 @@ pub struct ProxyConfig {
 impl ProxyConfig {
     /// Reads the proxy's answer.
     pub fn from_json(text: &str) -> Result<ProxyConfig, String> {
-        serde_json::from_str(text).map_err(|e| format!("the proxy's /v1/config: {e}"))
+        let fail = |message: String| format!("the proxy's /v1/config: {message}");
+        let members = object(Json::read(text).map_err(fail)?).map_err(fail)?;
+        let mut config = ProxyConfig::default();
+        for (key, value) in members {
+            if key == "administratorAccountId" {
+                config.administrator_account_id = string(&key, value).map_err(fail)?;
+            }
+        }
+        Ok(config)
     }
 
     /// The administrator account, when the proxy gave a valid one.
@@ -51,22 +55,112 @@ impl ProxyConfig {
     }
 }
 
-fn services<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<Service>>, D::Error> {
-    let names: Vec<String> = Vec::deserialize(deserializer)?;
-    names.iter().map(|n| n.parse::<Service>().map_err(serde::de::Error::custom)).collect::<Result<_, _>>().map(Some)
+/// The members of a JSON object.
+fn object(json: Json) -> Result<Vec<(String, Json)>, String> {
+    match json {
+        Json::Object(members) => Ok(members),
+        other => Err(format!("expected a JSON object, found {}", other.describe())),
+    }
+}
+
+/// A string field (`null` is no value).
+fn string(key: &str, value: Json) -> Result<Option<String>, String> {
+    match value {
+        Json::Null => Ok(None),
+        Json::String(text) => Ok(Some(text)),
+        other => Err(format!("expected a string for `{key}`, found {}", other.describe())),
+    }
+}
+
+/// A field holding `true` or `false` (`null` is no value).
+fn boolean(key: &str, value: Json) -> Result<Option<bool>, String> {
+    match value {
+        Json::Null => Ok(None),
+        Json::Bool(on) => Ok(Some(on)),
+        other => Err(format!("expected `true` or `false` for `{key}`, found {}", other.describe())),
+    }
+}
+
+/// A list of strings (`null` is no value).
+fn strings(key: &str, value: Json) -> Result<Option<Vec<String>>, String> {
+    match value {
+        Json::Null => Ok(None),
+        Json::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Json::String(text) => Ok(text),
+                other => Err(format!("expected a list of strings for `{key}`, found {} in it", other.describe())),
+            })
+            .collect::<Result<_, _>>()
+            .map(Some),
+        other => Err(format!("expected a list of strings for `{key}`, found {}", other.describe())),
+    }
 }
 
 impl Settings {
-    /// Reads `config.json`. A token is refused: the file is served to everyone who can load the page.
+    /// The fields of `config.json`, as JSON spells them.
+    pub const FIELDS: [&'static str; 7] = [
+        "proxyUrl",
+        "regions",
+        "services",
+        "organizationMode",
+        "detectiveMessage",
+        "disableEmailNotification",
+        "keepRunsDays",
+    ];
+
+    /// Reads `config.json`: every field optional, an unknown one refused with the names it could
+    /// be. A token is refused: the file is served to everyone who can load the page.
     pub fn from_json(text: &str) -> Result<Settings, String> {
-        if let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(text)
-            && fields.keys().any(|k| k.eq_ignore_ascii_case("token"))
-        {
-            return Err("config.json: expected no token (the file is public to everyone who loads this page), \
-                 found one; it was not used — give each user their token instead"
+        Settings::read(text).map_err(|message| format!("config.json: {message}"))
+    }
+
+    /// Reads settings from JSON with `config.json`'s rules; the message does not name the file
+    /// (the embeddable element takes them as an object).
+    pub fn read(text: &str) -> Result<Settings, String> {
+        let members = object(Json::read(text)?)?;
+        if members.iter().any(|(key, _)| key.eq_ignore_ascii_case("token")) {
+            return Err("expected no token (the file is public to everyone who loads this page), found one; it \
+                 was not used — give each user their token instead"
                 .to_owned());
         }
-        serde_json::from_str(text).map_err(|e| format!("config.json: {e}"))
+        let mut settings = Settings::default();
+        let mut seen: Vec<String> = Vec::new();
+        for (key, value) in members {
+            if seen.contains(&key) {
+                return Err(format!("expected each field once, found `{key}` twice"));
+            }
+            match key.as_str() {
+                "proxyUrl" => settings.proxy_url = string(&key, value)?,
+                "regions" => settings.regions = strings(&key, value)?,
+                "services" => {
+                    settings.services = strings(&key, value)?
+                        .map(|names| names.iter().map(|n| n.parse::<Service>().map_err(|e| e.to_string())).collect())
+                        .transpose()?;
+                }
+                "organizationMode" => settings.organization_mode = boolean(&key, value)?,
+                "detectiveMessage" => settings.detective_message = string(&key, value)?,
+                "disableEmailNotification" => settings.disable_email_notification = boolean(&key, value)?,
+                "keepRunsDays" => {
+                    settings.keep_runs_days = match value {
+                        Json::Null => None,
+                        Json::Number(n) if n.parse::<u32>().is_ok() => n.parse().ok(),
+                        other => {
+                            return Err(format!(
+                                "expected a whole number of days for `keepRunsDays`, found {}",
+                                other.describe()
+                            ));
+                        }
+                    }
+                }
+                _ => {
+                    let names: Vec<String> = Settings::FIELDS.iter().map(|f| format!("`{f}`")).collect();
+                    return Err(format!("unknown field `{key}`, expected one of {}", names.join(", ")));
+                }
+            }
+            seen.push(key);
+        }
+        Ok(settings)
     }
 }
 
@@ -129,7 +223,28 @@ mod tests {
         assert!(token.contains("expected no token"), "{token}");
         let service = Settings::from_json(r#"{"services":["inspector"]}"#).unwrap_err();
         assert!(service.contains("inspector"), "{service}");
-        assert!(Settings::from_json("<!doctype html>").unwrap_err().starts_with("config.json: expected value"));
+        assert_eq!(
+            Settings::from_json("<!doctype html>").unwrap_err(),
+            "config.json: expected a JSON value, found `<` at line 1, column 1"
+        );
+        // Wrong types say what was expected and what was found.
+        let wrong = [
+            (
+                r#"{"organizationMode":"yes"}"#,
+                "expected `true` or `false` for `organizationMode`, found the string \"yes\"",
+            ),
+            (r#"{"regions":"us-east-1"}"#, "expected a list of strings for `regions`, found the string \"us-east-1\""),
+            (r#"{"regions":["us-east-1",2]}"#, "expected a list of strings for `regions`, found the number 2 in it"),
+            (r#"{"keepRunsDays":-1}"#, "expected a whole number of days for `keepRunsDays`, found the number -1"),
+            (r#"{"proxyUrl":"a","proxyUrl":"b"}"#, "expected each field once, found `proxyUrl` twice"),
+            (r#"["guardduty"]"#, "expected a JSON object, found an array"),
+            ("{} x", "expected the end of the JSON, found `x` at line 1, column 4"),
+        ];
+        for (json, message) in wrong {
+            assert_eq!(Settings::from_json(json), Err(format!("config.json: {message}")), "{json}");
+        }
+        // `null` is no value, as an absent field.
+        assert_eq!(Settings::from_json(r#"{"proxyUrl":null,"keepRunsDays":null}"#).unwrap(), Settings::default());
     }
 
     #[test]

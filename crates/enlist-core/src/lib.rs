@@ -41,7 +41,7 @@ pub use outcome::{
     Outcome, Stage, UnprocessedReason, classify_unprocessed, describe_counts, describe_survey, label_words,
 };
 pub use parse::{
-    Excluded, Exclusion, Format, OptionValue, Options, Parsed, Summary, UnknownFormat, detect_format, parse,
+    Excluded, Exclusion, Format, Json, OptionValue, Options, Parsed, Summary, UnknownFormat, detect_format, parse,
     parse_shared, reparse,
 };
 pub use plan::{Plan, PlanError, PlannedRequest, Policy, apply_fix, apply_fixes, requests_json};

@@ -31,7 +31,7 @@ pub use requests::{HttpRequest, PlanInput, Requests, build_requests};
 
 /// Reads a JavaScript object through JSON, so that a misspelled field is an error that names it
 /// rather than a field silently ignored (serde-wasm-bindgen alone reads only the fields it knows).
-#[cfg(any(feature = "build-requests", feature = "export-results", feature = "ui"))]
+#[cfg(any(feature = "build-requests", feature = "export-results"))]
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsError> {
     let json = js_sys::JSON::stringify(value)
         .ok()
@@ -117,7 +117,13 @@ pub fn parse(
 #[wasm_bindgen]
 pub fn mount(element: web_sys::HtmlElement, config: Option<js_sys::Object>) -> Result<(), JsError> {
     let settings = match config {
-        Some(object) => from_js(&object, "config")?,
+        Some(object) => {
+            let json = js_sys::JSON::stringify(&object)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| JsError::new("config: expected an object, found a value JSON cannot hold"))?;
+            enlist_web::settings::Settings::read(&json).map_err(|e| JsError::new(&format!("config: {e}")))?
+        }
         None => enlist_web::settings::Settings::default(),
     };
     enlist_web::mount(element, settings);

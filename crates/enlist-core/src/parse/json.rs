@@ -23,7 +23,7 @@ const MAX_DEPTH: usize = 64;
 #[derive(Debug)]
 pub(super) enum Value<'a> {
     Null,
-    Bool,
+    Bool(bool),
     Number(&'a str),
     /// The decoded text, and whether it is byte for byte the input between its quotes (no escapes).
     String(Cow<'a, str>, bool),
@@ -96,8 +96,8 @@ impl<'a> Parser<'a> {
                 Value::String(text, exact)
             }
             Some(b'-' | b'0'..=b'9') => Value::Number(self.number()),
-            Some(b't') => self.literal("true", Value::Bool)?,
-            Some(b'f') => self.literal("false", Value::Bool)?,
+            Some(b't') => self.literal("true", Value::Bool(true))?,
+            Some(b'f') => self.literal("false", Value::Bool(false))?,
             Some(b'n') => self.literal("null", Value::Null)?,
             _ => return self.error("a JSON value"),
         };
@@ -290,6 +290,78 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {}
                 _ => return self.error("`,` or `}` after a value"),
+            }
+        }
+    }
+}
+
+/// A small JSON document, such as the settings a host gives the browser app (`config.json`), read
+/// by the same reader as pasted lists: so the page needs no second JSON reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Json {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, as written.
+    Number(String),
+    /// A string, unescaped.
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object's members in the order written.
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// Reads one JSON value with nothing but whitespace around it. The error says what was
+    /// expected and what was found, and where (line and column, 1-based).
+    ///
+    /// ```
+    /// use enlist_core::Json;
+    /// let json = Json::read(r#"{"regions": ["us-east-1"], "on": true}"#).unwrap();
+    /// let Json::Object(members) = json else { panic!() };
+    /// assert_eq!(members[1], ("on".to_owned(), Json::Bool(true)));
+    /// assert_eq!(Json::read("<html>").unwrap_err(), "expected a JSON value, found `<` at line 1, column 1");
+    /// ```
+    pub fn read(text: &str) -> Result<Json, String> {
+        let mut parser = Parser { text, pos: 0, depth: 0 };
+        let at = |error: SyntaxError| {
+            let place = crate::span::LineIndex::new(text).line_col(text, error.at, crate::span::ColumnEncoding::Chars);
+            format!("{} at line {}, column {}", error.message, place.line, place.column)
+        };
+        let node = parser.value().map_err(at)?;
+        parser.skip_whitespace();
+        if parser.pos < text.len() {
+            let message = format!("expected the end of the JSON, found {}", parser.found());
+            return Err(at(SyntaxError { at: parser.pos, message }));
+        }
+        Ok(Json::from(node.value))
+    }
+
+    /// What the value is, for a message: `the string "x"`, `the number 1`, `true`, `an array`.
+    pub fn describe(&self) -> String {
+        match self {
+            Json::Null => "null".to_owned(),
+            Json::Bool(b) => b.to_string(),
+            Json::Number(n) => format!("the number {n}"),
+            Json::String(s) => format!("the string \"{}\"", quote(s)),
+            Json::Array(_) => "an array".to_owned(),
+            Json::Object(_) => "an object".to_owned(),
+        }
+    }
+}
+
+impl From<Value<'_>> for Json {
+    fn from(value: Value<'_>) -> Json {
+        match value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(b),
+            Value::Number(n) => Json::Number(n.to_owned()),
+            Value::String(s, _) | Value::Plain(s, _) => Json::String(s.into_owned()),
+            Value::Array(items) => Json::Array(items.into_iter().map(|n| Json::from(n.value)).collect()),
+            Value::Object(members) => {
+                Json::Object(members.into_iter().map(|m| (m.key.into_owned(), Json::from(m.value.value))).collect())
             }
         }
     }
@@ -599,7 +671,7 @@ impl<'c, 'i> Reader<'c, 'i> {
                     self.out.account(span, Some(field), None, None);
                 }
             }
-            Value::Null | Value::Bool => self.out.push(Diagnostic::new(
+            Value::Null | Value::Bool(_) => self.out.push(Diagnostic::new(
                 self.invalid(),
                 span,
                 format!(
@@ -635,7 +707,7 @@ impl<'c, 'i> Reader<'c, 'i> {
                 }
                 Some(RawField::exact(text, node.span.start))
             }
-            Value::Bool | Value::Array(_) | Value::Object(_) => Some(RawField {
+            Value::Bool(_) | Value::Array(_) | Value::Object(_) => Some(RawField {
                 text: Cow::Owned(node.span.slice(input).to_owned()),
                 span: node.span,
                 exact: true,

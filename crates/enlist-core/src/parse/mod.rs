@@ -21,6 +21,7 @@ use crate::service::{Service, Services};
 use crate::span::{LineIndex, Span};
 
 pub use detect::detect_format;
+pub use json::Json;
 
 /// What the input is checked for. As JSON (the JavaScript API's options): `services`,
 /// `organizationMode`, `adminAccount`, `format`, each optional; any other field is an error.

@@ -448,7 +448,8 @@ fn unquote_key(key: &str) -> Cow<'_, str> {
 fn plain(text: &str) -> Value<'_> {
     match text {
         "null" | "Null" | "NULL" | "~" => return Value::Null,
-        "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => return Value::Bool,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
         _ => {}
     }
     if is_number(text) { Value::Number(text) } else { Value::Plain(Cow::Borrowed(text), true) }
