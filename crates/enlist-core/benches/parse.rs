@@ -126,12 +126,6 @@ fn main() {
             times.sort();
             times[times.len() / 2].as_secs_f64() * 1e3
         };
-        if args.iter().any(|a| a == "--reparse-loop") {
-            for _ in 0..400 {
-                black_box(reparse(&before, Arc::clone(&typed), &options));
-            }
-            return;
-        }
         let incremental = times(&|| reparse(&before, Arc::clone(&typed), &options).diagnostics.len());
         let whole = times(&|| parse_shared(Arc::clone(&typed), &options).diagnostics.len());
         println!("keystroke lines={lines} reparse_median_ms={incremental:.3} parse_median_ms={whole:.3}");

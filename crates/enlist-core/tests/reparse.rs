@@ -92,6 +92,25 @@ fn same(got: &Parsed, want: &Parsed) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Reads `text` with `reparse` (a `Parsed` keeps what each line gave only when `reparse` made it),
+/// then makes each edit in turn and checks each `reparse` against a whole `parse_shared`.
+fn edit_and_compare(
+    mut text: String,
+    edits: &[(prop::sample::Index, usize, String)],
+    options: &Options,
+) -> Result<(), TestCaseError> {
+    let mut parsed = reparse(&parse_shared(Arc::from(""), options), Arc::from(text.as_str()), options);
+    same(&parsed, &parse_shared(Arc::from(text.as_str()), options))?;
+    for edit in edits {
+        text = apply(&text, edit);
+        let shared: Arc<str> = Arc::from(text.as_str());
+        let again = reparse(&parsed, Arc::clone(&shared), options);
+        same(&again, &parse_shared(shared, options))?;
+        parsed = again;
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
 
@@ -106,16 +125,8 @@ proptest! {
     ) {
         let newline = if crlf { "\r\n" } else { "\n" };
         let bom = if bom { "\u{FEFF}" } else { "" };
-        let mut text = format!("{bom}{}{}", header.map(|h| format!("{h}{newline}")).unwrap_or_default(), lines.join(newline));
-        // A `Parsed` keeps what each line gave only when `reparse` made it.
-        let mut parsed = reparse(&parse_shared(Arc::from(""), &options), Arc::from(text.as_str()), &options);
-        for edit in &edits {
-            text = apply(&text, edit);
-            let shared: Arc<str> = Arc::from(text.as_str());
-            let again = reparse(&parsed, Arc::clone(&shared), &options);
-            same(&again, &parse_shared(shared, &options))?;
-            parsed = again;
-        }
+        let text = format!("{bom}{}{}", header.map(|h| format!("{h}{newline}")).unwrap_or_default(), lines.join(newline));
+        edit_and_compare(text, &edits, &options)?;
     }
 }
 
@@ -130,16 +141,7 @@ proptest! {
         edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..12, "([0-9,;\t\r\n \"#@é\u{FEFF}\u{FFFD}]|\r\n){0,8}"), 1..5),
         options in options(),
     ) {
-        let mut text = text;
-        let mut parsed = reparse(&parse_shared(Arc::from(""), &options), Arc::from(text.as_str()), &options);
-        same(&parsed, &parse_shared(Arc::from(text.as_str()), &options))?;
-        for edit in &edits {
-            text = apply(&text, edit);
-            let shared: Arc<str> = Arc::from(text.as_str());
-            let again = reparse(&parsed, Arc::clone(&shared), &options);
-            same(&again, &parse_shared(shared, &options))?;
-            parsed = again;
-        }
+        edit_and_compare(text, &edits, &options)?;
     }
 }
 

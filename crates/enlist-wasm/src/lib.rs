@@ -111,8 +111,9 @@ pub fn parse(
 }
 
 /// Mounts the whole Enlist app into `element` (with the `ui` feature; the `<enlist-members>` element
-/// calls this). `config` takes the fields of `config.json`: `proxyUrl`, `regions`, `services`,
-/// `organizationMode`, `detectiveMessage`, `disableEmailNotification`.
+/// calls this). `config` takes the fields of `config.json` (`proxyUrl`, `regions`, `services`,
+/// `organizationMode`, `detectiveMessage`, `disableEmailNotification`, `keepRunsDays`), read by the
+/// same rules.
 #[cfg(feature = "ui")]
 #[wasm_bindgen]
 pub fn mount(element: web_sys::HtmlElement, config: Option<js_sys::Object>) -> Result<(), JsError> {
