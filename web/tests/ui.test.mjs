@@ -87,6 +87,7 @@ test('the list is checked before the rest of the page arrives; a later module th
   await page.route(/enlist-later-[0-9a-f]+\.wasm$/, (route) => (blocked ? route.abort() : route.continue()));
   await page.goto(`${server.url}/#token=${server.token}`);
   await page.locator('[data-testid=later-failed]').waitFor();
+  await page.waitForLoadState('networkidle');
   assert.equal(await page.locator('#regions').count(), 0);
   // Pasting and checking need none of it.
   await paste(page, accounts(3, 600_000_000_000));
@@ -117,6 +118,9 @@ test('the list is checked before the rest of the page arrives; a later module th
   await page.reload();
   await page.locator('[data-testid=later-failed]').waitFor();
   assert.equal(await page.locator('.saved').count(), 0);
+  // Every load the page starts by itself (one waits for config.json) has failed before the module
+  // can arrive: else one of them may bring it first and take "Try again" away.
+  await page.waitForLoadState('networkidle');
   blocked = false;
   await page.click('button:has-text("Try again")');
   await page.locator('.saved').filter({ hasText: 'The last run in this browser finished' }).waitFor();
