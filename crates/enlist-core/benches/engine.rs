@@ -11,7 +11,7 @@ mod sim;
 
 use std::time::{Duration, Instant};
 
-use enlist_core::engine::RunConfig;
+use enlist_core::engine::{Run, RunConfig, to_text};
 use enlist_core::{Destination, Invitation, Options, Plan, Policy, Target, parse};
 use sim::{Behaviour, DETECTOR, Driver, Faults, Sim, accounts};
 
@@ -48,24 +48,43 @@ fn main() {
             driver.drive(&mut run, &mut sim, None);
             let took = started.elapsed();
             assert!(run.all_good());
-            (took, driver.sends, driver.journal.iter().map(String::len).sum::<usize>())
+            // Loading the run again, as a resume does: from its compacted snapshot, and from the
+            // append-only journal written along the way (every record of a key, the last winning).
+            let snapshot = to_text(&run.snapshot());
+            let started = Instant::now();
+            let loaded = Run::from_journal(&snapshot).unwrap();
+            let snapshot_load = started.elapsed();
+            assert!(loaded.all_good());
+            let lines: Vec<&str> = driver.journal.iter().map(String::as_str).collect();
+            let started = Instant::now();
+            let loaded = Run::from_lines(&lines).unwrap();
+            let journal_load = started.elapsed();
+            assert!(loaded.all_good());
+            let written = driver.journal.iter().map(String::len).sum::<usize>();
+            (took, driver.sends, written, snapshot_load, snapshot.len(), journal_load)
         };
         let mut times = Vec::new();
-        let mut sends = 0;
-        let mut journal = 0;
+        let mut loads = (Vec::new(), Vec::new());
+        let (mut sends, mut journal, mut snapshot) = (0, 0, 0);
         let started = Instant::now();
         while times.len() < 3 || (started.elapsed() < Duration::from_secs(5) && times.len() < 20) {
-            let (took, s, j) = once();
+            let (took, s, j, snapshot_load, snapshot_len, journal_load) = once();
             times.push(took);
-            (sends, journal) = (s, j);
+            loads.0.push(snapshot_load);
+            loads.1.push(journal_load);
+            (sends, journal, snapshot) = (s, j, snapshot_len);
         }
-        times.sort();
-        let median = times[times.len() / 2];
+        let median = |times: &mut Vec<Duration>| {
+            times.sort();
+            times[times.len() / 2].as_secs_f64() * 1e3
+        };
+        let run_ms = median(&mut times);
         let outcomes = n * regions.len() * 2;
         println!(
-            "bench engine-per-request accounts={n} outcomes={outcomes} requests={sends} run_ms={:.1} per_request_us={:.1} journal_bytes={journal}",
-            median.as_secs_f64() * 1e3,
-            median.as_secs_f64() * 1e6 / sends as f64
+            "bench engine-per-request accounts={n} outcomes={outcomes} requests={sends} run_ms={run_ms:.1} per_request_us={:.1} journal_bytes={journal} snapshot_bytes={snapshot} snapshot_load_ms={:.1} journal_load_ms={:.1}",
+            run_ms * 1e3 / sends as f64,
+            median(&mut loads.0),
+            median(&mut loads.1),
         );
     }
 }

@@ -178,9 +178,17 @@ impl Serialize for MemberStatus {
 impl<'de> Deserialize<'de> for MemberStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<MemberStatus, D::Error> {
         let text = String::deserialize(deserializer)?;
+        MemberStatus::from_saved(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl MemberStatus {
+    /// Reads what [`Serialize`] writes: the label, and `:` with the reason or the service's word
+    /// where it keeps one.
+    pub(crate) fn from_saved(text: &str) -> Result<MemberStatus, String> {
         let (label, rest) = match text.split_once(':') {
             Some((label, rest)) => (label, Some(rest)),
-            None => (text.as_str(), None),
+            None => (text, None),
         };
         Ok(match label {
             "created" => MemberStatus::Created,
@@ -196,10 +204,10 @@ impl<'de> Deserialize<'de> for MemberStatus {
             "account-suspended" => MemberStatus::AccountSuspended,
             "member" => MemberStatus::Other(rest.unwrap_or("").to_owned()),
             _ => {
-                return Err(serde::de::Error::custom(format!(
+                return Err(format!(
                     "expected a member status such as `enabled`, found `{}`",
-                    crate::diagnostic::quote(&text)
-                )));
+                    crate::diagnostic::quote(text)
+                ));
             }
         })
     }

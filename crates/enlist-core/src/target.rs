@@ -525,32 +525,32 @@ impl Target {
 /// options in an `options` object; that shape is read too.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct TargetRepr {
-    service: Service,
-    region: Region,
+pub(crate) struct TargetRepr {
+    pub(crate) service: Service,
+    pub(crate) region: Region,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    detector_id: Option<DetectorId>,
+    pub(crate) detector_id: Option<DetectorId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    graph_arn: Option<GraphArn>,
+    pub(crate) graph_arn: Option<GraphArn>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    hub_arn: Option<HubArn>,
+    pub(crate) hub_arn: Option<HubArn>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    organization_mode: bool,
+    pub(crate) organization_mode: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    message: Option<String>,
+    pub(crate) message: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    disable_email_notification: bool,
+    pub(crate) disable_email_notification: bool,
     #[serde(default, skip_serializing)]
-    options: Option<OptionsV1>,
+    pub(crate) options: Option<OptionsV1>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 #[derive(Default)]
-struct OptionsV1 {
-    message: Option<String>,
-    disable_email_notification: bool,
-    organization_mode: bool,
+pub(crate) struct OptionsV1 {
+    pub(crate) message: Option<String>,
+    pub(crate) disable_email_notification: bool,
+    pub(crate) organization_mode: bool,
 }
 
 impl Serialize for Target {
@@ -572,7 +572,14 @@ impl Serialize for Target {
 
 impl<'de> Deserialize<'de> for Target {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Target, D::Error> {
-        let mut repr = TargetRepr::deserialize(deserializer)?;
+        TargetRepr::deserialize(deserializer)?.into_target().map_err(serde::de::Error::custom)
+    }
+}
+
+impl TargetRepr {
+    /// The target these fields name, or why they name none.
+    pub(crate) fn into_target(self) -> Result<Target, InvalidIdentifier> {
+        let mut repr = self;
         if let Some(v1) = repr.options.take() {
             repr.message = repr.message.or(v1.message);
             repr.disable_email_notification |= v1.disable_email_notification;
@@ -580,7 +587,7 @@ impl<'de> Deserialize<'de> for Target {
         }
         let invitation =
             Invitation { message: repr.message, disable_email_notification: repr.disable_email_notification };
-        let target = match (repr.service, repr.detector_id, repr.graph_arn, repr.hub_arn) {
+        match (repr.service, repr.detector_id, repr.graph_arn, repr.hub_arn) {
             (Service::GuardDuty, Some(detector), None, None) => Target::guardduty(repr.region, detector, invitation),
             (Service::Detective, None, Some(arn), None) => {
                 Target::detective(repr.region, arn, invitation, repr.organization_mode)
@@ -603,8 +610,7 @@ impl<'de> Deserialize<'de> for Target {
             (Service::SecurityHub, ..) => Err(InvalidIdentifier::new(
                 "expected a Security Hub target with a `hubArn` and no `detectorId` or `graphArn`".to_owned(),
             )),
-        };
-        target.map_err(serde::de::Error::custom)
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 
 mod sim;
 
-use enlist_core::engine::{Action, CallId, Held, Machine, Op, Problem, Run, RunConfig, WatchPolicy};
+use enlist_core::engine::{
+    Action, CallId, Held, Machine, Op, Pacing, Problem, RetryPolicy, Run, RunConfig, WatchPolicy, to_text,
+};
 use enlist_core::wire::{Operation, Response};
 use enlist_core::{
     Destination, FailureKind, Invitation, Options, Plan, Policy, Region, Service, Services, Stage, Target,
@@ -162,6 +164,7 @@ fn the_lifecycle_settles_every_account_and_repairs_failed_verification() {
         .count();
     assert_eq!(deletes, 4, "only the failed members are deleted");
     assert_eq!(sh(&run, 4), "invited / created and invited by this run", "the repair leaves Security Hub alone");
+    assert_reads_back(&run, &driver);
     // The repaired email is in the journal: a reload shows it.
     let resumed = driver.resume();
     assert_eq!(resumed.accounts()[4].email(), Some("right@example.com"));
@@ -336,6 +339,7 @@ fn watching_ends_at_its_deadline_and_a_later_run_settles_it() {
     assert!(driver.now < 2 * 60 * 1_000, "stopped watching after about a minute: {}", driver.now);
     let reads = sim.log.iter().filter(|o| **o == Operation::DetectiveGetMembers).count();
     assert!((4..=16).contains(&reads), "reads slow down as they go: {reads} in a minute for two batches");
+    assert_reads_back(&run, &driver);
     driver.now = 25 * 60 * 1_000;
     let mut later = driver.resume();
     assert_eq!(driver.drive(&mut later, &mut sim, None), Ended::Done);
@@ -537,6 +541,101 @@ fn journals_refuse_other_versions_and_damage_without_panicking() {
             let _ = Run::from_journal(&journal[..cut]);
         }
     }
+}
+
+/// A run's journal reads back as it was written: loading the run's snapshot gives a run whose
+/// snapshot is the same text, and so does loading the append-only journal the driver wrote (many
+/// records of a key, the last one winning). For a run with nothing in flight.
+fn assert_reads_back(run: &Run, driver: &Driver) {
+    let snapshot = to_text(&run.snapshot());
+    let loaded = Run::from_journal(&snapshot).unwrap();
+    assert_eq!(to_text(&loaded.snapshot()), snapshot);
+    let lines: Vec<&str> = driver.journal.iter().map(String::as_str).collect();
+    assert_eq!(to_text(&Run::from_lines(&lines).unwrap().snapshot()), snapshot);
+}
+
+/// Every kind of fact a journal keeps reads back: settings unlike the defaults, skipped lines,
+/// destinations that cannot be used (each reason), invitations with a message and organization
+/// mode, refusals, failures for good, emails whose verification failed, repairs, and text that
+/// needs escaping.
+#[test]
+fn a_journal_keeps_every_kind_of_fact() {
+    let input = "Account ID,Email\n\
+        222200000001,a@example.com\n\
+        222200000002,wrong@example.com\n\
+        222200000003,foreign@example.com\n\
+        not an ID,x@example.com\n\
+        222200000005,\"e\u{e9}@example.com\"\n";
+    let behaviour = Behaviour {
+        failing_emails: ["wrong@example.com".to_owned()].into(),
+        foreign: ["222200000003".to_owned()].into(),
+        verification_ms: 2_000,
+        ..Behaviour::default()
+    };
+    let mut sim = Sim::new(5, Faults { server_error: 0.3, ..Faults::default() }, behaviour);
+    let mut destinations = all_three(&["us-east-1"]);
+    let welcome = Invitation::new(Some("Welcome to \"security\"\nline two \u{2014} \\ done"), true);
+    let quiet = Target::guardduty(region("eu-west-1"), DETECTOR.parse().unwrap(), welcome).unwrap();
+    let org = Target::detective(region("eu-west-1"), graph("eu-west-1").parse().unwrap(), Invitation::default(), true);
+    destinations.extend([Destination::Target(quiet), Destination::Target(org.unwrap())]);
+    let reasons = [
+        enlist_core::Unreachable::NotEnabled,
+        enlist_core::Unreachable::NoDetector,
+        enlist_core::Unreachable::NoGraph,
+        enlist_core::Unreachable::NoHub,
+        enlist_core::Unreachable::AccessDenied { message: "not \"allowed\"".to_owned() },
+        enlist_core::Unreachable::Failed { code: "Boom".to_owned(), message: "it \u{e9}xploded".to_owned() },
+    ];
+    for (i, unreachable) in reasons.into_iter().enumerate() {
+        let service = [Service::GuardDuty, Service::Detective, Service::SecurityHub][i % 3];
+        let place = ["ap-south-2", "ap-east-1", "me-south-1", "af-south-1", "eu-south-1", "eu-south-2"][i];
+        destinations.push(Destination::Unavailable { service, region: region(place), unreachable });
+    }
+    let retry = RetryPolicy::default();
+    let pacing = Pacing::default();
+    let watch = WatchPolicy::default();
+    let config = RunConfig {
+        retry: RetryPolicy {
+            max_attempts: 2,
+            max_throttled_attempts: retry.max_throttled_attempts + 1,
+            base_delay_ms: retry.base_delay_ms + 1,
+            max_delay_ms: retry.max_delay_ms + 1,
+            bucket_capacity: retry.bucket_capacity + 1,
+            retry_cost: retry.retry_cost + 1,
+            timeout_retry_cost: retry.timeout_retry_cost + 1,
+            request_timeout_ms: retry.request_timeout_ms + 1,
+        },
+        pacing: Pacing {
+            initial: pacing.initial + 1,
+            max: pacing.max + 1,
+            throttled_interval_ms: pacing.throttled_interval_ms + 1,
+            max_interval_ms: pacing.max_interval_ms + 1,
+        },
+        watch: WatchPolicy { timeout_ms: watch.timeout_ms + 1, first_ms: watch.first_ms + 1, max_ms: watch.max_ms + 1 },
+        seed: u64::MAX,
+        survey: false,
+        repair_failed: true,
+    };
+    let parsed = parse(input, &Options::default());
+    let mut run =
+        Plan::new(&parsed, destinations, Policy { skip_invalid: true }).unwrap().start(config, 1_700_000_000_000);
+    assert_eq!(run.skipped().len(), 2, "the line without an ID, and the email outside ASCII");
+    let mut driver = Driver::new(1_700_000_000_000);
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    let cells: Vec<_> = run.cells().map(|v| v.cell.clone()).collect();
+    assert!(cells.iter().any(|c| matches!(c.problem, Some(Problem::Refused { .. }))), "a refusal");
+    assert!(cells.iter().any(|c| matches!(c.problem, Some(Problem::Failed { .. }))), "a failure for good");
+    assert!(cells.iter().any(|c| c.held_email.is_some()), "an email whose verification failed");
+    assert_reads_back(&run, &driver);
+    run.repair(1, "right@example.com").unwrap();
+    sim.behaviour.failing_emails.clear();
+    assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
+    assert!(run.cells().any(|v| v.cell.did.deleted), "a repair");
+    assert_reads_back(&run, &driver);
+    let loaded = Run::from_journal(&to_text(&run.snapshot())).unwrap();
+    assert_eq!(loaded.config(), run.config());
+    assert_eq!(loaded.skipped(), run.skipped());
+    assert_eq!(loaded.destinations(), run.destinations());
 }
 
 /// An append-only journal and its compacted snapshot load into the same run, and what an answer

@@ -81,12 +81,17 @@ impl Serialize for Held {
 impl<'de> Deserialize<'de> for Held {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Held, D::Error> {
         let text = String::deserialize(deserializer)?;
-        match text.as_str() {
+        Held::from_saved(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Held {
+    /// Reads what [`Serialize`] writes.
+    pub(crate) fn from_saved(text: &str) -> Result<Held, String> {
+        match text {
             "?" => Ok(Held::Unknown),
             "-" => Ok(Held::Absent),
-            _ => serde_json::from_value::<MemberStatus>(serde_json::Value::String(text))
-                .map(Held::Member)
-                .map_err(serde::de::Error::custom),
+            _ => MemberStatus::from_saved(text).map(Held::Member),
         }
     }
 }
@@ -139,8 +144,18 @@ impl Serialize for Did {
 impl<'de> Deserialize<'de> for Did {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Did, D::Error> {
         let text = String::deserialize(deserializer)?;
+        Did::from_saved(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Did {
+    /// Reads what [`Serialize`] writes.
+    pub(crate) fn from_saved(text: &str) -> Result<Did, String> {
         if let Some(other) = text.chars().find(|c| !matches!(c, 'd' | 'c' | 'i')) {
-            return Err(serde::de::Error::custom(format!("expected the letters d, c and i, found `{other}`")));
+            return Err(format!(
+                "expected the letters d, c and i, found `{}`",
+                crate::diagnostic::quote(&other.to_string())
+            ));
         }
         Ok(Did { deleted: text.contains('d'), created: text.contains('c'), invited: text.contains('i') })
     }

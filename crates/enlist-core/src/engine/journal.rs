@@ -24,15 +24,17 @@ use std::fmt;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::account::{Account, AccountId, SharedStr};
 use crate::member::MemberStatus;
 use crate::outcome::UnprocessedReason;
+use crate::parse::json::{Found, Value, member_of, read_value};
 use crate::span::Span;
 use crate::target::{Destination, Target};
 
 use super::cell::{Cell, Did, Held, Op, Problem};
+use super::decode::{self, Fields, flag, list, number, string, text};
 use super::run::{Run, Unit};
 use super::{Millis, RunConfig, Skipped};
 
@@ -76,7 +78,7 @@ fn record<T: Serialize>(key: String, value: &T) -> Record {
     Record { key, line }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PlanRecord {
     journal: String,
@@ -89,20 +91,20 @@ struct PlanRecord {
     skipped: Vec<Skipped>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RunRecord {
     #[serde(default)]
     cancelled: bool,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct AccountRecord {
     email: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct UnitRecord {
     sent: u32,
@@ -118,7 +120,7 @@ struct UnitRecord {
     cells: Vec<Cell>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct FlightRecord {
     sent: u32,
@@ -189,14 +191,6 @@ pub fn to_text(records: &[Record]) -> String {
     text
 }
 
-#[derive(Deserialize)]
-struct Key {
-    #[serde(default)]
-    k: Option<String>,
-    #[serde(default)]
-    version: Option<u64>,
-}
-
 impl Run {
     /// Loads a run from its journal text (JSON Lines of version 2, or a version 1 journal). What
     /// was in flight when the journal stopped is read back before anything is sent again. A
@@ -214,74 +208,81 @@ impl Run {
         let Some(first) = lines.first() else {
             return Err(JournalError("expected an Enlist run journal, found an empty one".to_owned()));
         };
-        let head: Key = serde_json::from_str(first).map_err(|e| {
-            if lines.len() > 1 && lines[1..].iter().any(|l| serde_json::from_str::<Key>(l).is_ok_and(|k| k.k.is_some()))
-            {
+        let head = read_value(first).map_err(|e| {
+            if lines[1..].iter().any(|l| read_value(l).is_ok_and(|v| key(&v).is_ok_and(|k| k.is_some()))) {
                 damaged(format!("line 1: {e}"))
-            } else if serde_json::from_str::<serde::de::IgnoredAny>(first).is_err() {
-                JournalError(format!("expected an Enlist run journal (JSON), found text that is not JSON: {e}"))
             } else {
-                JournalError(format!(
-                    "expected an Enlist run journal (a JSON object on each line), found other JSON: {e}"
-                ))
+                JournalError(format!("expected an Enlist run journal (JSON), found text that is not JSON: {e}"))
             }
         })?;
-        if head.k.is_none() {
-            return match head.version {
-                Some(1) => migrate_v1(&lines.concat()),
-                Some(v) => Err(version_error(v)),
-                None => Err(JournalError(
+        let Ok(fields) = Fields::of(&head) else {
+            return Err(JournalError(format!(
+                "expected an Enlist run journal (a JSON object on each line), found {}",
+                head.describe()
+            )));
+        };
+        if key(&head).map_err(|e| damaged(format!("line 1: {e}")))?.is_none() {
+            return match fields.maybe("version", number::<u64>) {
+                Ok(Some(1)) => migrate_v1(fields),
+                Ok(Some(v)) => Err(version_error(v)),
+                Ok(None) | Err(_) => Err(JournalError(
                     "expected an Enlist run journal (an object with a \"version\"), found other JSON".to_owned(),
                 )),
             };
         }
-        let mut latest: FxHashMap<String, &str> = FxHashMap::default();
+        drop(head);
+        // The last record of each key wins: every line is checked and keyed first, and only the
+        // last of each key is read into the run's types.
+        let mut latest: FxHashMap<String, usize> = FxHashMap::default();
         let mut keys: Vec<String> = Vec::new();
         for (i, line) in lines.iter().enumerate() {
-            match serde_json::from_str::<Key>(line) {
-                Ok(Key { k: Some(key), .. }) => {
-                    if latest.insert(key.clone(), line).is_none() {
-                        keys.push(key);
-                    }
-                }
+            let record_key = match member_of(line, "k") {
+                Ok(Found::Text(record_key)) => record_key,
+                Ok(Found::Missing) => return Err(damaged(format!("line {} has no key", i + 1))),
+                Ok(Found::NotAnObject) => return Err(damaged(format!("line {} is not a JSON object", i + 1))),
+                Ok(Found::NotText) => return Err(damaged(format!("line {}: its key is not a string", i + 1))),
                 // A kill while the last line was being written leaves it cut short.
-                Err(_) if i + 1 == lines.len() => {}
-                Ok(Key { k: None, .. }) => return Err(damaged(format!("line {} has no key", i + 1))),
+                Err(_) if i + 1 == lines.len() => continue,
                 Err(e) => return Err(damaged(format!("line {}: {e}", i + 1))),
+            };
+            if let Some(last) = latest.get_mut(&*record_key) {
+                *last = i;
+            } else {
+                latest.insert(record_key.to_string(), i);
+                keys.push(record_key.into_owned());
             }
         }
-        let plan = latest.get("plan").ok_or_else(|| damaged("it has no plan record"))?;
-        let version: Key = serde_json::from_str(plan).map_err(damaged)?;
-        match version.version {
-            Some(v) if v == u64::from(JOURNAL_VERSION) => {}
-            Some(v) => return Err(version_error(v)),
-            None => return Err(damaged("its plan record has no version")),
-        }
-        let plan: PlanRecord = serde_json::from_str(plan).map_err(damaged)?;
+        let read = |record_key: &str| -> Result<Option<Saved>, JournalError> {
+            let Some(&i) = latest.get(record_key) else { return Ok(None) };
+            // Read once already: the line is an object.
+            let value = read_value(lines[i]).map_err(|e| damaged(format!("line {}: {e}", i + 1)))?;
+            let saved = Saved::read(record_key, &value).map_err(|e| match e {
+                Misread::Version(v) => version_error(v),
+                Misread::Damaged(e) => damaged(format!("{record_key}: {e}")),
+            })?;
+            Ok(Some(saved))
+        };
+        let Some(Saved::Plan(plan)) = read("plan")? else { return Err(damaged("it has no plan record")) };
         let mut run = build(plan)?;
-        if let Some(line) = latest.get("run") {
-            let record: RunRecord = serde_json::from_str(line).map_err(damaged)?;
+        if let Some(Saved::Run(record)) = read("run")? {
             run.cancelled = record.cancelled;
         }
         let n = run.accounts.len();
         let mut flights: Vec<(usize, FlightRecord)> = Vec::new();
-        for key in &keys {
-            let line = latest[key];
-            let Some(kind) = key.get(..1) else { continue };
-            let Ok(index) = key[1..].parse::<usize>() else { continue };
-            match kind {
-                "a" => {
-                    let record: AccountRecord = serde_json::from_str(line).map_err(damaged)?;
-                    let account = run.accounts.get(index).ok_or_else(|| damaged(format!("{key} names no account")))?;
-                    let pool: Arc<str> = Arc::from(record.email.as_str());
-                    let email = SharedStr::new(&pool, 0..record.email.len());
+        for record_key in &keys {
+            let Some(saved) = read(record_key)? else { continue };
+            match saved {
+                Saved::Account(index, email) => {
+                    let account =
+                        run.accounts.get(index).ok_or_else(|| damaged(format!("{record_key} names no account")))?;
+                    let pool: Arc<str> = Arc::from(email.as_str());
+                    let email = SharedStr::new(&pool, 0..email.len());
                     run.accounts[index] = Account::new(account.id(), Some(email), account.span());
                 }
-                "u" => {
-                    let record: UnitRecord = serde_json::from_str(line).map_err(damaged)?;
-                    let unit = run.units.get(index).ok_or_else(|| damaged(format!("{key} names no batch")))?;
+                Saved::Unit(index, record) => {
+                    let unit = run.units.get(index).ok_or_else(|| damaged(format!("{record_key} names no batch")))?;
                     if record.cells.len() != unit.end - unit.start || record.answered > record.sent {
-                        return Err(damaged(format!("{key} does not match its batch")));
+                        return Err(damaged(format!("{record_key} does not match its batch")));
                     }
                     let base = unit.destination * n + unit.start;
                     for (i, cell) in record.cells.into_iter().enumerate() {
@@ -296,11 +297,8 @@ impl Run {
                     restored.request_id = record.request_id;
                     run.units[index] = restored;
                 }
-                "f" => {
-                    let record: FlightRecord = serde_json::from_str(line).map_err(damaged)?;
-                    flights.push((index, record));
-                }
-                _ => {}
+                Saved::Flight(index, record) => flights.push((index, record)),
+                Saved::Plan(_) | Saved::Run(_) | Saved::Other => {}
             }
         }
         for (u, flight) in flights {
@@ -318,6 +316,110 @@ impl Run {
         }
         run.settle_after_load();
         Ok(run)
+    }
+}
+
+/// A record's key (`"k"`), or `None` for an object without one.
+fn key<'v>(value: &'v Value<'_>) -> Result<Option<&'v str>, String> {
+    Fields::of(value)?.maybe("k", text)
+}
+
+/// One record, read.
+enum Saved {
+    Plan(PlanRecord),
+    Run(RunRecord),
+    Account(usize, String),
+    Unit(usize, UnitRecord),
+    Flight(usize, FlightRecord),
+    /// A key this version does not know: passed over.
+    Other,
+}
+
+enum Misread {
+    /// A plan of another journal version.
+    Version(u64),
+    Damaged(String),
+}
+
+impl From<String> for Misread {
+    fn from(e: String) -> Misread {
+        Misread::Damaged(e)
+    }
+}
+
+impl Saved {
+    fn read(record_key: &str, value: &Value<'_>) -> Result<Saved, Misread> {
+        let fields = Fields::of(value)?;
+        if record_key == "plan" {
+            return match fields.need("version", number::<u64>)? {
+                v if v == u64::from(JOURNAL_VERSION) => Ok(Saved::Plan(PlanRecord::read(fields)?)),
+                v => Err(Misread::Version(v)),
+            };
+        }
+        if record_key == "run" {
+            return Ok(Saved::Run(RunRecord { cancelled: fields.or_default("cancelled", flag)? }));
+        }
+        let (Some(kind), Some(Ok(index))) = (record_key.get(..1), record_key.get(1..).map(str::parse::<usize>)) else {
+            return Ok(Saved::Other);
+        };
+        Ok(match kind {
+            "a" => Saved::Account(index, fields.need("email", string)?),
+            "u" => Saved::Unit(
+                index,
+                UnitRecord {
+                    sent: fields.need("sent", number)?,
+                    answered: fields.need("answered", number)?,
+                    surveyed: fields.or_default("surveyed", flag)?,
+                    watch_until: fields.maybe("watchUntil", number)?,
+                    watch_ended: fields.or_default("watchEnded", flag)?,
+                    request_id: fields.maybe("requestId", string)?,
+                    cells: fields.need("cells", |v| list(v, decode::cell))?,
+                },
+            ),
+            "f" => Saved::Flight(
+                index,
+                FlightRecord {
+                    sent: fields.need("sent", number)?,
+                    op: fields.need("op", decode::op)?,
+                    mask: fields.need("mask", number)?,
+                    at: fields.need("at", number)?,
+                },
+            ),
+            _ => Saved::Other,
+        })
+    }
+}
+
+impl PlanRecord {
+    fn read(fields: Fields<'_, '_>) -> Result<PlanRecord, String> {
+        let account = |value: &Value<'_>| {
+            let [id, email, line, start, end] = decode::items(value)? else {
+                return Err(format!(
+                    "expected [ID, email or null, line, start, end], found {} items",
+                    decode::items(value)?.len()
+                ));
+            };
+            let email = match &email.value {
+                Value::Null => None,
+                other => Some(string(other).map_err(|e| format!("the email: {e}"))?),
+            };
+            Ok((
+                decode::account_id(&id.value)?,
+                email,
+                number(&line.value)?,
+                number(&start.value)?,
+                number(&end.value)?,
+            ))
+        };
+        Ok(PlanRecord {
+            journal: fields.need("journal", string)?,
+            version: fields.need("version", number)?,
+            created_at: fields.need("createdAt", number)?,
+            config: fields.need("config", decode::config)?,
+            destinations: fields.need("destinations", |v| list(v, decode::destination))?,
+            accounts: fields.need("accounts", |v| list(v, account))?,
+            skipped: fields.need("skipped", |v| list(v, decode::skipped))?,
+        })
     }
 }
 
@@ -360,67 +462,8 @@ fn build(plan: PlanRecord) -> Result<Run, JournalError> {
 
 /// Version 1: the whole engine state in one object. Its facts become version 2 cells: what it
 /// knew for sure stays, and anything a request may have changed since is read back.
-fn migrate_v1(text: &str) -> Result<Run, JournalError> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct V1 {
-        targets: Vec<Target>,
-        accounts: Vec<V1Account>,
-        skipped: Vec<Skipped>,
-        #[serde(default)]
-        config: V1Config,
-        cells: Vec<V1Cell>,
-        #[serde(default)]
-        cancelled: bool,
-    }
-    #[derive(Deserialize)]
-    struct V1Account {
-        id: AccountId,
-        email: Option<String>,
-        line: usize,
-        start: usize,
-        end: usize,
-    }
-    #[derive(Default, Deserialize)]
-    struct V1Config {
-        #[serde(default)]
-        seed: u64,
-    }
-    #[derive(Deserialize)]
-    struct V1Cell {
-        outcome: V1Outcome,
-    }
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase", tag = "outcome")]
-    enum V1Outcome {
-        Pending,
-        Sending,
-        Created,
-        #[serde(rename_all = "camelCase")]
-        Member {
-            status: V1Status,
-            #[serde(default)]
-            disabled_reason: Option<String>,
-        },
-        ProbablyCreated {},
-        Unprocessed {
-            reason: UnprocessedReason,
-            text: String,
-        },
-        Failed {},
-        Cancelled,
-    }
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase", tag = "status", content = "value")]
-    enum V1Status {
-        Invited,
-        VerificationInProgress,
-        VerificationFailed,
-        Enabled,
-        AcceptedButDisabled,
-        Other(String),
-    }
-    let v1: V1 = serde_json::from_str(text).map_err(damaged)?;
+fn migrate_v1(fields: Fields<'_, '_>) -> Result<Run, JournalError> {
+    let v1 = V1::read(fields).map_err(damaged)?;
     let n = v1.accounts.len();
     if v1.targets.is_empty() || n == 0 || v1.cells.len() != v1.targets.len() * n {
         return Err(damaged("the outcomes do not match the targets and accounts"));
@@ -429,16 +472,16 @@ fn migrate_v1(text: &str) -> Result<Run, JournalError> {
         journal: "enlist run".to_owned(),
         version: JOURNAL_VERSION,
         created_at: 0,
-        config: RunConfig { seed: v1.config.seed, ..RunConfig::default() },
+        config: RunConfig { seed: v1.seed, ..RunConfig::default() },
         destinations: v1.targets.into_iter().map(Destination::Target).collect(),
-        accounts: v1.accounts.into_iter().map(|a| (a.id, a.email, a.line, a.start, a.end)).collect(),
+        accounts: v1.accounts,
         skipped: v1.skipped,
     };
     let mut run = build(plan)?;
     run.cancelled = v1.cancelled;
     for (i, old) in v1.cells.into_iter().enumerate() {
         let created = Did { created: true, ..Did::default() };
-        run.cells[i] = match old.outcome {
+        run.cells[i] = match old {
             V1Outcome::Created => Cell { did: created, ..Cell::default() },
             V1Outcome::Member { status, disabled_reason } => {
                 let status = match status {
@@ -451,9 +494,7 @@ fn migrate_v1(text: &str) -> Result<Run, JournalError> {
                 };
                 Cell { held: Held::Member(status), did: created, ..Cell::default() }
             }
-            V1Outcome::ProbablyCreated {} | V1Outcome::Failed {} => {
-                Cell { pending: Some(Op::Create), ..Cell::default() }
-            }
+            V1Outcome::ProbablyCreated | V1Outcome::Failed => Cell { pending: Some(Op::Create), ..Cell::default() },
             V1Outcome::Unprocessed { reason: UnprocessedReason::AlreadyMember, .. }
             | V1Outcome::Pending
             | V1Outcome::Sending
@@ -467,4 +508,160 @@ fn migrate_v1(text: &str) -> Result<Run, JournalError> {
     }
     run.settle_after_load();
     Ok(run)
+}
+
+struct V1 {
+    targets: Vec<Target>,
+    accounts: Vec<(AccountId, Option<String>, usize, usize, usize)>,
+    skipped: Vec<Skipped>,
+    seed: u64,
+    cells: Vec<V1Outcome>,
+    cancelled: bool,
+}
+
+enum V1Outcome {
+    Pending,
+    Sending,
+    Created,
+    Member { status: V1Status, disabled_reason: Option<String> },
+    ProbablyCreated,
+    Unprocessed { reason: UnprocessedReason, text: String },
+    Failed,
+    Cancelled,
+}
+
+enum V1Status {
+    Invited,
+    VerificationInProgress,
+    VerificationFailed,
+    Enabled,
+    AcceptedButDisabled,
+    Other(String),
+}
+
+impl V1 {
+    /// Version 1's object: `targets`, `accounts` (`{id, email, line, start, end}`), `skipped`,
+    /// `config.seed`, `cells` (each an `outcome` tagged by `"outcome"`), `cancelled`; the rest of
+    /// the engine state it kept is not needed.
+    fn read(fields: Fields<'_, '_>) -> Result<V1, String> {
+        let account = |value: &Value<'_>| {
+            let fields = Fields::of(value)?;
+            Ok((
+                fields.need("id", decode::account_id)?,
+                fields.maybe("email", string)?,
+                fields.need("line", number)?,
+                fields.need("start", number)?,
+                fields.need("end", number)?,
+            ))
+        };
+        let cell = |value: &Value<'_>| Fields::of(value)?.need("outcome", V1Outcome::read);
+        Ok(V1 {
+            targets: fields.need("targets", |v| list(v, decode::target))?,
+            accounts: fields.need("accounts", |v| list(v, account))?,
+            skipped: fields.need("skipped", |v| list(v, decode::skipped))?,
+            seed: fields.maybe("config", |v| Fields::of(v)?.or_default("seed", number))?.unwrap_or(0),
+            cells: fields.need("cells", |v| list(v, cell))?,
+            cancelled: fields.or_default("cancelled", flag)?,
+        })
+    }
+}
+
+impl V1Outcome {
+    fn read(value: &Value<'_>) -> Result<V1Outcome, String> {
+        let fields = Fields::of(value)?;
+        Ok(match fields.need("outcome", text)? {
+            "pending" => V1Outcome::Pending,
+            "sending" => V1Outcome::Sending,
+            "created" => V1Outcome::Created,
+            "member" => V1Outcome::Member {
+                status: fields.need("status", V1Status::read)?,
+                disabled_reason: fields.maybe("disabledReason", string)?,
+            },
+            "probablyCreated" => V1Outcome::ProbablyCreated,
+            "unprocessed" => V1Outcome::Unprocessed {
+                reason: fields.need("reason", decode::reason)?,
+                text: fields.need("text", string)?,
+            },
+            "failed" => V1Outcome::Failed,
+            "cancelled" => V1Outcome::Cancelled,
+            other => {
+                return Err(format!(
+                    "expected an outcome such as `created`, found \"{}\"",
+                    crate::diagnostic::quote(other)
+                ));
+            }
+        })
+    }
+}
+
+impl V1Status {
+    /// `{"status": "invited"}`, or `{"status": "other", "value": "…"}`.
+    fn read(value: &Value<'_>) -> Result<V1Status, String> {
+        let fields = Fields::of(value)?;
+        Ok(match fields.need("status", text)? {
+            "invited" => V1Status::Invited,
+            "verificationInProgress" => V1Status::VerificationInProgress,
+            "verificationFailed" => V1Status::VerificationFailed,
+            "enabled" => V1Status::Enabled,
+            "acceptedButDisabled" => V1Status::AcceptedButDisabled,
+            "other" => V1Status::Other(fields.need("value", string)?),
+            other => {
+                return Err(format!(
+                    "expected a status such as `enabled`, found \"{}\"",
+                    crate::diagnostic::quote(other)
+                ));
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every outcome and status version 1 wrote becomes the version 2 fact it stood for.
+    #[test]
+    fn version_1_outcomes_and_statuses_migrate() {
+        let outcomes = [
+            (r#"{"outcome":"member","status":{"status":"invited"}}"#, "invited"),
+            (r#"{"outcome":"member","status":{"status":"verificationInProgress"}}"#, "verifying-email"),
+            (r#"{"outcome":"member","status":{"status":"verificationFailed"}}"#, "verification-failed"),
+            (r#"{"outcome":"member","status":{"status":"enabled"}}"#, "enabled"),
+            (
+                r#"{"outcome":"member","status":{"status":"acceptedButDisabled"},"disabledReason":"EXCEEDS_LIMIT"}"#,
+                "accepted-but-disabled:EXCEEDS_LIMIT",
+            ),
+            (r#"{"outcome":"member","status":{"status":"other","value":"Paused"}}"#, "member:Paused"),
+            (r#"{"outcome":"probablyCreated"}"#, "?"),
+            (r#"{"outcome":"failed"}"#, "?"),
+            (r#"{"outcome":"unprocessed","reason":"alreadyMember","text":"already"}"#, "?"),
+            (r#"{"outcome":"unprocessed","reason":"ownAccount","text":"own"}"#, "-"),
+            (r#"{"outcome":"cancelled"}"#, "?"),
+            (r#"{"outcome":"pending"}"#, "?"),
+        ];
+        let accounts: Vec<String> = (0..outcomes.len())
+            .map(|i| {
+                format!(r#"{{"id":"2000000000{i:02}","email":"a{i}@example.com","line":{},"start":0,"end":0}}"#, i + 1)
+            })
+            .collect();
+        let cells: Vec<String> = outcomes.iter().map(|(o, _)| format!(r#"{{"outcome":{o},"attempts":1}}"#)).collect();
+        let journal = format!(
+            r#"{{"version":1,"targets":[{{"service":"guardduty","region":"us-east-1","detectorId":"12abc34d567e8fa901bc2d34e56789f0"}}],"accounts":[{}],"skipped":[],"cells":[{}],"cancelled":true}}"#,
+            accounts.join(","),
+            cells.join(",")
+        );
+        let run = Run::from_journal(&journal).unwrap();
+        assert!(run.cancelled);
+        let held: Vec<String> = (0..outcomes.len())
+            .map(|a| serde_json::to_string(&run.cell(0, a).unwrap().held).unwrap().trim_matches('"').to_owned())
+            .collect();
+        assert_eq!(held, outcomes.map(|(_, held)| held));
+        let refused = run.cell(0, 9).unwrap().problem.clone();
+        assert!(matches!(refused, Some(Problem::Refused { reason: UnprocessedReason::OwnAccount, .. })), "{refused:?}");
+        let wrong = journal.replace(r#""status":"enabled""#, r#""status":"happy""#);
+        assert_eq!(
+            Run::from_journal(&wrong).unwrap_err().to_string(),
+            "the run journal is damaged: `cells`: item 4: `outcome`: `status`: expected a status such as `enabled`, found \"happy\""
+        );
+    }
 }

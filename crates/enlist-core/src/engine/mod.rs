@@ -13,6 +13,7 @@
 //! - `journal` — durable facts as keyed records, loading and the migration of version 1.
 
 mod cell;
+mod decode;
 mod journal;
 mod pace;
 mod run;

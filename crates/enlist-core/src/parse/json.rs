@@ -21,7 +21,7 @@ const MAX_DEPTH: usize = 64;
 
 /// A value of the tree both readers build (YAML's scalars map onto JSON's values).
 #[derive(Debug)]
-pub(super) enum Value<'a> {
+pub(crate) enum Value<'a> {
     Null,
     Bool(bool),
     Number(&'a str),
@@ -34,16 +34,16 @@ pub(super) enum Value<'a> {
 }
 
 #[derive(Debug)]
-pub(super) struct Node<'a> {
-    pub(super) value: Value<'a>,
-    pub(super) span: Span,
+pub(crate) struct Node<'a> {
+    pub(crate) value: Value<'a>,
+    pub(crate) span: Span,
 }
 
 #[derive(Debug)]
-pub(super) struct Member<'a> {
-    pub(super) key: Cow<'a, str>,
-    pub(super) key_span: Span,
-    pub(super) value: Node<'a>,
+pub(crate) struct Member<'a> {
+    pub(crate) key: Cow<'a, str>,
+    pub(crate) key_span: Span,
+    pub(crate) value: Node<'a>,
 }
 
 #[derive(Debug)]
@@ -243,6 +243,60 @@ impl<'a> Parser<'a> {
         Ok(char::from_u32(high).unwrap_or(char::REPLACEMENT_CHARACTER))
     }
 
+    /// Checks one value and builds nothing ([`Parser::value`] for values whose syntax is all that
+    /// matters). In an object, the string at its member `name` is kept in `found` (the first such
+    /// member; [`Found::NotText`] if its value is not a string).
+    fn skip(&mut self, name: Option<&str>, found: &mut Found<'a>) -> Result<(), SyntaxError> {
+        self.skip_whitespace();
+        let close = match self.peek() {
+            Some(b'{') => b'}',
+            Some(b'[') => b']',
+            _ => return self.value().map(drop),
+        };
+        if self.depth >= MAX_DEPTH {
+            return self.error(&format!("at most {MAX_DEPTH} levels of nesting"));
+        }
+        self.depth += 1;
+        self.pos += 1;
+        loop {
+            self.skip_whitespace();
+            if self.peek() == Some(close) {
+                self.pos += 1;
+                self.depth -= 1;
+                return Ok(());
+            }
+            let mut wanted = false;
+            if close == b'}' {
+                if self.peek() != Some(b'"') {
+                    return self.error("a key in double quotes or `}`");
+                }
+                let key = self.string()?.0;
+                wanted = name.is_some_and(|name| key == name) && matches!(found, Found::Missing);
+                self.skip_whitespace();
+                if self.peek() != Some(b':') {
+                    return self.error("`:` after the key");
+                }
+                self.pos += 1;
+                self.skip_whitespace();
+            }
+            if wanted && self.peek() == Some(b'"') {
+                *found = Found::Text(self.string()?.0);
+            } else {
+                if wanted {
+                    *found = Found::NotText;
+                }
+                self.skip(None, &mut Found::Missing)?;
+            }
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(c) if c == close => {}
+                _ if close == b'}' => return self.error("`,` or `}` after a value"),
+                _ => return self.error("`,` or `]` after an array item"),
+            }
+        }
+    }
+
     fn array(&mut self) -> Result<Value<'a>, SyntaxError> {
         self.pos += 1;
         let mut items = Vec::new();
@@ -325,18 +379,7 @@ impl Json {
     /// assert_eq!(Json::read("<html>").unwrap_err(), "expected a JSON value, found `<` at line 1, column 1");
     /// ```
     pub fn read(text: &str) -> Result<Json, String> {
-        let mut parser = Parser { text, pos: 0, depth: 0 };
-        let at = |error: SyntaxError| {
-            let place = crate::span::LineIndex::new(text).line_col(text, error.at, crate::span::ColumnEncoding::Chars);
-            format!("{} at line {}, column {}", error.message, place.line, place.column)
-        };
-        let node = parser.value().map_err(at)?;
-        parser.skip_whitespace();
-        if parser.pos < text.len() {
-            let message = format!("expected the end of the JSON, found {}", parser.found());
-            return Err(at(SyntaxError { at: parser.pos, message }));
-        }
-        Ok(Json::from(node.value))
+        read_value(text).map(Json::from)
     }
 
     /// What the value is, for a message: `the string "x"`, `the number 1`, `true`, `an array`.
@@ -348,6 +391,71 @@ impl Json {
             Json::String(s) => format!("the string \"{}\"", quote(s)),
             Json::Array(_) => "an array".to_owned(),
             Json::Object(_) => "an object".to_owned(),
+        }
+    }
+}
+
+/// Reads one JSON value with nothing but whitespace around it, borrowing its strings from `text`
+/// where they have no escapes: [`Json::read`] without the copy, for the crate's own records (the
+/// run journal).
+pub(crate) fn read_value(text: &str) -> Result<Value<'_>, String> {
+    let mut parser = Parser { text, pos: 0, depth: 0 };
+    let node = parser.value().map_err(|e| located(text, e))?;
+    parser.skip_whitespace();
+    if parser.pos < text.len() {
+        let message = format!("expected the end of the JSON, found {}", parser.found());
+        return Err(located(text, SyntaxError { at: parser.pos, message }));
+    }
+    Ok(node.value)
+}
+
+/// What [`member_of`] found.
+pub(crate) enum Found<'a> {
+    /// The value is not an object.
+    NotAnObject,
+    /// An object without the member.
+    Missing,
+    /// The member's value when it is a string.
+    Text(Cow<'a, str>),
+    /// The member's value is not a string.
+    NotText,
+}
+
+/// Checks that `text` is one JSON value, as [`read_value`] does, and finds the string at its member
+/// `name` when it is an object — building no tree, which costs a fraction of reading it.
+pub(crate) fn member_of<'a>(text: &'a str, name: &str) -> Result<Found<'a>, String> {
+    let mut parser = Parser { text, pos: 0, depth: 0 };
+    parser.skip_whitespace();
+    let mut found = match parser.peek() {
+        Some(b'{') => Found::Missing,
+        _ => Found::NotAnObject,
+    };
+    let mut checked = parser.skip(Some(name), &mut found);
+    parser.skip_whitespace();
+    if checked.is_ok() && parser.pos < text.len() {
+        let message = format!("expected the end of the JSON, found {}", parser.found());
+        checked = Err(SyntaxError { at: parser.pos, message });
+    }
+    checked.map(|()| found).map_err(|error| located(text, error))
+}
+
+/// The error's message with its line and column (1-based) in `text`.
+fn located(text: &str, error: SyntaxError) -> String {
+    let place = crate::span::LineIndex::new(text).line_col(text, error.at, crate::span::ColumnEncoding::Chars);
+    let SyntaxError { message, .. } = error;
+    format!("{message} at line {}, column {}", place.line, place.column)
+}
+
+impl Value<'_> {
+    /// What the value is, for a message (as [`Json::describe`]).
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Value::Null => "null".to_owned(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => format!("the number {n}"),
+            Value::String(s, _) | Value::Plain(s, _) => format!("the string \"{}\"", quote(s)),
+            Value::Array(_) => "an array".to_owned(),
+            Value::Object(_) => "an object".to_owned(),
         }
     }
 }
@@ -723,6 +831,67 @@ mod tests {
 
     fn parse_value(text: &str) -> Result<Node<'_>, SyntaxError> {
         Parser { text, pos: 0, depth: 0 }.value()
+    }
+
+    /// What `member_of` says of `text`, as `read_value`'s tree says it.
+    fn member_by_tree(text: &str) -> Result<Option<String>, String> {
+        let value = read_value(text)?;
+        let Value::Object(members) = value else { return Ok(Some("<not an object>".to_owned())) };
+        Ok(match members.iter().find(|m| m.key == "k").map(|m| &m.value.value) {
+            None => None,
+            Some(Value::String(text, _)) => Some(text.to_string()),
+            Some(_) => Some("<not text>".to_owned()),
+        })
+    }
+
+    fn member_by_skipping(text: &str) -> Result<Option<String>, String> {
+        Ok(match member_of(text, "k")? {
+            Found::NotAnObject => Some("<not an object>".to_owned()),
+            Found::Missing => None,
+            Found::Text(text) => Some(text.into_owned()),
+            Found::NotText => Some("<not text>".to_owned()),
+        })
+    }
+
+    /// Checking without building a tree accepts and refuses exactly what reading does, with the
+    /// same message, and finds the same member.
+    #[test]
+    fn skipping_checks_as_reading_does() {
+        let texts = [
+            r#"{"k":"u1","cells":[{"h":"enabled"},{}],"sent":1}"#,
+            r#" {"a":{"k":"inner"},"k":"outer","k":"second"} "#,
+            r#"{"k":"a\"b\u00e9"}"#,
+            r#"{"k":5}"#,
+            r#"{"k":{"k":"x"}}"#,
+            r#"{"x":[1,[2,[3]],{"y":null}],"z":true}"#,
+            r#"[{"k":"x"}]"#,
+            r#""k""#,
+            "12",
+            "null",
+            r#"{"k":"u1","cells":[{"h":"enabled"},"#,
+            r#"{"k":"u1"} {"k":"u2"}"#,
+            r#"{"k" "u1"}"#,
+            r#"{"k":"u1",}"#,
+            r#"{"k":[1,2,]}"#,
+            r#"{"k":[1 2]}"#,
+            r#"{k:"u1"}"#,
+            r#"{"k":"u1"]"#,
+            r#"{"k":"line
+break"}"#,
+            "",
+            &format!("{}{}", "[".repeat(70), "]".repeat(70)),
+        ];
+        for text in texts {
+            assert_eq!(member_by_skipping(text), member_by_tree(text), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The same over generated text made of JSON's own characters.
+        #[test]
+        fn skipping_agrees_with_reading(text in r#"[{}\[\]",:k0-9 a\\tnul\n-]{0,40}"#) {
+            proptest::prop_assert_eq!(member_by_skipping(&text), member_by_tree(&text));
+        }
     }
 
     #[test]

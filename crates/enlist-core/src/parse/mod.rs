@@ -3,7 +3,7 @@
 mod clean;
 mod delimited;
 mod detect;
-mod json;
+pub(crate) mod json;
 mod lines;
 mod record;
 mod yaml;
