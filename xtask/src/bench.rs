@@ -219,22 +219,26 @@ fn engine_section(doc: &str, date: &str) -> Result<String, String> {
     let value =
         |line: &str, key: &str| line.split_whitespace().find_map(|w| w.strip_prefix(key)).unwrap_or("?").to_owned();
     let mut table = String::from(
-        "| accounts | outcomes | requests | whole run | per request | journal written |\n|---:|---:|---:|---:|---:|---:|\n",
+        "| accounts | outcomes | requests | whole run | per request | journal written | load: snapshot | load: journal written |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
+    let mb = |line: &str, key: &str| value(line, key).parse::<f64>().unwrap_or(f64::NAN) / 1_048_576.0;
     for line in &lines {
         table.push_str(&format!(
-            "| {} | {} | {} | {} ms | {} µs | {:.1} MB |\n",
+            "| {} | {} | {} | {} ms | {} µs | {:.1} MB | {} ms ({:.1} MB) | {} ms |\n",
             value(line, "accounts="),
             value(line, "outcomes="),
             value(line, "requests="),
             value(line, "run_ms="),
             value(line, "per_request_us="),
-            value(line, "journal_bytes=").parse::<f64>().unwrap_or(f64::NAN) / 1_048_576.0,
+            mb(line, "journal_bytes="),
+            value(line, "snapshot_load_ms="),
+            mb(line, "snapshot_bytes="),
+            value(line, "journal_load_ms="),
         ));
     }
     let largest = lines.last().map_or(f64::NAN, |l| value(l, "per_request_us=").parse().unwrap_or(f64::NAN));
     let section = format!(
-        "{ENGINE_BEGIN}\nMeasured {date} by `cargo xtask bench` (`cargo bench -p enlist-core --bench engine`): whole runs to\nGuardDuty and Detective in two regions against the simulated services of the engine's tests, answering at\nonce, so only Enlist's own work is timed — deciding each batch's next request (read, create, invite, read\nback), building it, reading its answer, and producing the journal records (appended in memory). The\nsimulated services' own work is included, so these figures are an upper bound.\n\n{table}\nWhat a request costs does not grow with the run; next to a round trip to AWS (tens to hundreds of\nmilliseconds) it is well under 1%.\n{}\n{ENGINE_END}",
+        "{ENGINE_BEGIN}\nMeasured {date} by `cargo xtask bench` (`cargo bench -p enlist-core --bench engine`): whole runs to\nGuardDuty and Detective in two regions against the simulated services of the engine's tests, answering at\nonce, so only Enlist's own work is timed — deciding each batch's next request (read, create, invite, read\nback), building it, reading its answer, and producing the journal records (appended in memory). The\nsimulated services' own work is included, so these figures are an upper bound. \"Load\" is `Run::from_journal` on the\nfinished run's compacted snapshot, and `Run::from_lines` on every record the run wrote (a resume reads one or the\nother, once).\n\n{table}\nWhat a request costs does not grow with the run; next to a round trip to AWS (tens to hundreds of\nmilliseconds) it is well under 1%.\n{}\n{ENGINE_END}",
         figures_line(&[("engine_per_request_us", largest)]),
     );
     Ok(replace_section(doc, ENGINE_BEGIN, ENGINE_END, "Engine: overhead per request", &section))
