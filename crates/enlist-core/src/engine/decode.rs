@@ -59,9 +59,13 @@ impl<'v, 'a> Fields<'v, 'a> {
         }
     }
 
-    /// The member `name`, read with `read`, or `T::default()` when it is missing.
+    /// The member `name`, read with `read`, or `T::default()` when it is missing (`null` is read,
+    /// as serde's `default` does: a flag or a number is never `null`).
     pub(super) fn or_default<T: Default>(self, name: &str, read: impl FnOnce(&'v Value<'a>) -> Read<T>) -> Read<T> {
-        Ok(self.maybe(name, read)?.unwrap_or_default())
+        match self.get(name) {
+            None => Ok(T::default()),
+            Some(value) => read(value).map_err(|e| format!("`{name}`: {e}")),
+        }
     }
 }
 
@@ -408,6 +412,7 @@ mod tests {
     fn missing_and_null_fields_take_their_defaults() {
         assert_eq!(read("{}", cell), Ok(Cell::default()));
         assert_eq!(read(r#"{"e":null,"q":null,"p":null}"#, cell), Ok(Cell::default()));
+        assert_eq!(read(r#"{"r":null}"#, cell).unwrap_err(), "`r`: expected true or false, found null");
         assert_eq!(read("{}", config), Ok(RunConfig::default()));
     }
 }

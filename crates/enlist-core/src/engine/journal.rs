@@ -223,7 +223,11 @@ impl Run {
         };
         if key(&head).map_err(|e| damaged(format!("line 1: {e}")))?.is_none() {
             return match fields.maybe("version", number::<u64>) {
-                Ok(Some(1)) => migrate_v1(fields),
+                Ok(Some(1)) if lines.len() == 1 => migrate_v1(fields),
+                Ok(Some(1)) => Err(damaged(format!(
+                    "expected a version 1 journal to be one line (one JSON object), found {} lines",
+                    lines.len()
+                ))),
                 Ok(Some(v)) => Err(version_error(v)),
                 Ok(None) | Err(_) => Err(JournalError(
                     "expected an Enlist run journal (an object with a \"version\"), found other JSON".to_owned(),
@@ -269,7 +273,7 @@ impl Run {
         }
         let n = run.accounts.len();
         let mut flights: Vec<(usize, FlightRecord)> = Vec::new();
-        for record_key in &keys {
+        for record_key in keys.iter().filter(|k| !matches!(k.as_str(), "plan" | "run")) {
             let Some(saved) = read(record_key)? else { continue };
             match saved {
                 Saved::Account(index, email) => {
@@ -298,6 +302,7 @@ impl Run {
                     run.units[index] = restored;
                 }
                 Saved::Flight(index, record) => flights.push((index, record)),
+                // Read above.
                 Saved::Plan(_) | Saved::Run(_) | Saved::Other => {}
             }
         }

@@ -230,15 +230,19 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The character of a `\\u` escape (a surrogate pair's two escapes together); a surrogate
+    /// without its other half is U+FFFD, and whatever follows it is read on its own.
     fn unicode_escape(&mut self) -> Result<char, SyntaxError> {
         let high = self.hex4()?;
         if (0xD800..0xDC00).contains(&high) && self.text[self.pos..].starts_with("\\u") {
+            let after_high = self.pos;
             self.pos += 2;
             let low = self.hex4()?;
             if (0xDC00..0xE000).contains(&low) {
                 let combined = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
                 return Ok(char::from_u32(combined).unwrap_or(char::REPLACEMENT_CHARACTER));
             }
+            self.pos = after_high;
         }
         Ok(char::from_u32(high).unwrap_or(char::REPLACEMENT_CHARACTER))
     }
@@ -892,6 +896,19 @@ break"}"#,
         fn skipping_agrees_with_reading(text in r#"[{}\[\]",:k0-9 a\\tnul\n-]{0,40}"#) {
             proptest::prop_assert_eq!(member_by_skipping(&text), member_by_tree(&text));
         }
+    }
+
+    /// A surrogate without its other half becomes U+FFFD and drops nothing after it.
+    #[test]
+    fn lone_surrogates_drop_nothing() {
+        let read = |text: &str| match read_value(text).unwrap() {
+            Value::String(text, _) => text.into_owned(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(read(r#""x\ud800\u0041y""#), "x\u{fffd}Ay");
+        assert_eq!(read(r#""\ud800\ud83d\ude00""#), "\u{fffd}\u{1f600}");
+        assert_eq!(read(r#""\ude00\ud83d""#), "\u{fffd}\u{fffd}");
+        assert_eq!(read(r#""\ud83d\ude00""#), "\u{1f600}");
     }
 
     #[test]
