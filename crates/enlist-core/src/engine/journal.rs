@@ -663,6 +663,11 @@ mod tests {
         assert_eq!(held, outcomes.map(|(_, held)| held));
         let refused = run.cell(0, 9).unwrap().problem.clone();
         assert!(matches!(refused, Some(Problem::Refused { reason: UnprocessedReason::OwnAccount, .. })), "{refused:?}");
+        let more = format!("{journal}\n{{\"k\":\"run\"}}");
+        assert_eq!(
+            Run::from_journal(&more).unwrap_err().to_string(),
+            "the run journal is damaged: expected a version 1 journal to be one line (one JSON object), found 2 lines"
+        );
         let wrong = journal.replace(r#""status":"enabled""#, r#""status":"happy""#);
         assert_eq!(
             Run::from_journal(&wrong).unwrap_err().to_string(),
