@@ -165,6 +165,20 @@ pub fn Results(app: AppState) -> impl IntoView {
             counts
         })
     });
+    // The filter's choices: every count, and the one chosen even when nothing has it any more (a
+    // repair took the last failed email away), so the list always shows the filter in effect. Each
+    // option says itself whether it is the one chosen: an option drawn again for a new count would
+    // otherwise leave the list showing its first.
+    let choices = move || {
+        let mut choices: Vec<(String, usize)> = counts.get().into_iter().map(|(s, n)| (s.to_owned(), n)).collect();
+        app.filter.with(|filter| {
+            if !filter.is_empty() && !choices.iter().any(|(status, _)| status == filter) {
+                choices.push((filter.clone(), 0));
+                choices.sort();
+            }
+        });
+        choices
+    };
     let summary = Memo::new(move |_| {
         counts.with(|c| describe_counts(&c.iter().copied().filter(|(l, _)| *l != "skipped").collect::<Vec<_>>()))
     });
@@ -190,9 +204,10 @@ pub fn Results(app: AppState) -> impl IntoView {
     // (run, account, email typed).
     let repairing: RwSignal<Option<(usize, usize, String)>> = RwSignal::new(None);
     let repair_problem: RwSignal<Option<String>> = RwSignal::new(None);
-    // The whole detail of the row whose detail cell has the focus (or was clicked): the cell cuts
-    // long text, and a tooltip needs a mouse.
-    let detail: RwSignal<Option<String>> = RwSignal::new(None);
+    // The row whose whole detail is shown below the table (the one with the focus, or clicked: the
+    // cell cuts long text, and a tooltip needs a mouse): (run, row in that run, its account). It is
+    // read from the run each time, so it follows the row as its outcome changes.
+    let detail: RwSignal<Option<(usize, usize, String)>> = RwSignal::new(None);
     let scroll = RwSignal::new(0_i64);
     let viewport = RwSignal::new(480_i64);
     let table = NodeRef::<leptos::html::Div>::new();
@@ -239,10 +254,17 @@ pub fn Results(app: AppState) -> impl IntoView {
                 <p class="muted">"Exports hold every row of the table, whatever the filter and the search show."</p>
                 <div class="row">
                     <label>"Show "
-                        <select on:change=move |ev| app.filter.set(event_target_value(&ev)) prop:value=move || app.filter.get()>
-                            <option value="">{move || format!("every outcome ({})", thousands(total.get()))}</option>
-                            <For each=move || counts.get() key=|(status, n)| (*status, *n) let((status, n))>
-                                <option value=status>{format!("{} ({})", label_words(status), thousands(n))}</option>
+                        <select on:change=move |ev| app.filter.set(event_target_value(&ev))>
+                            <option value="" prop:selected=move || app.filter.with(String::is_empty)>
+                                {move || format!("every outcome ({})", thousands(total.get()))}
+                            </option>
+                            <For each=choices key=|(status, n)| (status.clone(), *n) let((status, n))>
+                                <option value=status.clone() prop:selected={
+                                    let status = status.clone();
+                                    move || app.filter.with(|f| *f == status)
+                                }>
+                                    {format!("{} ({})", label_words(&status), thousands(n))}
+                                </option>
                             </For>
                         </select>
                     </label>
@@ -306,14 +328,14 @@ pub fn Results(app: AppState) -> impl IntoView {
                                         let cells = accounts * run.destinations().len();
                                         let repair = (row.status == "verification-failed" && index < cells)
                                             .then(|| (r, index % accounts, row.email.clone().unwrap_or_default()));
-                                        Some((row, repair))
+                                        Some((row, (r, index), repair))
                                     })
                                     .collect::<Vec<_>>()
                             });
                             view! {
                                 <tbody>
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{above}px")></td></tr>
-                                    {drawn.into_iter().map(|(r, repair)| row(&r, repair, repairing, detail)).collect_view()}
+                                    {drawn.into_iter().map(|(r, at, repair)| row(&r, at, repair, repairing, detail)).collect_view()}
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{below}px")></td></tr>
                                 </tbody>
                             }
@@ -324,32 +346,41 @@ pub fn Results(app: AppState) -> impl IntoView {
                     <p class="muted" data-testid="no-rows">"No row matches the outcome and the search chosen above."</p>
                 })}
                 <p class="detail-full" data-testid="detail-full" aria-live="polite">
-                    {move || detail.get().unwrap_or_else(|| "Tab to a row, or click or tap it, to read all of it here.".to_owned())}
+                    {move || {
+                        let shown = detail.get().and_then(|(r, index, account)| {
+                            with_runs(app, |runs| result_row(runs.get(r)?, index).filter(|row| row.account == account))
+                        });
+                        shown.map_or_else(|| "Tab to a row, or click or tap it, to read all of it here.".to_owned(), |row| in_words(&row))
+                    }}
                 </p>
             </section>
         })
     }
 }
 
+/// The service as people write it: `GuardDuty`.
+fn service_name(r: &ResultRow) -> String {
+    r.service.parse::<enlist_core::Service>().map_or_else(|_| r.service.clone(), |s| s.display_name().to_owned())
+}
+
+/// The whole row in one sentence, for the line under the table.
+fn in_words(r: &ResultRow) -> String {
+    let place = format!("{} {}", service_name(r), r.region);
+    model::row_in_words(r.line, &r.account, &place, &label_words(&r.status), &r.action, &r.detail)
+}
+
 fn row(
     r: &ResultRow,
+    (run, index): (usize, usize),
     repair: Option<(usize, usize, String)>,
     repairing: RwSignal<Option<(usize, usize, String)>>,
-    detail: RwSignal<Option<String>>,
+    detail: RwSignal<Option<(usize, usize, String)>>,
 ) -> impl IntoView + use<> {
     let email = r.email.clone().unwrap_or_default();
     let tone = tone(&r.status);
-    let service =
-        r.service.parse::<enlist_core::Service>().map_or_else(|_| r.service.clone(), |s| s.display_name().to_owned());
-    let whole = model::row_in_words(
-        r.line,
-        &r.account,
-        &format!("{service} {}", r.region),
-        &label_words(&r.status),
-        &r.action,
-        &r.detail,
-    );
-    let show = move || detail.set(Some(whole.clone()));
+    let service = service_name(r);
+    let account = r.account.clone();
+    let show = move || detail.set(Some((run, index, account.clone())));
     view! {
         <tr class=format!("{} {tone}", r.status) data-line=r.line tabindex="0" on:focus={let show = show.clone(); move |_| show()} on:click=move |_| show()>
             <td>{r.line}</td>

@@ -88,10 +88,21 @@ test('a mixed list settles in GuardDuty and Detective in two regions under throt
   await page.screenshot({ path: `${shots}/14-repair.png`, fullPage: true });
   await page.click('button:has-text("Delete and add again")');
   await finished(page);
+  // The line under the table follows the row it describes (the one whose "Fix email" was clicked).
+  const detail = await page.locator('[data-testid=detail-full]').textContent();
+  assert.match(detail, /deleted(,| and) created again/);
+  assert.doesNotMatch(detail, /verification failed/);
+  // The list of outcomes shows the filter in effect as its count changes (its option is drawn again).
+  const filter = page.locator('section:has(#results-title) select');
+  assert.equal(await filter.inputValue(), 'verification-failed');
+  assert.equal(await filter.locator('option:checked').textContent(), 'email verification failed (4)');
   await page.locator('[data-testid=results] tr.verification-failed button:has-text("Fix email")').first().click();
   await page.fill('#repair-email', 'right2@example.com');
   await page.click('button:has-text("Delete and add again")');
   await finished(page);
+  // … and once no row has it any more: the list says so instead of showing "every outcome".
+  assert.equal(await filter.inputValue(), 'verification-failed');
+  assert.equal(await filter.locator('option:checked').textContent(), 'email verification failed (0)');
   await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/15-repaired.png` });
   const repaired = await exported(page);
   await assertTruth(server, repaired);
