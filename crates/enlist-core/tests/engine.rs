@@ -153,6 +153,12 @@ fn the_lifecycle_settles_every_account_and_repairs_failed_verification() {
         "four destinations to repair: GuardDuty and Detective in two regions, never Security Hub"
     );
     assert!(run.repair(4, "not an email").is_err());
+    assert_eq!(
+        run.repair(4, "New@example.com").unwrap_err(),
+        "expected the root email of account 222200000005, found New@example.com, the email of account 222200000003 in this run (each AWS account has its own)"
+    );
+    assert_eq!(run.repairable(4).len(), 4, "GuardDuty and Detective in two regions");
+    assert!(run.repairable(0).is_empty());
     assert_eq!(driver.drive(&mut run, &mut sim, None), Ended::Done);
     assert_truth(&run, &mut sim, driver.now);
     assert_eq!(gd(&run, 4), "invited / deleted, created again and invited by this run");

@@ -549,22 +549,30 @@ impl Run {
             self.changed_emails.push(account);
         }
         let n = self.accounts.len();
-        let mut repaired = 0;
-        for d in 0..self.destinations.len() {
+        let destinations = self.repairable(account);
+        for &d in &destinations {
             let cell = &mut self.cells[d * n + account];
-            if cell.held == Held::Member(MemberStatus::VerificationFailed) {
-                cell.repair = true;
-                cell.problem = None;
-                repaired += 1;
-                if let Some(u) = self.unit_of(d, account) {
-                    self.units[u].journal_dirty = true;
-                    if !matches!(self.units[u].phase, Phase::InFlight { .. }) {
-                        self.reopen(u);
-                    }
+            cell.repair = true;
+            cell.problem = None;
+            if let Some(u) = self.unit_of(d, account) {
+                self.units[u].journal_dirty = true;
+                if !matches!(self.units[u].phase, Phase::InFlight { .. }) {
+                    self.reopen(u);
                 }
             }
         }
-        Ok(repaired)
+        Ok(destinations.len())
+    }
+
+    /// The destinations where [`Run::repair`] would delete `account`'s member and add it again:
+    /// those whose service holds it with its email verification failed (never Security Hub, which
+    /// verifies no email).
+    pub fn repairable(&self, account: usize) -> Vec<usize> {
+        (0..self.destinations.len())
+            .filter(|&d| {
+                self.cell(d, account).is_some_and(|c| c.held == Held::Member(MemberStatus::VerificationFailed))
+            })
+            .collect()
     }
 
     /// Why [`Run::repair`] would refuse `email` for `account`, if it would: an account not of this
@@ -582,6 +590,17 @@ impl Run {
         }
         for service in self.destinations.iter().filter_map(Destination::target).map(Target::service) {
             check_email(email.trim(), service).map_err(|p| p.message)?;
+        }
+        let other = self.accounts.iter().enumerate().find(|&(i, a)| {
+            i != account && a.id() != current.id() && a.email().is_some_and(|e| e.eq_ignore_ascii_case(email.trim()))
+        });
+        if let Some((_, other)) = other {
+            return Err(format!(
+                "expected the root email of account {}, found {}, the email of account {} in this run (each AWS account has its own)",
+                current.id(),
+                email.trim(),
+                other.id()
+            ));
         }
         Ok(())
     }
