@@ -208,6 +208,10 @@ pub fn Results(app: AppState) -> impl IntoView {
     // cell cuts long text, and a tooltip needs a mouse): (run, row in that run, its account). It is
     // read from the run each time, so it follows the row as its outcome changes.
     let detail: RwSignal<Option<(usize, usize, String)>> = RwSignal::new(None);
+    // The row with the keyboard's focus: (run, row in that run). Drawing the rows again (a scroll,
+    // an answer) replaces their elements, which takes the focus away: it is given back to the
+    // row's new element, or to the table when the row is no longer drawn.
+    let focused: RwSignal<Option<(usize, usize)>> = RwSignal::new(None);
     let scroll = RwSignal::new(0_i64);
     let viewport = RwSignal::new(480_i64);
     let table = NodeRef::<leptos::html::Div>::new();
@@ -230,7 +234,12 @@ pub fn Results(app: AppState) -> impl IntoView {
             <section class="step" aria-labelledby="results-title">
                 <h2 id="results-title" tabindex="-1">"4. Outcomes"</h2>
                 {move || progress.get().map(|(progress, done, cancelled)| view! { <ProgressView progress=progress done=done cancelled=cancelled/> })}
-                <p class="summary" data-testid="summary">{move || summary.get()}</p>
+                // With earlier runs in the table, the counts are the table's, not the latest run's
+                // (whose own are in its headline above).
+                <p class="summary" data-testid="summary">{move || {
+                    let earlier = app.earlier.with(|e| !e.is_empty());
+                    summary.with(|s| if earlier && !s.is_empty() { format!("Every run in the table: {s}") } else { s.clone() })
+                }}</p>
                 {move || app.earlier.with(|e| !e.is_empty()).then(|| view! {
                     <p class="muted">"The table also holds the rows of this page's earlier runs, above the latest run's."</p>
                 })}
@@ -256,7 +265,7 @@ pub fn Results(app: AppState) -> impl IntoView {
                     <label>"Show "
                         <select on:change=move |ev| app.filter.set(event_target_value(&ev))>
                             <option value="" prop:selected=move || app.filter.with(String::is_empty)>
-                                {move || format!("every outcome ({})", thousands(total.get()))}
+                                {move || format!("every row ({})", thousands(total.get()))}
                             </option>
                             <For each=choices key=|(status, n)| (status.clone(), *n) let((status, n))>
                                 <option value=status.clone() prop:selected={
@@ -272,12 +281,20 @@ pub fn Results(app: AppState) -> impl IntoView {
                     <span class="muted" aria-live="polite">{move || match count() { 1 => "1 row".to_owned(), n => format!("{} rows", thousands(n)) }}</span>
                 </div>
                 {move || repairing.get().map(|(run, account, email)| {
-                    let id = with_runs_untracked(app, |runs| runs.get(run).and_then(|r| r.accounts().get(account)).map(|a| a.id().to_string())).unwrap_or_default();
+                    // The account, and where its member is deleted and added again: every
+                    // destination whose verification failed, not only the row's.
+                    let (id, places) = with_runs_untracked(app, |runs| {
+                        let Some(r) = runs.get(run) else { return (String::new(), String::new()) };
+                        let id = r.accounts().get(account).map(|a| a.id().to_string()).unwrap_or_default();
+                        let places: Vec<String> = r.repairable(account).into_iter().filter_map(|d| r.destinations().get(d)).map(|d| format!("{} {}", d.service().display_name(), d.region())).collect();
+                        (id, places.join(", "))
+                    });
+                    let asked = format!("Delete the failed member {id} in {places} and add it again with ");
                     view! {
                         <div class="repair" role="group" aria-labelledby="repair-title">
-                            <p id="repair-title">{format!("Account {id}: its email verification failed. Type the account's root email; Enlist deletes the failed member and adds it again with this email (the proxy deletes nothing else).")}</p>
+                            <p id="repair-title">{format!("Account {id}: its email verification failed in {places}. Type the account's root email; Enlist deletes the failed member there and adds it again with this email (the proxy deletes nothing else).")}</p>
                             <label>"Root email "<input type="email" id="repair-email" prop:value=email
-                                on:input=move |ev| repairing.update(|r| if let Some(r) = r { r.2 = event_target_value(&ev) })/></label>
+                                on:input=move |ev| { repair_problem.set(None); repairing.update(|r| if let Some(r) = r { r.2 = event_target_value(&ev) }) }/></label>
                             <button class="primary" on:click=move |_| {
                                 let Some((run, account, email)) = repairing.get_untracked() else { return };
                                 // What would be refused is said before asking to confirm.
@@ -285,7 +302,7 @@ pub fn Results(app: AppState) -> impl IntoView {
                                     repair_problem.set(Some(e));
                                     return browser::focus_later("repair-email");
                                 }
-                                let confirmed = web_sys::window().and_then(|w| w.confirm_with_message(&format!("Delete the failed member {id} and add it again with {email}?")).ok()).unwrap_or(false);
+                                let confirmed = web_sys::window().and_then(|w| w.confirm_with_message(&format!("{asked}{email}?")).ok()).unwrap_or(false);
                                 if !confirmed { return; }
                                 match app.repair(run, account, &email) {
                                     Ok(()) => { repairing.set(None); repair_problem.set(None); }
@@ -323,19 +340,18 @@ pub fn Results(app: AppState) -> impl IntoView {
                                         let (r, index) = locate(counts.iter().copied(), index)?;
                                         let run = runs[r];
                                         let row = result_row(run, index)?;
-                                        // A failed email is repaired on its own row, in whichever run it is.
-                                        let accounts = run.accounts().len();
-                                        let cells = accounts * run.destinations().len();
-                                        let repair = (row.status == "verification-failed" && index < cells)
-                                            .then(|| (r, index % accounts, row.email.clone().unwrap_or_default()));
+                                        let repair = repair_target(run, r, index, &row);
                                         Some((row, (r, index), repair))
                                     })
                                     .collect::<Vec<_>>()
                             });
+                            if focused.get_untracked().is_some() {
+                                leptos::task::spawn_local(refocus(table, focused));
+                            }
                             view! {
                                 <tbody>
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{above}px")></td></tr>
-                                    {drawn.into_iter().map(|(r, at, repair)| row(&r, at, repair, repairing, detail)).collect_view()}
+                                    {drawn.into_iter().map(|(r, at, repair)| row(&r, at, repair, repairing, detail, focused)).collect_view()}
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{below}px")></td></tr>
                                 </tbody>
                             }
@@ -348,14 +364,37 @@ pub fn Results(app: AppState) -> impl IntoView {
                 <p class="detail-full" data-testid="detail-full" aria-live="polite">
                     {move || {
                         let shown = detail.get().and_then(|(r, index, account)| {
-                            with_runs(app, |runs| result_row(runs.get(r)?, index).filter(|row| row.account == account))
+                            with_runs(app, |runs| {
+                                let run = runs.get(r)?;
+                                let row = result_row(run, index).filter(|row| row.account == account)?;
+                                Some((repair_target(run, r, index, &row), row))
+                            })
                         });
-                        shown.map_or_else(|| "Tab to a row, or click or tap it, to read all of it here.".to_owned(), |row| in_words(&row))
+                        match shown {
+                            None => view! { "Tab to a row, or click or tap it, to read all of it here." }.into_any(),
+                            // Where the table is too narrow for its Detail column, its "Fix email" is here.
+                            Some((repair, row)) => view! {
+                                {in_words(&row)}
+                                {repair.map(|target| view! {
+                                    " "
+                                    <button class="fix" on:click=move |_| { repairing.set(Some(target.clone())); browser::focus_later("repair-email"); }>"Fix email"</button>
+                                })}
+                            }.into_any(),
+                        }
                     }}
                 </p>
             </section>
         })
     }
+}
+
+/// What "Fix email" on a row opens: (run, account, its email now), for a row whose email
+/// verification failed. A failed email is repaired on its own row, in whichever run it is.
+fn repair_target(run: &Run, r: usize, index: usize, row: &ResultRow) -> Option<(usize, usize, String)> {
+    let accounts = run.accounts().len();
+    let cells = accounts * run.destinations().len();
+    (row.status == "verification-failed" && index < cells)
+        .then(|| (r, index % accounts, row.email.clone().unwrap_or_default()))
 }
 
 /// The service as people write it: `GuardDuty`.
@@ -369,20 +408,76 @@ fn in_words(r: &ResultRow) -> String {
     model::row_in_words(r.line, &r.account, &place, &label_words(&r.status), &r.action, &r.detail)
 }
 
+/// Gives the focus back to the row that had it once the rows are drawn again, when nothing else
+/// took it meanwhile; to the table itself when that row is no longer drawn (scrolled far away).
+async fn refocus(table: NodeRef<leptos::html::Div>, focused: RwSignal<Option<(usize, usize)>>) {
+    use wasm_bindgen::JsCast;
+    gloo_timers::future::TimeoutFuture::new(0).await;
+    let (Some((run, index)), Some(table)) = (focused.get_untracked(), table.get_untracked()) else { return };
+    let document = web_sys::window().and_then(|w| w.document());
+    let lost = document.and_then(|d| d.active_element()).is_none_or(|e| e.tag_name() == "BODY");
+    if !lost {
+        return;
+    }
+    let selector = format!("tr[data-row=\"{run}:{index}\"]");
+    match table.query_selector(&selector).ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        Some(row) => browser::focus(&row),
+        None => {
+            focused.set(None);
+            browser::focus(&table);
+        }
+    }
+}
+
 fn row(
     r: &ResultRow,
     (run, index): (usize, usize),
     repair: Option<(usize, usize, String)>,
     repairing: RwSignal<Option<(usize, usize, String)>>,
     detail: RwSignal<Option<(usize, usize, String)>>,
+    focused: RwSignal<Option<(usize, usize)>>,
 ) -> impl IntoView + use<> {
     let email = r.email.clone().unwrap_or_default();
     let tone = tone(&r.status);
     let service = service_name(r);
     let account = r.account.clone();
     let show = move || detail.set(Some((run, index, account.clone())));
+    let on_focus = {
+        let show = show.clone();
+        move |_| {
+            focused.set(Some((run, index)));
+            show();
+        }
+    };
+    // Focus that leaves a row still on the page went elsewhere on purpose; a row replaced by its
+    // new drawing keeps its claim (see `refocus`).
+    let on_blur = move |ev: leptos::ev::FocusEvent| {
+        let element = event_target::<web_sys::HtmlElement>(&ev);
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            if element.is_connected() && focused.get_untracked() == Some((run, index)) {
+                focused.set(None);
+            }
+        });
+    };
+    // Up and down arrows move between rows, as in a list.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        use wasm_bindgen::JsCast;
+        let next = match ev.key().as_str() {
+            "ArrowDown" => event_target::<web_sys::Element>(&ev).next_element_sibling(),
+            "ArrowUp" => event_target::<web_sys::Element>(&ev).previous_element_sibling(),
+            _ => return,
+        };
+        if let Some(row) =
+            next.filter(|e| e.has_attribute("data-row")).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            ev.prevent_default();
+            browser::focus(&row);
+        }
+    };
     view! {
-        <tr class=format!("{} {tone}", r.status) data-line=r.line tabindex="0" on:focus={let show = show.clone(); move |_| show()} on:click=move |_| show()>
+        <tr class=format!("{} {tone}", r.status) data-line=r.line data-row=format!("{run}:{index}") tabindex="0"
+            on:focus=on_focus on:blur=on_blur on:keydown=on_key on:click=move |_| show()>
             <td>{r.line}</td>
             <td>{r.account.clone()}</td>
             <td title=email.clone()>{email.clone()}</td>

@@ -75,19 +75,52 @@ test('a mixed list settles in GuardDuty and Detective in two regions under throt
   assert.deepEqual([row('500000000004', 'guardduty').status, row('500000000004', 'guardduty').action], ['enabled', 'created by this run']);
   assert.equal(row('500000000006', 'detective').status, 'verification-failed');
   const summary = await page.locator('[data-testid=summary]').textContent();
-  assert.equal(summary, '16 invited · 8 email verification failed · 4 enabled');
+  assert.equal(summary, 'Every run in the table: 16 invited · 8 email verification failed · 4 enabled');
   // Members read as good whoever added them; failed verification stands out on its rows.
   assert.ok((await page.locator('[data-testid=results] tr.invited.good').count()) > 0);
+  // Keyboard only: the arrows reach every row and back, though the table draws only the rows
+  // near its view (moving down scrolls it and draws the next ones); Tab goes on from a row.
+  const focusedRow = () => page.evaluate(() => document.activeElement?.getAttribute('data-row') ?? document.activeElement?.tagName);
+  await page.locator('[data-testid=results] tr[data-row]').first().focus();
+  const seen = new Set([await focusedRow()]);
+  for (let i = 1; i < 28; i++) {
+    await page.keyboard.press('ArrowDown');
+    seen.add(await focusedRow());
+  }
+  assert.equal(seen.size, 28, [...seen].join(' '));
+  assert.equal(await page.evaluate(() => [...document.querySelectorAll('[data-testid=results] tr[data-row]')].at(-1) === document.activeElement), true);
+  for (let i = 1; i < 28; i++) await page.keyboard.press('ArrowUp');
+  assert.equal(await focusedRow(), [...seen][0]);
+  const tabbed = new Set([await focusedRow()]);
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    const at = await page.evaluate(() => document.activeElement?.closest('tr[data-row]')?.getAttribute('data-row'));
+    if (!at) break;
+    tabbed.add(at);
+  }
+  assert.equal(tabbed.size, 28, `Tab reached ${[...tabbed].join(' ')}`);
   await page.selectOption('section:has(#results-title) select', 'verification-failed');
   assert.equal(await page.locator('[data-testid=results] tr.verification-failed.bad').count(), 8);
 
   // Correct the first failed email on its row; the page asks before deleting anything.
-  page.on('dialog', (dialog) => dialog.accept());
+  const asked = [];
+  page.on('dialog', (dialog) => { asked.push(dialog.message()); dialog.accept(); });
   await page.locator('[data-testid=results] tr.verification-failed button:has-text("Fix email")').first().click();
+  // The panel and the question name every destination where the member is deleted, not only the row's.
+  const places = ['GuardDuty us-east-1', 'Detective us-east-1', 'GuardDuty eu-west-1', 'Detective eu-west-1'];
+  const panel = await page.locator('#repair-title').textContent();
+  for (const place of places) assert.ok(panel.includes(place), `${place} in: ${panel}`);
+  // A problem is said, and goes once the email is typed again.
+  await page.fill('#repair-email', 'x@example');
+  await page.click('button:has-text("Delete and add again")');
+  await page.locator('.repair .field-problem').filter({ hasText: 'expects a domain with a dot' }).waitFor();
   await page.fill('#repair-email', 'right1@example.com');
+  assert.equal(await page.locator('.repair .field-problem').textContent(), '');
   await page.screenshot({ path: `${shots}/14-repair.png`, fullPage: true });
   await page.click('button:has-text("Delete and add again")');
   await finished(page);
+  assert.equal(asked.length, 1);
+  for (const place of places) assert.ok(asked[0].includes(place), `${place} in: ${asked[0]}`);
   // The line under the table follows the row it describes (the one whose "Fix email" was clicked).
   const detail = await page.locator('[data-testid=detail-full]').textContent();
   assert.match(detail, /deleted(,| and) created again/);
@@ -96,11 +129,16 @@ test('a mixed list settles in GuardDuty and Detective in two regions under throt
   const filter = page.locator('section:has(#results-title) select');
   assert.equal(await filter.inputValue(), 'verification-failed');
   assert.equal(await filter.locator('option:checked').textContent(), 'email verification failed (4)');
-  await page.locator('[data-testid=results] tr.verification-failed button:has-text("Fix email")').first().click();
+  // On a phone the table has no Detail column: the line under it has the row's "Fix email".
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.equal(await page.locator('[data-testid=results] tr.verification-failed button:has-text("Fix email")').first().isVisible(), false);
+  await page.locator('[data-testid=results] tr.verification-failed').first().click();
+  await page.locator('[data-testid=detail-full] button:has-text("Fix email")').click();
   await page.fill('#repair-email', 'right2@example.com');
   await page.click('button:has-text("Delete and add again")');
   await finished(page);
-  // … and once no row has it any more: the list says so instead of showing "every outcome".
+  await page.setViewportSize({ width: 1366, height: 768 });
+  // … and once no row has it any more: the list says so instead of showing "every row".
   assert.equal(await filter.inputValue(), 'verification-failed');
   assert.equal(await filter.locator('option:checked').textContent(), 'email verification failed (0)');
   await page.locator('section:has(#results-title)').screenshot({ path: `${shots}/15-repaired.png` });
@@ -112,7 +150,7 @@ test('a mixed list settles in GuardDuty and Detective in two regions under throt
       assert.match(r.action, /^deleted(,| and) created again/, `${account} ${r.service} ${r.region}`);
     }
   }
-  assert.equal(await page.locator('[data-testid=summary]').textContent(), '24 invited · 4 enabled');
+  assert.equal(await page.locator('[data-testid=summary]').textContent(), 'Every run in the table: 24 invited · 4 enabled');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -107,7 +107,7 @@ test('a finished run says so at Send, which is then done; a changed list sends o
   assert.deepEqual(rows.map((r) => `${r.account} ${r.status} ${r.action}`), [0, 1, 2, 3, 4].map((i) => `${String(600000000000 + i * 7).padStart(12, '0')} invited created and invited by this run`));
   const held = await members(server, 'guardduty', 'us-east-1');
   for (const row of rows) assert.equal(label(held[row.account]), row.status, row.account);
-  assert.equal(await page.locator('[data-testid=summary]').textContent(), '5 invited');
+  assert.equal(await page.locator('[data-testid=summary]').textContent(), 'Every run in the table: 5 invited');
   assert.equal(await page.locator('[data-testid=results] tbody tr:not(.spacer)').count(), 5);
   assert.equal(await sendButton(page).textContent(), 'Sent');
   // A new region: every account goes there, and only there.

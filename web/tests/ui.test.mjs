@@ -69,7 +69,7 @@ test('a mixed paste shows every problem on its line, and a fix can be applied', 
   const outcomes = await page.locator('select option').allTextContents();
   // The five valid accounts were sent; the six lines with errors and the administrator's two
   // are listed as skipped, not dropped.
-  assert.deepEqual(outcomes, ['every outcome (13)', 'invited (5)', 'skipped (8)']);
+  assert.deepEqual(outcomes, ['every row (13)', 'invited (5)', 'skipped (8)']);
   // The run's counts at Send name the lines it left out too.
   assert.equal(await page.locator('[data-testid=run-counts]').textContent(), '5 invited · 8 lines skipped');
   assert.deepEqual(errors, []);
@@ -102,7 +102,7 @@ test('the list is checked before the rest of the page arrives; a later module th
   assert.equal(await page.locator('[data-testid=later-failed]').count(), 0);
   await send(page, 'us-east-1');
   await finished(page);
-  assert.deepEqual(await page.locator('select option').allTextContents(), ['every outcome (3)', 'invited (3)']);
+  assert.deepEqual(await page.locator('select option').allTextContents(), ['every row (3)', 'invited (3)']);
   // A search that matches no row says so, and the table comes back when it is cleared.
   await page.fill('input[type=search]', 'nothing-like-this');
   await page.locator('[data-testid=no-rows]').filter({ hasText: 'No row matches the outcome and the search chosen above.' }).waitFor();
@@ -310,7 +310,7 @@ test('10,000 outcome rows scroll with only the visible rows drawn; cancel, copy 
   // What the copy said was about the failures before the retry: it is gone with them.
   assert.equal(await said.textContent(), '');
   assert.equal(await page.locator('#list').inputValue(), list, 'retried in place: the list stays as it was');
-  assert.deepEqual(await page.locator('select option').allTextContents(), ['every outcome (10,000)', 'invited (10,000)']);
+  assert.deepEqual(await page.locator('select option').allTextContents(), ['every row (10,000)', 'invited (10,000)']);
   for (const region of REGIONS) assert.equal(Object.keys(await members(server, 'guardduty', region)).length, 1000, region);
   assert.deepEqual(errors, []);
 });
