@@ -107,7 +107,7 @@ pub fn Results(app: AppState) -> impl IntoView {
     let shown = Memo::new(move |_| {
         // ASCII case folding: IDs, emails (7-bit ASCII for the services), regions, statuses and the
         // services' messages are ASCII, and Unicode's case tables would cost about 8 KB gzip.
-        let (filter, search) = (app.filter.get(), app.search.get().to_ascii_lowercase());
+        let (filter, search) = (app.filter.get(), app.search.get().trim().to_ascii_lowercase());
         if filter.is_empty() && search.is_empty() {
             return Shared(Arc::new(None));
         }
@@ -233,7 +233,10 @@ pub fn Results(app: AppState) -> impl IntoView {
         has_run.get().then(|| view! {
             <section class="step" aria-labelledby="results-title">
                 <h2 id="results-title" tabindex="-1">"4. Outcomes"</h2>
-                {move || progress.get().map(|(progress, done, cancelled)| view! { <ProgressView progress=progress done=done cancelled=cancelled/> })}
+                {move || {
+                    let paused = app.paused.get() && !app.driving.get();
+                    progress.get().map(|(progress, done, cancelled)| view! { <ProgressView progress=progress done=done cancelled=cancelled paused=paused/> })
+                }}
                 // With earlier runs in the table, the counts are the table's, not the latest run's
                 // (whose own are in its headline above).
                 <p class="summary" data-testid="summary">{move || {
@@ -506,8 +509,9 @@ pub fn tone(status: &str) -> &'static str {
 }
 
 #[component]
-fn ProgressView(progress: Progress, done: bool, cancelled: bool) -> impl IntoView {
+fn ProgressView(progress: Progress, done: bool, cancelled: bool, paused: bool) -> impl IntoView {
     let state = match (done, cancelled) {
+        (false, false) if paused => " · paused: the proxy could not be reached (Resume above)".to_owned(),
         (false, false) => String::new(),
         (false, true) => " · cancelling (answers still on their way are recorded)".to_owned(),
         (true, false) if progress.retry == 1 => " · finished with 1 failure".to_owned(),

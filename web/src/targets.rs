@@ -264,10 +264,10 @@ fn Preview(app: AppState) -> impl IntoView {
                     <label class="skip">
                         <input type="checkbox" bind:checked=app.skip_invalid/>
                         {format!(
-                            " Send the {} valid account{} and skip the lines with {} (they are listed as skipped in the outcomes)",
+                            " Send the {} valid account{} and skip the lines that have errors ({}; they are listed as skipped in the outcomes)",
                             thousands(summary.accounts),
                             if summary.accounts == 1 { "" } else { "s" },
-                            if summary.errors == 1 { "the error".to_owned() } else { format!("{} errors", thousands(summary.errors)) }
+                            if summary.errors == 1 { "1 error".to_owned() } else { format!("{} errors", thousands(summary.errors)) }
                         )}
                     </label>
                 })}

@@ -208,6 +208,8 @@ test('a run pauses when the proxy cannot be reached, and resuming loses nothing'
   await page.locator('[data-testid=run-state][data-stage=paused]').waitFor({ timeout: 60_000 });
   assert.match(await page.locator('#run-state-headline').textContent(), /^Paused: the proxy could not be reached 5 times in a row; [\d,]+ of 600 outcomes settled\. Nothing is lost/);
   await focusedOn(page, 'run-state');
+  // The outcomes say it too, for whoever is looking at them.
+  assert.match(await page.locator('[data-testid=progress]').textContent(), / · paused: the proxy could not be reached \(Resume above\)$/);
   assert.equal(await sendButton(page).isDisabled(), true);
   assert.match(await page.locator('[data-testid=send-says]').textContent(), /^A run is going on/);
   await page.screenshot({ path: `${shots}/23-paused.png`, fullPage: true });
