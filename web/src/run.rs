@@ -330,8 +330,9 @@ impl AppState {
         }
     }
 
-    /// Puts the services and regions `run` went to back in the form (after a reload the form shows
-    /// `config.json`'s), so that what the page shows and what a next Send would use is the run's.
+    /// Puts the services, regions and invitation `run` went with back in the form (after a reload
+    /// the form shows `config.json`'s), so that what the page shows and what a next Send would use
+    /// is the run's.
     fn show_targets_of(&self, run: &Run) {
         let destinations = run.destinations();
         if destinations.is_empty() {
@@ -346,6 +347,16 @@ impl AppState {
         }
         self.services.set(destinations.iter().map(enlist_core::Destination::service).collect());
         self.regions.set(regions.join(", "));
+        let targets: Vec<&enlist_core::Target> =
+            destinations.iter().filter_map(enlist_core::Destination::target).collect();
+        // The invitation as sent: an organization graph and Security Hub take none.
+        let invited =
+            targets.iter().find(|t| t.service() != enlist_core::Service::SecurityHub && !t.organization_mode());
+        if let Some(invitation) = invited.map(|t| t.invitation()) {
+            self.message.set(invitation.message.clone().unwrap_or_default());
+            self.disable_email.set(invitation.disable_email_notification);
+        }
+        self.org_mode.set(targets.iter().any(|t| t.organization_mode()));
     }
 
     /// Forgets the page's runs, in the page and in this browser's storage: their journals and the

@@ -156,14 +156,16 @@ test('a reload in the middle of a faulty run resumes it, reads back what was in 
   const { page, errors } = await open(server);
   await paste(page, accounts(300, 200000000000));
   await page.check('#service-detective');
+  await page.fill('#message', 'Welcome to the security team');
   await send(page, 'us-east-1');
   await page.locator('[data-testid=progress]').waitFor();
   await page.waitForTimeout(2_500);
   await page.reload();
   await page.locator('.saved').filter({ hasText: 'A run that had not finished is kept in this browser: 300 accounts to GuardDuty us-east-1, Detective us-east-1' }).waitFor();
   await page.click('text=Resume it');
-  // The list comes back with the run.
+  // The list comes back with the run, and the invitation it was sent with.
   await page.waitForFunction(() => document.querySelector('#list').value.startsWith('200000000000,member0@example.com'));
+  assert.equal(await page.locator('#message').inputValue(), 'Welcome to the security team');
   await page.screenshot({ path: `${shots}/5-resumed.png`, fullPage: true });
   await finished(page);
   const rows = await exported(page);
