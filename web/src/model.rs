@@ -504,6 +504,7 @@ mod tests {
             window: 1,
             interval_ms: 0,
             throttled: 0,
+            faults: 0,
             retry_tokens: 0,
             labels: Vec::new(),
         }];

@@ -554,8 +554,13 @@ fn ProgressView(progress: Progress, done: bool, cancelled: bool, paused: bool) -
                     };
                     let throttled =
                         if lane.throttled > 0 { format!(" · throttled {}×", lane.throttled) } else { String::new() };
+                    let faults = if lane.faults > 0 {
+                        format!(" · server error or lost connection {}×", lane.faults)
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        ": {}{}{}{throttled}{pace}",
+                        ": {}{}{}{throttled}{faults}{pace}",
                         if counts.is_empty() { "nothing settled yet".to_owned() } else { counts },
                         if phases.is_empty() { String::new() } else { format!(" · {}", phases.join(" · ")) },
                         if lane.in_flight > 0 { format!(" · {} in flight", lane.in_flight) } else { String::new() },

@@ -148,6 +148,8 @@ test('500 accounts to two regions under throttling, 5xx and dropped connections:
     for (const row of rows.filter((r) => r.region === region)) assert.equal(label(held[row.account]), row.status, `${region} ${row.account}`);
   }
   assert.equal(await page.locator('[data-testid=summary]').textContent(), '1,000 invited');
+  // The faults met on the way are counted beside the throttling, region by region.
+  assert.match(await page.locator('ul.lanes').textContent(), /server error or lost connection \d+×/);
   assert.deepEqual(errors, []);
 });
 

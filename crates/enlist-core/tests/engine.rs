@@ -631,6 +631,8 @@ fn a_journal_keeps_every_kind_of_fact() {
     let cells: Vec<_> = run.cells().map(|v| v.cell.clone()).collect();
     assert!(cells.iter().any(|c| matches!(c.problem, Some(Problem::Refused { .. }))), "a refusal");
     assert!(cells.iter().any(|c| matches!(c.problem, Some(Problem::Failed { .. }))), "a failure for good");
+    let faults: u32 = run.progress().destinations.iter().map(|d| d.faults).sum();
+    assert!(faults > 0, "the server errors are counted where the progress shows them");
     assert!(cells.iter().any(|c| c.held_email.is_some()), "an email whose verification failed");
     assert_reads_back(&run, &driver);
     run.repair(1, "right@example.com").unwrap();

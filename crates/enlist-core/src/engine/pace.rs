@@ -102,6 +102,8 @@ pub(crate) struct Lane {
     next_send_at: Millis,
     pub(crate) in_flight: u32,
     pub(crate) throttled: u32,
+    /// Requests that met a server error, a timeout or a lost connection.
+    pub(crate) faults: u32,
     /// The share of throttling among the recent answers (an exponential moving average).
     throttle_share: f64,
     slowed_at: Millis,
@@ -118,6 +120,7 @@ impl Lane {
             next_send_at: 0,
             in_flight: 0,
             throttled: 0,
+            faults: 0,
             throttle_share: 0.0,
             slowed_at: 0,
             bucket: policy.bucket_capacity,

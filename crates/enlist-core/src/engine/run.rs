@@ -472,6 +472,7 @@ impl Run {
                 window: lane.map_or(0, Lane::window),
                 interval_ms: lane.map_or(0, Lane::interval_ms),
                 throttled: lane.map_or(0, |l| l.throttled),
+                faults: lane.map_or(0, |l| l.faults),
                 retry_tokens: lane.map_or(0, Lane::tokens),
                 labels: tally.labels.clone(),
             });
@@ -1069,6 +1070,9 @@ impl Run {
                 }
             }
             FailureKind::Transient => {
+                if let Some(l) = self.lane_of[d] {
+                    self.lanes[l].faults = self.lanes[l].faults.saturating_add(1);
+                }
                 let ambiguous = flight.op.changes_members();
                 let cost = if timeout { policy.timeout_retry_cost } else { policy.retry_cost };
                 let paid = self.lane_of[d].is_some_and(|l| self.lanes[l].take_retry(cost));
@@ -1361,6 +1365,9 @@ pub struct DestinationProgress {
     pub interval_ms: u64,
     /// Throttling answers so far.
     pub throttled: u32,
+    /// Requests so far that met a server error (5xx), a timeout or a lost connection; each is
+    /// tried again (reading back first what it may have changed) while the retry budget lasts.
+    pub faults: u32,
     /// Tokens left in the lane's retry bucket (throttling takes none).
     pub retry_tokens: u32,
     /// Final outcomes by label.
