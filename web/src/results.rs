@@ -354,7 +354,7 @@ pub fn Results(app: AppState) -> impl IntoView {
                             view! {
                                 <tbody>
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{above}px")></td></tr>
-                                    {drawn.into_iter().map(|(r, at, repair)| row(&r, at, repair, repairing, detail, focused)).collect_view()}
+                                    {drawn.into_iter().map(|(r, at, repair)| row(&r, at, repair, Table { repairing, detail, focused, scroll, element: table })).collect_view()}
                                     <tr class="spacer" aria-hidden="true"><td colspan="8" style:height=format!("{below}px")></td></tr>
                                 </tbody>
                             }
@@ -413,9 +413,10 @@ fn in_words(r: &ResultRow) -> String {
 
 /// Gives the focus back to the row that had it once the rows are drawn again, when nothing else
 /// took it meanwhile; to the table itself when that row is no longer drawn (scrolled far away).
+/// Spawned while the rows are drawn, it runs as a microtask right after they are in the page:
+/// before the next key press, which would otherwise start from the page's top.
 async fn refocus(table: NodeRef<leptos::html::Div>, focused: RwSignal<Option<(usize, usize)>>) {
     use wasm_bindgen::JsCast;
-    gloo_timers::future::TimeoutFuture::new(0).await;
     let (Some((run, index)), Some(table)) = (focused.get_untracked(), table.get_untracked()) else { return };
     let document = web_sys::window().and_then(|w| w.document());
     let lost = document.and_then(|d| d.active_element()).is_none_or(|e| e.tag_name() == "BODY");
@@ -432,13 +433,21 @@ async fn refocus(table: NodeRef<leptos::html::Div>, focused: RwSignal<Option<(us
     }
 }
 
+/// The outcome table's state a row takes part in.
+#[derive(Clone, Copy)]
+struct Table {
+    repairing: RwSignal<Option<(usize, usize, String)>>,
+    detail: RwSignal<Option<(usize, usize, String)>>,
+    focused: RwSignal<Option<(usize, usize)>>,
+    scroll: RwSignal<i64>,
+    element: NodeRef<leptos::html::Div>,
+}
+
 fn row(
     r: &ResultRow,
     (run, index): (usize, usize),
     repair: Option<(usize, usize, String)>,
-    repairing: RwSignal<Option<(usize, usize, String)>>,
-    detail: RwSignal<Option<(usize, usize, String)>>,
-    focused: RwSignal<Option<(usize, usize)>>,
+    Table { repairing, detail, focused, scroll, element }: Table,
 ) -> impl IntoView + use<> {
     let email = r.email.clone().unwrap_or_default();
     let tone = tone(&r.status);
@@ -449,6 +458,14 @@ fn row(
         let show = show.clone();
         move |_| {
             focused.set(Some((run, index)));
+            // Focus scrolls the table at once, its scroll event comes a frame later: the rows
+            // around this one are drawn now, so the next key press finds the next row there.
+            if let Some(table) = element.get_untracked() {
+                let top = i64::from(table.scroll_top());
+                if scroll.get_untracked() != top {
+                    scroll.set(top);
+                }
+            }
             show();
         }
     };
