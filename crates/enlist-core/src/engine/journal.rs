@@ -209,7 +209,7 @@ impl Run {
             return Err(JournalError("expected an Enlist run journal, found an empty one".to_owned()));
         };
         let head = read_value(first).map_err(|e| {
-            if lines[1..].iter().any(|l| read_value(l).is_ok_and(|v| key(&v).is_ok_and(|k| k.is_some()))) {
+            if lines[1..].iter().any(|l| matches!(member_of(l, "k"), Ok(Found::Text(_)))) {
                 damaged(format!("line 1: {e}"))
             } else {
                 JournalError(format!("expected an Enlist run journal (JSON), found text that is not JSON: {e}"))
